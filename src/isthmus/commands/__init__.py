@@ -1,0 +1,1 @@
+"""CLI commands, one module per feature. Each module defines ``register(app)``."""

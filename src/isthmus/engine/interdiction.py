@@ -1,0 +1,188 @@
+"""Step 3, interdiction: each link seizes a share of what passes.
+
+Effective enforcement effort E (capacity x (1 - corruption), set each month by
+the state step from the countries table and the policies) is split, within
+each jurisdiction and mode class (land, sea, air, container), over that
+jurisdiction's links by an allocation that moves towards the flow the
+enforcers observed (NarcoLogic's adaptive interdictor, mechanisms.md (a)),
+keeping a share spread out as patrol coverage (random allocation works better
+against adaptive smugglers: Caulkins, Crawford & Reuter 1993). The hazard on a
+link is h = k_mode x (E x allocation + fixed deployments on the link), and the
+seizure share saturates:
+
+    p = p_base + (p_max - p_base) x (1 - exp(-h))
+
+Realised seizure rates are random (a few shipments pass a link each month):
+r ~ Beta(p n, (1 - p) n) with n the number of shipments. Seizures are applied
+in travel order along each route, so the flow ledger balances exactly:
+supplied = seized + delivered (+ stock change + losses, zero here).
+Traffickers update their learned risk p_hat from what they saw seized, with
+discounted memory (a Beta-Bernoulli posterior, NarcoLogic).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .network import MODES
+from .params import Param
+from .sim import Module, register
+
+CLASSES = ("land", "sea", "air", "container")
+MODE_CLASS = np.array(
+    [
+        CLASSES.index("land" if m == "land" else "sea" if m.startswith("maritime") else m)
+        for m in MODES
+    ]
+)
+
+
+@register
+class Interdiction(Module):
+    name = "interdiction"
+    params = {
+        "k_land": Param(
+            0.8,
+            "1/effort unit",
+            0.2,
+            2.0,
+            "calibrated to 2000-2006 seizures (figures.csv)",
+            "Seizure hazard per effort unit concentrated on one land link.",
+        ),
+        "k_sea": Param(
+            0.25,
+            "1/effort unit",
+            0.05,
+            1.0,
+            "calibrated to 2000-2006 seizures (figures.csv)",
+            "Seizure hazard per effort unit concentrated on one maritime link.",
+        ),
+        "k_air": Param(
+            0.8,
+            "1/effort unit",
+            0.2,
+            2.0,
+            "calibrated to 2000-2006 seizures (figures.csv)",
+            "Seizure hazard per effort unit concentrated on one air link.",
+        ),
+        "k_container": Param(
+            0.3,
+            "1/effort unit",
+            0.05,
+            1.0,
+            "assumption: container inspection as land",
+            "Seizure hazard per effort unit on container links.",
+        ),
+        "p_base": Param(
+            0.005,
+            "0-1",
+            0.0,
+            0.02,
+            "NarcoLogic baseline seizure-and-loss probability 0.02 per event (mechanisms.md (a) [C]); "
+            "lowered as a link is a leg, not a whole trip",
+            "Seizure share of a link with no enforcement effort (accidents, chance stops).",
+        ),
+        "p_max": Param(
+            0.6,
+            "0-1",
+            0.4,
+            0.8,
+            "assumption: even saturated enforcement misses most of a heavy flow (Caulkins et al. 1993)",
+            "Upper bound of a link's seizure share.",
+        ),
+        "realloc": Param(
+            0.545,
+            "1/month",
+            0.2,
+            0.8,
+            "NarcoLogic interdictor learning rate 0.545 (mechanisms.md (a) [C])",
+            "Rate at which enforcers move effort towards the flow they observe.",
+        ),
+        "spread": Param(
+            0.3,
+            "0-1",
+            0.1,
+            0.6,
+            "assumption: a third of effort is routine coverage (Caulkins et al. 1993: random allocation)",
+            "Share of effort spread uniformly over the jurisdiction's links.",
+        ),
+        "shipment_t": Param(
+            0.8,
+            "t",
+            0.3,
+            2.0,
+            "assumption: typical go-fast / light-aircraft / truck load of 0.5-1.5 t",
+            "Typical shipment size; sets the randomness of realised seizures.",
+        ),
+    }
+
+    def init(self) -> None:
+        net, st = self.sim.net, self.sim.state
+        nJ = len(net.juris_ids)
+        self.cls = MODE_CLASS[net.link_mode]
+        self.group = net.link_juris * len(CLASSES) + self.cls  # (jurisdiction, class) of each link
+        self.n_groups = nJ * len(CLASSES)
+        self.k = np.array([self.p.k_land, self.p.k_sea, self.p.k_air, self.p.k_container])[self.cls]
+        self.n_in_group = np.bincount(self.group, minlength=self.n_groups).astype(float)
+        self.uniform = 1.0 / self.n_in_group[self.group]
+        st.alloc = self.uniform.copy()
+        if not hasattr(
+            st, "effort"
+        ):  # the state step sets it; without it, capacity x (1 - corruption)
+            from .state import base_effort
+
+            st.effort = base_effort(self.sim)
+        if not hasattr(st, "link_extra_effort"):
+            st.link_extra_effort = np.zeros(net.n_links)
+        # Per-link multiplier of effective enforcement (the groups step lowers it where
+        # groups corrupt local officials; 1 = no local effect).
+        st.link_enf_mult = np.ones(net.n_links)
+        st.p_true = self.seizure_prob()
+        st.p_hat = st.p_true.copy()
+        st.link_seized = np.zeros(net.n_links)
+        st.link_out = np.zeros(net.n_links)
+        st.path_delivered = np.zeros(net.n_paths)
+        self.nnz_start = net.A.indptr[:-1]
+        self.first_of_path = np.zeros(len(net.nnz_link), dtype=bool)
+        self.first_of_path[self.nnz_start[np.diff(net.A.indptr) > 0]] = True
+
+    def seizure_prob(self) -> np.ndarray:
+        st, p = self.sim.state, self.p
+        e_group = st.effort.ravel()[self.group]
+        h = self.k * (e_group * st.alloc + st.link_extra_effort) * st.link_enf_mult
+        return p.p_base + (p.p_max - p.p_base) * (1.0 - np.exp(-h))
+
+    def step(self, t: int) -> None:
+        net, st, p = self.sim.net, self.sim.state, self.p
+        st.p_true = self.seizure_prob()
+        flow = st.path_flow
+        # Expected inflow per link sets the number of shipments (randomness of seizures).
+        exp_in = np.bincount(net.nnz_link, weights=flow[net.nnz_path], minlength=net.n_links)
+        n_ship = np.maximum(exp_in / p.shipment_t, 1.0)
+        a = np.maximum(st.p_true * n_ship, 1e-12)
+        b = np.maximum((1.0 - st.p_true) * n_ship, 1e-12)
+        r = np.clip(self.rng.beta(a, b), 0.0, 0.999)
+        # Seizures in travel order along each route: a segmented cumulative sum of log survival.
+        lg = np.log1p(-r[net.nnz_link])
+        cs = np.cumsum(lg)
+        start_cs = np.where(self.nnz_start > 0, cs[self.nnz_start - 1], 0.0)
+        before = cs - lg - start_cs[net.nnz_path]
+        inflow = flow[net.nnz_path] * np.exp(before)
+        seized = inflow * r[net.nnz_link]
+        ends = net.A.indptr[1:] - 1
+        st.path_delivered = flow * np.exp(cs[ends] - start_cs)
+        st.link_inflow = np.bincount(net.nnz_link, weights=inflow, minlength=net.n_links)
+        st.link_seized = np.bincount(net.nnz_link, weights=seized, minlength=net.n_links)
+        st.link_out = st.link_inflow - st.link_seized
+        # Enforcers move effort towards the flow they saw (within jurisdiction and mode class).
+        g_in = np.bincount(self.group, weights=st.link_inflow, minlength=self.n_groups)
+        seen = np.divide(
+            st.link_inflow, g_in[self.group], out=self.uniform.copy(), where=g_in[self.group] > 0
+        )
+        target = (1.0 - p.spread) * seen + p.spread * self.uniform
+        st.alloc = (1.0 - p.realloc) * st.alloc + p.realloc * target
+        # Traffickers learn risk from seizures they saw (discounted Beta-Bernoulli in tons).
+        rp = self.sim.pars["routes"]
+        st.obs_seized = rp["memory"] * st.obs_seized + st.link_seized
+        st.obs_passed = rp["memory"] * st.obs_passed + st.link_inflow
+        st.p_hat = (st.obs_seized + rp["prior_t"] * st.p_true) / (st.obs_passed + rp["prior_t"])

@@ -1,0 +1,1 @@
+"""The markets module (see its issue). Not yet implemented: a run lists it as inactive."""

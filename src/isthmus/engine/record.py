@@ -1,0 +1,157 @@
+"""Step 8, record: the flow ledger and the flow indicators of DESIGN.md.
+
+Indicators recorded here (monthly; annual values are sums, or ratios of sums
+for shares): supply_t (source places), flow_t, us_bound_share,
+entering_mexico_share, seized_t, seizure_share, delivered_t.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .network import MARKETS, MODES, TRANSIT_ZONE
+from .sim import Module, register
+
+CA7 = ("GTM", "BLZ", "HND", "SLV", "NIC", "CRI", "PAN")
+
+
+@register
+class Record(Module):
+    name = "record"
+
+    def init(self) -> None:
+        sim, net, st = self.sim, self.sim.net, self.sim.state
+        rec = sim.rec
+        country = net.place_country
+        # flow_t: arrivals into each admin-1 place, and into each country from outside it.
+        self.admin1 = np.flatnonzero(net.place_level == "admin1")
+        iso = sorted({c for c in country[net.place_group != "maritime"] if c and len(c) == 3})
+        self.iso = iso
+        cidx = {c: i for i, c in enumerate(iso)}
+        self.cross = np.flatnonzero(
+            (country[net.link_from] != country[net.link_to]) & np.isin(country[net.link_to], iso)
+        )
+        self.cross_c = np.array([cidx[c] for c in country[net.link_to[self.cross]]], dtype=np.int64)
+        rec.declare("flow_t", iso + [net.place_ids[i] for i in self.admin1], "t")
+        # us_bound_share by first landfall.
+        self.us_paths = net.path_market == MARKETS.index("usa")
+        rec.declare("_us_bound_t", ["all"], "t", public=False)
+        rec.declare(
+            "us_bound_share",
+            ["central_america", "caribbean", "mexico_direct"],
+            "0-1",
+            agg="ratio",
+            den="_us_bound_t",
+        )
+        self.lf = net.path_landfall_group
+        # entering_mexico_share by where it came from.
+        into_mx = (country[net.link_to] == "MEX") & (country[net.link_from] != "MEX")
+        self.mx_links = np.flatnonzero(into_mx)
+        cats = []
+        for li in self.mx_links:
+            m = MODES[net.link_mode[li]]
+            if m.startswith("maritime"):
+                cats.append("sea")
+            elif m == "air":
+                cats.append("air")
+            else:
+                cats.append(country[net.link_from[li]])
+        regions = sorted(set(cats) - {"sea", "air"}) + ["sea", "air"]
+        self.mx_cat = np.array([regions.index(c) for c in cats], dtype=np.int64)
+        rec.declare("_entering_mexico_t", ["all"], "t", public=False)
+        rec.declare("entering_mexico_share", regions, "0-1", agg="ratio", den="_entering_mexico_t")
+        # seizures by jurisdiction.
+        jur = ["transit_zone" if j == TRANSIT_ZONE else j for j in net.juris_ids]
+        rec.declare("seized_t", jur, "t")
+        grp = []
+        for j in net.juris_ids:
+            grp.append(
+                "transit_zone"
+                if j == TRANSIT_ZONE
+                else "central_america"
+                if j in CA7
+                else "mexico"
+                if j == "MEX"
+                else "caribbean"
+                if self._is_caribbean(j)
+                else ""
+            )
+        self.jgroup = np.array(
+            [
+                ["central_america", "caribbean", "mexico", "transit_zone"].index(g) if g else -1
+                for g in grp
+            ]
+        )
+        rec.declare("_seized_between_t", ["all"], "t", public=False)
+        rec.declare(
+            "seizure_share",
+            ["central_america", "caribbean", "mexico", "transit_zone"],
+            "0-1",
+            agg="ratio",
+            den="_seized_between_t",
+        )
+        rec.declare("delivered_t", list(MARKETS), "t")
+        st.ledger = {
+            k: np.zeros(sim.n_months)
+            for k in (
+                "supplied_t",
+                "seized_t",
+                "delivered_t",
+                "stock_change_t",
+                "lost_t",
+                "residual_t",
+                "residual_rel",
+            )
+        }
+        self.source_out = (
+            sim.module("supply").source_places
+            if sim.module("supply")
+            else np.array([], dtype=np.int64)
+        )
+
+    def _is_caribbean(self, iso3: str) -> bool:
+        net = self.sim.net
+        return bool(np.any((net.place_country == iso3) & (net.place_group == "caribbean")))
+
+    def step(self, t: int) -> None:
+        _sim, net, st, rec = self.sim, self.sim.net, self.sim.state, self.sim.rec
+        arrivals = np.bincount(net.link_to, weights=st.link_out, minlength=net.n_places)
+        cflow = np.bincount(self.cross_c, weights=st.link_out[self.cross], minlength=len(self.iso))
+        rec["flow_t"][t] = np.concatenate([cflow, arrivals[self.admin1]])
+        f = st.path_flow
+        us = f * self.us_paths
+        rec["_us_bound_t"][t, 0] = us.sum()
+        rec["us_bound_share"][t] = np.bincount(
+            self.lf[self.lf >= 0], weights=us[self.lf >= 0], minlength=3
+        )[:3]
+        mx = st.link_out[self.mx_links]
+        rec["_entering_mexico_t"][t, 0] = mx.sum()
+        rec["entering_mexico_share"][t] = np.bincount(
+            self.mx_cat, weights=mx, minlength=rec["entering_mexico_share"].shape[1]
+        )
+        sz = np.bincount(net.link_juris, weights=st.link_seized, minlength=len(net.juris_ids))
+        rec["seized_t"][t] = sz
+        ok = self.jgroup >= 0
+        rec["seizure_share"][t] = np.bincount(self.jgroup[ok], weights=sz[ok], minlength=4)
+        rec["_seized_between_t"][t, 0] = sz[ok].sum()
+        delivered = np.bincount(net.path_market, weights=st.path_delivered, minlength=len(MARKETS))
+        rec["delivered_t"][t] = delivered
+        if len(self.source_out):
+            out_of = np.bincount(net.link_from, weights=st.link_inflow, minlength=net.n_places)
+            rec["supply_t"][t, 1:] = out_of[self.source_out]
+        L = st.ledger
+        supplied = f.sum()
+        L["supplied_t"][t] = supplied
+        L["seized_t"][t] = st.link_seized.sum()
+        L["delivered_t"][t] = delivered.sum()
+        L["stock_change_t"][t] = 0.0  # routes complete within the month: nothing in transit
+        L["lost_t"][t] = 0.0
+        res = (
+            supplied
+            - L["seized_t"][t]
+            - L["delivered_t"][t]
+            - L["stock_change_t"][t]
+            - L["lost_t"][t]
+        )
+        L["residual_t"][t] = res
+        L["residual_rel"][t] = res / supplied if supplied > 0 else 0.0

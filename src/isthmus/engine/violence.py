@@ -1,0 +1,1 @@
+"""The violence module (see its issue). Not yet implemented: a run lists it as inactive."""

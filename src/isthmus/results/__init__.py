@@ -1,0 +1,1 @@
+"""Results: indicator tables, printed summaries and the DuckDB store."""

@@ -1,0 +1,512 @@
+"""Loading and validating scenario folders.
+
+A scenario is a folder of CSV tables (see :mod:`isthmus.scenario.schema`), a
+``scenario.yaml`` with its name and period, and an optional ``policies.yaml``.
+:func:`load_scenario` validates everything and raises :class:`ScenarioError`
+with *every* problem found (file, line, column, reason), so a user can fix a
+file in one pass. A scenario that fails validation never starts a run.
+
+Examples
+--------
+>>> from isthmus.scenario import load_scenario
+>>> sc = load_scenario("central-america")
+>>> sc.name, sc.start, sc.end
+('central-america', (2000, 1), (2015, 12))
+>>> sc.n_months
+192
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import hashlib
+import io
+import math
+import re
+import shutil
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .errors import Problem, ScenarioError
+from .schema import REQUIRED_TABLES, SCHEMAS, TABLES, TableSchema
+from .yamlio import LINE_KEY, load_yaml, strip_lines
+
+DATE_RE = re.compile(r"^(\d{4})-(\d{2})$")
+ID_TABLES = {"places": ("id",), "countries": ("id",), "actors": ("id",)}
+KEY_TABLES = {
+    "links": ("from", "to", "mode"),
+    "parameters": ("module", "name"),
+    "control": ("place", "actor"),
+    "series": ("series", "region", "date"),
+}
+
+
+def parse_month(text: str) -> tuple[int, int] | None:
+    """Parse ``YYYY-MM`` into ``(year, month)``; ``None`` if malformed.
+
+    Examples
+    --------
+    >>> parse_month("2006-12")
+    (2006, 12)
+    >>> parse_month("2006-13") is None
+    True
+    """
+    m = DATE_RE.match(str(text).strip())
+    if not m:
+        return None
+    y, mo = int(m.group(1)), int(m.group(2))
+    if not 1 <= mo <= 12 or not 1900 <= y <= 2200:
+        return None
+    return (y, mo)
+
+
+def month_index(ym: tuple[int, int], start: tuple[int, int]) -> int:
+    """Months elapsed from ``start`` to ``ym`` (may be negative)."""
+    return (ym[0] - start[0]) * 12 + (ym[1] - start[1])
+
+
+@dataclass
+class Scenario:
+    """A validated scenario: data only, no algorithms (the engine compiles it).
+
+    Attributes
+    ----------
+    name : str
+        Scenario name from ``scenario.yaml``.
+    tables : dict of str to pandas.DataFrame
+        The component tables, typed according to their schema.
+    policies : list of dict
+        Raw intervention specs from ``policies.yaml`` (parsed by
+        :mod:`isthmus.policy`), each with a ``__line__`` for error messages.
+    """
+
+    name: str
+    title: str
+    start: tuple[int, int]
+    end: tuple[int, int]
+    tables: dict[str, pd.DataFrame]
+    policies: list[dict[str, Any]] = field(default_factory=list)
+    meta: dict[str, Any] = field(default_factory=dict)
+    path: Path | None = None
+    policy_file: str = "policies.yaml"
+
+    @property
+    def n_months(self) -> int:
+        return month_index(self.end, self.start) + 1
+
+    @property
+    def places(self) -> pd.DataFrame:
+        return self.tables["places"]
+
+    @property
+    def links(self) -> pd.DataFrame:
+        return self.tables["links"]
+
+    @property
+    def countries(self) -> pd.DataFrame:
+        return self.tables["countries"]
+
+    @property
+    def series(self) -> pd.DataFrame:
+        return self.tables["series"]
+
+    @property
+    def parameters(self) -> pd.DataFrame:
+        return self.tables["parameters"]
+
+    @property
+    def actors(self) -> pd.DataFrame:
+        return self.tables["actors"]
+
+    @property
+    def control(self) -> pd.DataFrame:
+        return self.tables["control"]
+
+    def copy(self) -> Scenario:
+        """A deep copy that can be edited without touching the original."""
+        return Scenario(
+            name=self.name,
+            title=self.title,
+            start=self.start,
+            end=self.end,
+            tables={k: v.copy(deep=True) for k, v in self.tables.items()},
+            policies=copy.deepcopy(self.policies),
+            meta=copy.deepcopy(self.meta),
+            path=self.path,
+            policy_file=self.policy_file,
+        )
+
+    def param(self, module: str, name: str) -> float | None:
+        """The scenario's value for a module parameter, or ``None`` if not set."""
+        p = self.parameters
+        hit = p[(p["module"] == module) & (p["name"] == name)]
+        return None if hit.empty else float(hit["value"].iloc[0])
+
+    def set_param(self, module: str, name: str, value: float, source: str = "") -> None:
+        """Set (or add) a module parameter in the parameters table."""
+        p = self.tables["parameters"]
+        mask = (p["module"] == module) & (p["name"] == name)
+        if mask.any():
+            p.loc[mask, "value"] = float(value)
+            if source:
+                p.loc[mask, "source"] = source
+        else:
+            row = {c: None for c in p.columns}
+            row.update(module=module, name=name, value=float(value), unit="", source=source)
+            self.tables["parameters"] = pd.concat([p, pd.DataFrame([row])], ignore_index=True)
+
+    def hash(self) -> str:
+        """A content hash of the scenario (tables, period and policies)."""
+        h = hashlib.sha256()
+        h.update(f"{self.name}|{self.start}|{self.end}".encode())
+        for t in TABLES:
+            h.update(t.encode())
+            h.update(self.tables[t].to_csv(index=False).encode())
+        h.update(repr(strip_lines(self.policies)).encode())
+        return h.hexdigest()[:16]
+
+
+# ---------------------------------------------------------------------------
+# shipped scenarios
+
+
+def shipped_root() -> Path:
+    """Folder holding the shipped scenarios."""
+    return Path(str(resources.files("isthmus.scenario") / "shipped"))
+
+
+def list_scenarios() -> list[str]:
+    """Names of the shipped scenarios.
+
+    Examples
+    --------
+    >>> "central-america" in list_scenarios()
+    True
+    """
+    root = shipped_root()
+    return sorted(p.name for p in root.iterdir() if (p / "scenario.yaml").exists())
+
+
+def resolve(name_or_path: str | Path) -> Path:
+    """Path of a scenario given a shipped name or a folder."""
+    p = Path(name_or_path)
+    if p.is_dir():
+        return p
+    shipped = shipped_root() / str(name_or_path)
+    if shipped.is_dir():
+        return shipped
+    raise ScenarioError(
+        [
+            Problem(
+                str(name_or_path),
+                None,
+                None,
+                "no such scenario folder, and not a shipped scenario "
+                f"(shipped: {', '.join(list_scenarios()) or 'none'})",
+            )
+        ]
+    )
+
+
+def export_scenario(name: str, dest: Path | str) -> Path:
+    """Copy a shipped scenario into ``dest`` so a user can edit it."""
+    src = resolve(name)
+    dest = Path(dest)
+    if dest.exists() and any(dest.iterdir()):
+        raise ScenarioError([Problem(str(dest), None, None, "destination exists and is not empty")])
+    shutil.copytree(src, dest, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__"))
+    return dest
+
+
+# ---------------------------------------------------------------------------
+# parsing
+
+
+def _parse_cell(raw: str, attr, fname: str, line: int, problems: list[Problem]) -> Any:  # noqa: ANN001
+    text = raw.strip()
+    if text == "":
+        if attr.required and attr.default == "":
+            problems.append(Problem(fname, line, attr.name, "required value is empty"))
+            return None
+        text = attr.default
+        if text == "":
+            return None if attr.base_type in ("float", "int") else ""
+    bt = attr.base_type
+    if bt in ("float", "int"):
+        try:
+            v = float(text)
+        except ValueError:
+            problems.append(Problem(fname, line, attr.name, f"'{raw}' is not a number"))
+            return None
+        if not math.isfinite(v):
+            problems.append(Problem(fname, line, attr.name, f"'{raw}' is not a finite number"))
+            return None
+        if attr.min is not None and v < attr.min:
+            problems.append(
+                Problem(fname, line, attr.name, f"{v:g} is below the minimum {attr.min:g}")
+            )
+        if attr.max is not None and v > attr.max:
+            problems.append(
+                Problem(fname, line, attr.name, f"{v:g} is above the maximum {attr.max:g}")
+            )
+        if bt == "int":
+            if v != int(v):
+                problems.append(Problem(fname, line, attr.name, f"'{raw}' is not an integer"))
+            return int(v)
+        return v
+    if bt == "date":
+        if parse_month(text) is None:
+            problems.append(
+                Problem(fname, line, attr.name, f"'{raw}' is not a valid month (YYYY-MM)")
+            )
+            return None
+        return text
+    if bt == "enum":
+        if text not in attr.enum:
+            allowed = ", ".join(repr(e) for e in attr.enum if e) or "''"
+            problems.append(Problem(fname, line, attr.name, f"'{raw}' is not one of {allowed}"))
+        return text
+    if bt == "list":
+        return text
+    return text
+
+
+def read_table(text: str, schema: TableSchema, fname: str, problems: list[Problem]) -> pd.DataFrame:
+    """Parse one CSV table against its schema, appending every problem found."""
+    if not text.strip():
+        problems.append(Problem(fname, None, None, "file is empty"))
+        return pd.DataFrame(columns=schema.names)
+    reader = csv.reader(io.StringIO(text))
+    try:
+        rows = list(reader)
+    except csv.Error as exc:
+        problems.append(Problem(fname, reader.line_num, None, f"malformed CSV: {exc}"))
+        return pd.DataFrame(columns=schema.names)
+    header = [h.strip() for h in rows[0]]
+    known = set(schema.names)
+    n_before = len(problems)
+    for col in schema.required:
+        if col not in header:
+            problems.append(Problem(fname, 1, col, "missing column"))
+    seen: set[str] = set()
+    for col in header:
+        if col in seen:
+            problems.append(Problem(fname, 1, col, "duplicate column"))
+        seen.add(col)
+        if col not in known and not col.startswith("note"):
+            problems.append(
+                Problem(fname, 1, col, f"unknown column (expected: {', '.join(schema.names)})")
+            )
+    if len(problems) > n_before:
+        return pd.DataFrame(columns=schema.names)
+    records = []
+    for i, row in enumerate(rows[1:], start=2):
+        if not row or all(not c.strip() for c in row):
+            continue  # blank lines are harmless
+        if len(row) != len(header):
+            problems.append(
+                Problem(fname, i, None, f"row has {len(row)} fields, the header has {len(header)}")
+            )
+            continue
+        cells = dict(zip(header, row, strict=True))
+        rec = {"_line": i}
+        for attr in schema.attributes:
+            raw = cells.get(attr.name, "")
+            rec[attr.name] = _parse_cell(raw, attr, fname, i, problems)
+        records.append(rec)
+    df = pd.DataFrame.from_records(records, columns=["_line"] + schema.names)
+    for attr in schema.attributes:
+        if attr.base_type in ("float", "int"):
+            df[attr.name] = pd.to_numeric(df[attr.name], errors="coerce").astype(float)
+        else:
+            df[attr.name] = df[attr.name].astype(object)
+    return df
+
+
+def _check_keys(table: str, df: pd.DataFrame, problems: list[Problem]) -> None:
+    keys = ID_TABLES.get(table) or KEY_TABLES.get(table)
+    if not keys or df.empty:
+        return
+    fname = f"{table}.csv"
+    seen: dict[tuple, int] = {}
+    for rec in df[["_line", *keys]].itertuples(index=False):
+        key = tuple(rec[1:])
+        if key in seen:
+            label = "/".join(str(k) for k in key)
+            problems.append(
+                Problem(
+                    fname,
+                    rec[0],
+                    keys[0],
+                    f"duplicate {'id' if len(keys) == 1 else 'key'} '{label}' "
+                    f"(first at line {seen[key]})",
+                )
+            )
+        else:
+            seen[key] = rec[0]
+
+
+def _check_refs(tables: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
+    place_ids = set(tables["places"]["id"].dropna())
+    for rec in tables["links"][["_line", "from", "to", "length_km"]].itertuples(index=False):
+        for col, val in (("from", rec[1]), ("to", rec[2])):
+            if val and val not in place_ids:
+                problems.append(Problem("links.csv", rec[0], col, f"unknown place '{val}'"))
+        if rec[1] and rec[1] == rec[2]:
+            problems.append(
+                Problem("links.csv", rec[0], "to", "a link cannot start and end at the same place")
+            )
+    actors = tables["actors"]
+    actor_ids = set(actors["id"].dropna())
+    for rec in actors[["_line", "home_places", "split_from"]].itertuples(index=False):
+        for pid in [s.strip() for s in str(rec[1] or "").split(";") if s.strip()]:
+            if pid not in place_ids:
+                problems.append(
+                    Problem("actors.csv", rec[0], "home_places", f"unknown place '{pid}'")
+                )
+        if rec[2] and rec[2] not in actor_ids:
+            problems.append(
+                Problem("actors.csv", rec[0], "split_from", f"unknown actor '{rec[2]}'")
+            )
+    for rec in tables["control"][["_line", "place", "actor"]].itertuples(index=False):
+        if rec[1] and rec[1] not in place_ids:
+            problems.append(Problem("control.csv", rec[0], "place", f"unknown place '{rec[1]}'"))
+        if rec[2] and rec[2] not in actor_ids:
+            problems.append(Problem("control.csv", rec[0], "actor", f"unknown actor '{rec[2]}'"))
+    ctrl = tables["control"]
+    if not ctrl.empty:
+        tot = ctrl.groupby("place")["share"].sum()
+        for pid, s in tot.items():
+            if s > 1 + 1e-9:
+                line = int(ctrl.loc[ctrl["place"] == pid, "_line"].max())
+                problems.append(
+                    Problem(
+                        "control.csv", line, "share", f"control shares of '{pid}' sum to {s:g} > 1"
+                    )
+                )
+    places = tables["places"]
+    if not places.empty:
+        if not (places["role"] == "source").any():
+            problems.append(Problem("places.csv", None, "role", "no place has role 'source'"))
+        if not (places["role"] == "destination").any():
+            problems.append(Problem("places.csv", None, "role", "no place has role 'destination'"))
+        bad = places[(places["role"] == "destination") & (places["market"].fillna("") == "")]
+        for rec in bad[["_line", "id"]].itertuples(index=False):
+            problems.append(
+                Problem(
+                    "places.csv",
+                    rec[0],
+                    "market",
+                    f"destination '{rec[1]}' needs a market (usa or europe)",
+                )
+            )
+
+
+def _read_meta(path: Path, problems: list[Problem]) -> dict[str, Any]:
+    f = path / "scenario.yaml"
+    if not f.exists():
+        problems.append(Problem("scenario.yaml", None, None, "file is missing"))
+        return {}
+    try:
+        meta = load_yaml(f)
+    except ScenarioError as exc:
+        problems.extend(exc.problems)
+        return {}
+    if not isinstance(meta, dict):
+        problems.append(
+            Problem("scenario.yaml", None, None, "must be a mapping with name, start and end")
+        )
+        return {}
+    for key in ("name", "start", "end"):
+        if key not in meta:
+            problems.append(Problem("scenario.yaml", None, key, "missing key"))
+    for key in ("start", "end"):
+        if key in meta and parse_month(str(meta[key])) is None:
+            problems.append(
+                Problem(
+                    "scenario.yaml",
+                    meta.get(LINE_KEY),
+                    key,
+                    f"'{meta[key]}' is not a valid month (YYYY-MM)",
+                )
+            )
+    if all(k in meta and parse_month(str(meta[k])) for k in ("start", "end")):
+        if month_index(parse_month(str(meta["end"])), parse_month(str(meta["start"]))) < 0:
+            problems.append(Problem("scenario.yaml", None, "end", "end is before start"))
+    return meta
+
+
+def _read_policies(path: Path, problems: list[Problem]) -> list[dict]:
+    f = path / "policies.yaml"
+    if not f.exists():
+        return []
+    try:
+        data = load_yaml(f)
+    except ScenarioError as exc:
+        problems.extend(exc.problems)
+        return []
+    if data is None:
+        return []
+    if isinstance(data, dict) and "policies" in data:
+        data = data["policies"]
+    if not isinstance(data, list):
+        problems.append(Problem("policies.yaml", None, None, "must be a list of interventions"))
+        return []
+    out = []
+    for item in data:
+        if not isinstance(item, dict):
+            problems.append(
+                Problem("policies.yaml", None, None, f"entry {item!r} is not a mapping")
+            )
+            continue
+        out.append(item)
+    return out
+
+
+def load_scenario(name_or_path: str | Path) -> Scenario:
+    """Load and validate a scenario folder (or a shipped scenario by name).
+
+    Raises
+    ------
+    ScenarioError
+        Listing every problem (file, line, column, reason).
+    """
+    path = resolve(name_or_path)
+    problems: list[Problem] = []
+    meta = _read_meta(path, problems)
+    tables: dict[str, pd.DataFrame] = {}
+    for t in TABLES:
+        f = path / f"{t}.csv"
+        schema = SCHEMAS[t]
+        if not f.exists():
+            if t in REQUIRED_TABLES:
+                problems.append(Problem(f"{t}.csv", None, None, "file is missing"))
+            tables[t] = read_table(",".join(schema.names) + "\n", schema, f.name, [])
+            continue
+        try:
+            text = f.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            problems.append(Problem(f.name, None, None, f"cannot read file: {exc}"))
+            tables[t] = read_table(",".join(schema.names) + "\n", schema, f.name, [])
+            continue
+        tables[t] = read_table(text, schema, f.name, problems)
+        _check_keys(t, tables[t], problems)
+    _check_refs(tables, problems)
+    policies = _read_policies(path, problems)
+    if problems:
+        raise ScenarioError(problems)
+    return Scenario(
+        name=str(meta["name"]),
+        title=str(meta.get("title", meta["name"])),
+        start=parse_month(str(meta["start"])),
+        end=parse_month(str(meta["end"])),
+        tables=tables,
+        policies=policies,
+        meta=strip_lines(meta),
+        path=path,
+    )

@@ -94,12 +94,12 @@ CAPACITY = {
     "maritime-pacific": 150.0,
     "maritime-caribbean": 150.0,
     "maritime-atlantic": 60.0,
-    "air": 12.0,
+    "air": 3.0,
     "container": 25.0,
 }
 SRC_CAP = (
     "capacity: assumption: a corridor moves a few go-fast/truck loads a day (land 40 t/month), "
-    "maritime lanes ~150 t/month, air ~12 t/month (about 15 light-aircraft flights of 0.8 t)"
+    "maritime lanes ~150 t/month, air ~3 t/month per airstrip route (a few light-aircraft flights of 0.5-1 t)"
 )
 
 
@@ -371,7 +371,14 @@ def build(shared: Path) -> None:
     links: list[dict] = []
     seen: set[tuple[str, str, str]] = set()
 
-    def link(a: str, b: str, mode: str, why: str = "") -> None:
+    def link(
+        a: str,
+        b: str,
+        mode: str,
+        why: str = "",
+        cost_factor: float = 1.0,
+        capacity: float | None = None,
+    ) -> None:
         key = (a, b, mode)
         if key in seen or a == b:
             return
@@ -421,7 +428,15 @@ def build(shared: Path) -> None:
                 "Gulf of Mexico landfall through the Yucatan channel",
             )
     # Colombia to Panama overland (Darien, Guna Yala) and by short coastal hops.
-    link("CO-CAR", "PA-5", "land", "Darien gap crossing")
+    link(
+        "CO-CAR",
+        "PA-5",
+        "land",
+        "Darien gap crossing; assumption: roadless jungle, 5x the land cost per km and "
+        "3 t/month (the Pan-American highway is interrupted here)",
+        cost_factor=5.0,
+        capacity=3.0,
+    )
     link("CO-CAR", "PA-KY", "maritime-caribbean", "coastal hop to Guna Yala")
     link("CO-PAC", "PA-5", "maritime-pacific", "coastal hop to Darien")
     # Air: light aircraft from Venezuela and the Colombian Caribbean to remote airstrips (UNODC TOCTA 2012).

@@ -9,8 +9,11 @@ expected profit per kg, normalised by the destination price P_D
 where S_r = prod(1 - p_hat_a) is the survival probability under the *learned*
 seizure risk p_hat of its links, C_r the transport cost (with a congestion
 premium above capacity) and F_r the piso fees charged by whoever controls the
-places it crosses. A path-size logit (Ben-Akiva & Bierlaire) over routes of the
-same origin gives target shares; actual shares move towards them with inertia
+places it crosses. A nested logit gives target shares: the market (US or Europe)
+is chosen on its inclusive value (the log-sum of its routes' utilities) scaled
+by a nesting parameter (dealers' networks and demand tie supply to markets, so
+the split responds to profits, but less sharply than routes do), and routes
+within a market by a path-size logit (Ben-Akiva & Bierlaire); actual shares move towards them with inertia
 (traffickers need months to re-route: Dell 2015; OAS 2013).
 """
 
@@ -92,6 +95,15 @@ class Routes(Module):
             "consumption, 2008; 520-730 t departing to the US in 2005, ONDCP)",
             "Alternative-specific constant of European routes (market access, networks).",
         ),
+        "nest": Param(
+            0.3,
+            "1",
+            0.1,
+            1.0,
+            "assumption: the US/Europe split answers route profits far less sharply than routes do "
+            "(1 = no nesting)",
+            "Nesting parameter of the market level (scale of the inclusive value).",
+        ),
         "congestion_alpha": Param(
             0.15,
             "1",
@@ -139,7 +151,12 @@ class Routes(Module):
         st.route_share = None
         st.path_flow = np.zeros(net.n_paths)
         self.ln_ps = np.log(net.path_size)
-        self.asc = np.array([0.0, self.p.asc_europe])[net.path_market]
+        # Nests: one segment per (origin, market) pair present in the choice set.
+        key = self.orig_pos * len(MARKETS) + net.path_market
+        uniq, self.seg = np.unique(key, return_inverse=True)
+        self.n_seg = len(uniq)
+        self.seg_origin = uniq // len(MARKETS)
+        self.seg_asc = np.array([0.0, self.p.asc_europe])[uniq % len(MARKETS)]
         self.market_of_path = net.path_market
         assert len(MARKETS) == 2
 
@@ -159,8 +176,18 @@ class Routes(Module):
         log_surv = net.A @ np.log1p(-np.clip(st.p_hat, 0.0, 0.999))
         c_r = net.A @ cost
         price = st.price_dest[self.market_of_path]
-        v = p.theta * (np.exp(log_surv) - c_r / price) + p.beta_ps * self.ln_ps + self.asc
-        return segment_softmax(v, self.orig_pos, self.n_orig)
+        v = p.theta * (np.exp(log_surv) - c_r / price) + p.beta_ps * self.ln_ps
+        # Lower level: routes within (origin, market).
+        within = segment_softmax(v, self.seg, self.n_seg)
+        # Upper level: markets on their inclusive value.
+        mx = np.full(self.n_seg, -np.inf)
+        np.maximum.at(mx, self.seg, v)
+        iv = mx + np.log(
+            np.bincount(self.seg, weights=np.exp(v - mx[self.seg]), minlength=self.n_seg)
+        )
+        w = self.seg_asc + p.nest * iv
+        upper = segment_softmax(w, self.seg_origin, self.n_orig)
+        return upper[self.seg] * within
 
     def step(self, t: int) -> None:
         st = self.sim.state

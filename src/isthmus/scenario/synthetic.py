@@ -193,14 +193,21 @@ def synthetic_scenario(
     add("ANDES", "CO-CAR", "land", 4, -74, 10.5, -75, 0.5)
     add("CO-PAC", "Z-PAC", "maritime-pacific", 3, -77.5, 8, -90, 0.3)
     add("CO-CAR", "Z-CAR", "maritime-caribbean", 10.5, -75, 15, -78, 0.3)
-    # Land links: k nearest neighbours, both directions.
-    k_nn = max(1, int(round((n_links - 0.1 * n_links) / (2 * n_land))))
+    # Land links: k nearest neighbours, both directions, with k chosen to reach ~n_links.
     tree = cKDTree(np.c_[lat, lon])
-    _, nb = tree.query(np.c_[lat, lon], k=min(k_nn + 1, n_land))
-    pairs = set()
-    for i in range(n_land):
-        for j in np.atleast_1d(nb[i])[1:]:
-            pairs.add((min(i, int(j)), max(i, int(j))))
+    target_pairs = max(int(0.495 * n_links), n_land)
+    k_nn = 1
+    pairs: set[tuple[int, int]] = set()
+    while True:
+        _, nb = tree.query(np.c_[lat, lon], k=min(k_nn + 1, n_land))
+        pairs = {
+            (min(i, int(j)), max(i, int(j)))
+            for i in range(n_land)
+            for j in np.atleast_1d(nb[i])[1:]
+        }
+        if len(pairs) >= 0.9 * target_pairs or k_nn + 1 >= n_land:
+            break
+        k_nn += 1
     for i, j in sorted(pairs):
         add(ids[i], ids[j], "land", lat[i], lon[i], lat[j], lon[j], 0.5)
         add(ids[j], ids[i], "land", lat[j], lon[j], lat[i], lon[i], 0.5)

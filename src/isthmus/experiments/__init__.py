@@ -1,0 +1,1 @@
+"""Experiments built on the engine: ensembles, sensitivity analysis and comparisons."""

@@ -1,0 +1,311 @@
+"""A crash-safe DuckDB store for ensembles: one transaction per finished run.
+
+Only the parent process writes (workers return tables). Each finished run is
+committed at once, with its seed, parameters, scenario hash and code version,
+so a killed ensemble loses at most the runs that were in flight, and
+``--resume`` can finish it without redoing or duplicating anything.
+
+Tables
+------
+``meta``
+    key/value pairs describing the ensemble (base seed, scenario hash, the
+    parameter space, ...); checked on resume.
+``runs``
+    one row per finished run: run_id (the replicate index), seed, scenario,
+    scenario_hash, code_version, git_commit, base_seed, params (JSON of every
+    resolved parameter).
+``params``
+    drawn parameter values, long: run_id, param, value.
+``indicators``
+    annual indicators of every run: run_id, seed, indicator, region, year,
+    value, unit.
+``run_log``
+    where and how fast each run ran: run_id, worker, elapsed_s, peak_rss_mb
+    (not part of the reproducible results: it depends on the machine).
+``failures``
+    runs that raised, with the error (a resume retries them).
+``bands``
+    quantile bands across runs: indicator, region, year, unit, n_runs, q05,
+    q25, q50, q75, q95, mean.
+
+Examples
+--------
+>>> import pandas as pd
+>>> st = EnsembleStore(":memory:")
+>>> ind = pd.DataFrame({"indicator": ["delivered_t"], "region": ["usa"], "year": [2005],
+...                     "value": [400.0], "unit": ["t"]})
+>>> st.write_run(RunRecord(0, 11, {"routes.theta": 30.0}, {"routes.theta": 30.0}, ind))
+>>> st.done_ids()
+{0}
+>>> st.write_bands()["q50"].tolist()
+[400.0]
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+INDICATOR_COLUMNS = ["run_id", "seed", "indicator", "region", "year", "value", "unit"]
+
+_SCHEMA = """
+create table if not exists meta (key varchar primary key, value varchar);
+create table if not exists runs (
+    run_id integer primary key, seed bigint, scenario varchar, scenario_hash varchar,
+    code_version varchar, git_commit varchar, base_seed bigint, params varchar);
+create table if not exists params (run_id integer, param varchar, value double);
+create table if not exists indicators (
+    run_id integer, seed bigint, indicator varchar, region varchar, year integer,
+    value double, unit varchar);
+create table if not exists run_log (
+    run_id integer, worker varchar, elapsed_s double, peak_rss_mb double);
+create table if not exists failures (run_id integer, seed bigint, error varchar);
+"""
+
+
+@dataclass
+class RunRecord:
+    """What a worker hands back for one finished run.
+
+    Attributes
+    ----------
+    run_id, seed : int
+        The replicate index and its derived seed.
+    drawn : dict
+        The parameter values drawn for this run (``{"module.name": value}``).
+    params : dict
+        Every resolved parameter of the run (drawn, scenario and defaults).
+    indicators : pandas.DataFrame
+        The run's annual indicators (indicator, region, year, value, unit).
+    """
+
+    run_id: int
+    seed: int
+    drawn: dict[str, float]
+    params: dict[str, float]
+    indicators: pd.DataFrame
+    scenario: str = ""
+    scenario_hash: str = ""
+    code_version: str = ""
+    worker: str = ""
+    elapsed_s: float = 0.0
+    peak_rss_mb: float = 0.0
+    error: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class EnsembleStore:
+    """The DuckDB file of an ensemble (or ``":memory:"``).
+
+    Parameters
+    ----------
+    path : str or Path
+        File to open or create; ``":memory:"`` keeps everything in memory.
+    read_only : bool
+        Open an existing file without writing.
+    """
+
+    def __init__(self, path: str | Path, read_only: bool = False):
+        self.path = str(path)
+        if read_only and not Path(self.path).exists():
+            raise FileNotFoundError(self.path)
+        # One thread: the parent must leave the cores to the workers.
+        self.con = duckdb.connect(self.path, read_only=read_only, config={"threads": 1})
+        if not read_only:
+            self.con.execute(_SCHEMA)
+            self._cleanup()
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> EnsembleStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- bookkeeping ------------------------------------------------------------------
+    def _cleanup(self) -> None:
+        """Drop rows of runs that are not in ``runs``.
+
+        Runs are written in one transaction, so there should be none; this keeps
+        the invariant even if a file was edited by hand.
+        """
+        self.con.execute("begin transaction")
+        for t in ("params", "indicators", "run_log"):
+            self.con.execute(f"delete from {t} where run_id not in (select run_id from runs)")
+        self.con.execute("commit")
+
+    def get_meta(self) -> dict[str, str]:
+        return dict(self.con.execute("select key, value from meta").fetchall())
+
+    def set_meta(self, meta: dict[str, Any]) -> None:
+        self.con.execute("begin transaction")
+        for k, v in meta.items():
+            self.con.execute("delete from meta where key = ?", [k])
+            self.con.execute("insert into meta values (?, ?)", [k, str(v)])
+        self.con.execute("commit")
+
+    def done_ids(self) -> set[int]:
+        """Run ids already committed."""
+        return {int(r[0]) for r in self.con.execute("select run_id from runs").fetchall()}
+
+    def n_runs(self) -> int:
+        return int(self.con.execute("select count(*) from runs").fetchone()[0])
+
+    # -- writing ----------------------------------------------------------------------
+    def write_run(self, rec: RunRecord, git_commit: str = "", base_seed: int | None = None) -> None:
+        """Commit one finished run (or record its failure) in a single transaction."""
+        con = self.con
+        con.execute("begin transaction")
+        try:
+            if rec.error is not None:
+                con.execute("delete from failures where run_id = ?", [rec.run_id])
+                con.execute(
+                    "insert into failures values (?, ?, ?)", [rec.run_id, rec.seed, rec.error]
+                )
+                con.execute("commit")
+                return
+            con.execute(
+                "insert into runs values (?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    rec.run_id,
+                    rec.seed,
+                    rec.scenario,
+                    rec.scenario_hash,
+                    rec.code_version,
+                    git_commit,
+                    base_seed,
+                    json.dumps(rec.params, sort_keys=True),
+                ],
+            )
+            if rec.drawn:
+                pdf = pd.DataFrame(
+                    {
+                        "run_id": rec.run_id,
+                        "param": list(rec.drawn),
+                        "value": [float(v) for v in rec.drawn.values()],
+                    }
+                )
+                con.register("_params_view", pdf)
+                con.execute("insert into params select run_id, param, value from _params_view")
+                con.unregister("_params_view")
+            ind = rec.indicators
+            ind = pd.DataFrame(
+                {
+                    "run_id": rec.run_id,
+                    "seed": rec.seed,
+                    "indicator": ind["indicator"].to_numpy(dtype=object),
+                    "region": ind["region"].to_numpy(dtype=object),
+                    "year": ind["year"].to_numpy(),
+                    "value": ind["value"].to_numpy(dtype=float),
+                    "unit": ind["unit"].to_numpy(dtype=object),
+                }
+            )
+            con.register("_ind_view", ind)
+            con.execute(
+                f"insert into indicators select {', '.join(INDICATOR_COLUMNS)} from _ind_view"
+            )
+            con.unregister("_ind_view")
+            con.execute(
+                "insert into run_log values (?, ?, ?, ?)",
+                [rec.run_id, rec.worker, rec.elapsed_s, rec.peak_rss_mb],
+            )
+            con.execute("delete from failures where run_id = ?", [rec.run_id])
+            con.execute("commit")
+        except BaseException:
+            con.execute("rollback")
+            raise
+
+    def write_bands(self) -> pd.DataFrame:
+        """(Re)compute the quantile bands over every finished run and return them."""
+        qs = ", ".join(
+            f"quantile_cont(value, {q}) as q{int(round(q * 100)):02d}" for q in QUANTILES
+        )
+        self.con.execute("begin transaction")
+        self.con.execute(
+            "create or replace table bands as "
+            f"select indicator, region, year, any_value(unit) as unit, count(*) as n_runs, {qs}, "
+            "avg(value) as mean from indicators group by indicator, region, year "
+            "order by indicator, region, year"
+        )
+        self.con.execute("commit")
+        return self.table("bands")
+
+    # -- reading ----------------------------------------------------------------------
+    def tables(self) -> list[str]:
+        rows = self.con.execute(
+            "select table_name from information_schema.tables where table_schema = 'main' "
+            "order by table_name"
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    def table(self, name: str) -> pd.DataFrame:
+        """A whole table, in a deterministic order (sorted by all columns)."""
+        if name not in self.tables():
+            raise KeyError(f"no table {name!r} in {self.path}")
+        return self.con.execute(f"select * from {name} order by all").df()
+
+    def sql(self, query: str, params: list[Any] | None = None) -> pd.DataFrame:
+        """Run a SQL query on the store and return a DataFrame."""
+        return self.con.execute(query, params or []).df()
+
+
+def export_store(path: str | Path, out: str | Path, fmt: str = "csv") -> list[Path]:
+    """Write every table of a DuckDB results file to ``out`` (one file per table).
+
+    Rows are sorted by all columns, so two stores with the same content export to
+    identical files whatever order the runs finished in.
+
+    Parameters
+    ----------
+    path : str or Path
+        A ``results.duckdb`` file, or a folder holding one.
+    out : str or Path
+        Existing folder to write into.
+    fmt : {"csv", "parquet"}
+
+    Returns
+    -------
+    list of Path
+        The files written.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> st = EnsembleStore(d / "results.duckdb"); st.set_meta({"base_seed": 1}); st.close()
+    >>> sorted(p.name for p in export_store(d, d / "x", "csv"))[:2]
+    ['failures.csv', 'indicators.csv']
+    """
+    if fmt not in ("csv", "parquet"):
+        raise ValueError(f"unknown format {fmt!r} (csv or parquet)")
+    path = Path(path)
+    if path.is_dir():
+        path = path / "results.duckdb"
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        names = [
+            r[0]
+            for r in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'main'"
+            ).fetchall()
+        ]
+        for name in sorted(names):
+            f = out / f"{name}.{fmt}"
+            opts = "format csv, header true" if fmt == "csv" else "format parquet"
+            target = str(f).replace("'", "''")
+            con.execute(f"copy (select * from {name} order by all) to '{target}' ({opts})")
+            written.append(f)
+    finally:
+        con.close()
+    return written

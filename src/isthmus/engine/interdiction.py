@@ -13,7 +13,7 @@ seizure share saturates:
     p = p_base + (p_max - p_base) x (1 - exp(-h))
 
 Realised seizure rates are random (a few shipments pass a link each month):
-r ~ Beta(p n, (1 - p) n) with n the number of shipments. Seizures are applied
+lognormal with mean p and the variance p(1 - p)/n of n shipments. Seizures are applied
 in travel order along each route, so the flow ledger balances exactly:
 supplied = seized + delivered (+ stock change + losses, zero here).
 Traffickers update their learned risk p_hat from what they saw seized, with
@@ -159,9 +159,13 @@ class Interdiction(Module):
         # Expected inflow per link sets the number of shipments (randomness of seizures).
         exp_in = np.bincount(net.nnz_link, weights=flow[net.nnz_path], minlength=net.n_links)
         n_ship = np.maximum(exp_in / p.shipment_t, 1.0)
-        a = np.maximum(st.p_true * n_ship, 1e-12)
-        b = np.maximum((1.0 - st.p_true) * n_ship, 1e-12)
-        r = np.clip(self.rng.beta(a, b), 0.0, 0.999)
+        # Realised rate: lognormal around p with the variance of n Bernoulli shipments. One
+        # standard-normal draw per link and month, so two scenarios run with the same seed
+        # share their luck link by link (common random numbers).
+        z = self.rng.standard_normal(net.n_links)
+        pt = np.maximum(st.p_true, 1e-12)
+        s2 = np.log1p((1.0 - pt) / (pt * n_ship))
+        r = np.clip(pt * np.exp(np.sqrt(s2) * z - 0.5 * s2), 0.0, 0.999)
         # Seizures in travel order along each route: a segmented cumulative sum of log survival.
         lg = np.log1p(-r[net.nnz_link])
         cs = np.cumsum(lg)

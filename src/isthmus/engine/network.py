@@ -22,7 +22,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
-from ..scenario import Scenario
+from ..scenario import Problem, Scenario, ScenarioError
 
 MODES = ("land", "maritime-pacific", "maritime-caribbean", "maritime-atlantic", "air", "container")
 SERVICES = ("police", "military", "navy", "air")
@@ -236,7 +236,16 @@ def compile_network(
             if used:
                 penal[np.unique(used)] *= 2.0
     if not paths:
-        raise ValueError("no route connects a source place to a destination")
+        raise ScenarioError(
+            [
+                Problem(
+                    "links.csv",
+                    None,
+                    None,
+                    "no route connects a source place to a destination place",
+                )
+            ]
+        )
 
     # Drop implausible routes (far costlier than the best to the same destination).
     pc = np.array([w[lk].sum() for _, _, lk in paths])

@@ -165,6 +165,8 @@ class Scenario:
         h = hashlib.sha256()
         h.update(f"{self.name}|{self.start}|{self.end}".encode())
         for t in TABLES:
+            if t not in self.tables:  # an optional table a scenario built in code leaves out
+                continue
             h.update(t.encode())
             h.update(self.tables[t].to_csv(index=False).encode())
         h.update(repr(strip_lines(self.policies)).encode())
@@ -276,17 +278,25 @@ def _parse_cell(raw: str, attr, fname: str, line: int, problems: list[Problem]) 
     return text
 
 
+def _empty(schema: TableSchema) -> pd.DataFrame:
+    df = pd.DataFrame(columns=["_line", *schema.names])
+    for attr in schema.attributes:
+        if attr.base_type in ("float", "int"):
+            df[attr.name] = df[attr.name].astype(float)
+    return df
+
+
 def read_table(text: str, schema: TableSchema, fname: str, problems: list[Problem]) -> pd.DataFrame:
     """Parse one CSV table against its schema, appending every problem found."""
     if not text.strip():
         problems.append(Problem(fname, None, None, "file is empty"))
-        return pd.DataFrame(columns=schema.names)
+        return _empty(schema)
     reader = csv.reader(io.StringIO(text))
     try:
         rows = list(reader)
     except csv.Error as exc:
         problems.append(Problem(fname, reader.line_num, None, f"malformed CSV: {exc}"))
-        return pd.DataFrame(columns=schema.names)
+        return _empty(schema)
     header = [h.strip() for h in rows[0]]
     known = set(schema.names)
     n_before = len(problems)
@@ -303,7 +313,7 @@ def read_table(text: str, schema: TableSchema, fname: str, problems: list[Proble
                 Problem(fname, 1, col, f"unknown column (expected: {', '.join(schema.names)})")
             )
     if len(problems) > n_before:
-        return pd.DataFrame(columns=schema.names)
+        return _empty(schema)
     records = []
     for i, row in enumerate(rows[1:], start=2):
         if not row or all(not c.strip() for c in row):

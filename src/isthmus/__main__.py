@@ -1,0 +1,5 @@
+"""Allow ``python -m isthmus``."""
+
+from .cli import main
+
+main()

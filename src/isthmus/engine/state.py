@@ -1,20 +1,68 @@
-"""Step 7, the state: policies take effect for the next month.
+"""Step 7, the state: policies take effect; capacity, presence and corruption evolve.
+
+The state of each country (in ``net.countries`` order) is read from the
+``countries`` table and then evolves month by month with its own time
+constants (DESIGN.md, F9): enforcement capacity by service (police,
+military, navy, air, international support), corruption, justice capacity,
+and state presence by place. Interventions (:mod:`isthmus.policy`) never set
+an outcome: they move the *drives* of these stocks or add effort, and this
+step integrates the stocks and sets the inputs of the coming month.
 
 Effective enforcement effort by jurisdiction and mode class is capacity x
-(1 - corruption) (mechanisms.md (e)), from the ``countries`` table, times the
-multipliers and plus the fixed deployments of the interventions active in the
-coming month. The slower dynamics of capacity, presence and corruption belong
-to the state issue and extend this module.
+(1 - corruption) (mechanisms.md (e)) times the multipliers of the active
+interventions: ``st.effort = base x enf_mult``. As corruption is a state
+variable, anti-corruption makes the same capacity more effective.
+
+Slow levers are two-stage lags (a pipeline, then the effect), so that their
+build-up is S-shaped: half the effect after about 1.68 time constants.
+
+- police reform: the police capacity gain G of a country moves towards the
+  reform's target at the rate ``(1 - police_corruption_drag x corruption) /
+  police_tau`` (corruption slows vetting, training and retention: UNODC TOCTA
+  2012's finding that capacity building cannot bring rapid results). Trained
+  police stay when the reform ends.
+- anti-corruption and justice capacity relax towards their targets with
+  ``corruption_tau`` and ``justice_tau``; they relapse when the programme ends.
+- crime prevention: ``st.prevention`` (per place, 0-1) is the lagged share by
+  which recruitment and baseline violence are reduced (``prevention_tau``).
+- US demand reduction: ``st.demand_multiplier`` shifts the demand curve of a
+  market with ``demand_tau``.
+- military deployment: fast and temporary (``st.deployed_personnel``, effort
+  on the land links into the places; nothing remains when it ends).
+- kingpin strategy: leader removals, ``st.kingpin_events`` (actor ids).
+
+State-contract attributes set here (read by the other modules with getattr
+defaults, from their first ``step``; they are set after the other modules'
+``init``): ``effort``, ``enf_mult``, ``link_extra_effort``, ``presence``,
+``corruption_c``, ``justice_c``, ``police_gain``, ``prevention``,
+``demand_multiplier``, ``deployed_personnel``, ``kingpin_events``,
+``justice_pressure`` (per place, 1/month) and ``strength_pressure`` (per actor
+in ``scenario.actors`` order, 1/month: the share of a group's strength that
+prosecution removes each month; the groups module subtracts it).
+
+Examples
+--------
+>>> from isthmus import Sim
+>>> sim = Sim("central-america", seed=0, policies=[{"type": "anti_corruption",
+...     "start": "2001-01", "target": {"country": "GTM"}, "size": 0.5}])
+>>> res = sim.run()
+>>> g = sim.net.countries.index("GTM")
+>>> bool(sim.state.corruption_c[g] < 0.55)
+True
 """
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 
+from ..scenario import Problem, ScenarioError
 from .params import Param
 from .sim import Module, Sim, register
 
 CLASSES = ("land", "sea", "air", "container")
+SERVICES = ("police", "military", "navy", "air")
 # Services acting on each class (why: see network.MODE_SERVICES).
 CLASS_SERVICES = {
     "land": ("police", "military"),
@@ -22,6 +70,42 @@ CLASS_SERVICES = {
     "air": ("air",),
     "container": ("police",),
 }
+MARKETS = ("usa", "europe")
+# Schema defaults for countries missing from the table (see schema/countries.csv).
+DEFAULT_JUSTICE = 0.3
+DEFAULT_PRESENCE = 0.5
+
+
+def _num(row, key: str, default: float) -> float:  # noqa: ANN001 - a pandas row
+    v = row.get(key, default) if hasattr(row, "get") else default
+    try:
+        v = float(v)
+    except (TypeError, ValueError):
+        return default
+    return default if not np.isfinite(v) else v
+
+
+def capacity_split(sim: Sim) -> tuple[np.ndarray, np.ndarray]:
+    """Capacity before corruption (jurisdictions x classes), split into police and other.
+
+    International support is lent to every service in proportion to its size,
+    so it scales both parts by the same factor.
+    """
+    net = sim.net
+    c = sim.scenario.countries.set_index("id")
+    police = np.zeros((len(net.juris_ids), len(CLASSES)))
+    other = np.zeros_like(police)
+    for j, jid in enumerate(net.juris_ids):
+        if jid not in c.index:
+            continue
+        row = c.loc[jid]
+        own = {s: _num(row, s, 0.0) for s in SERVICES}
+        tot = sum(own.values())
+        scale = 1.0 + (_num(row, "international_support", 0.0) / tot if tot > 0 else 0.0)
+        for k, cls in enumerate(CLASSES):
+            police[j, k] = scale * sum(own[s] for s in CLASS_SERVICES[cls] if s == "police")
+            other[j, k] = scale * sum(own[s] for s in CLASS_SERVICES[cls] if s != "police")
+    return police, other
 
 
 def base_effort(sim: Sim) -> np.ndarray:
@@ -34,46 +118,305 @@ def base_effort(sim: Sim) -> np.ndarray:
     >>> e.shape[1] == 4 and (e >= 0).all()
     True
     """
-    net = sim.net
+    police, other = capacity_split(sim)
     c = sim.scenario.countries.set_index("id")
-    out = np.zeros((len(net.juris_ids), len(CLASSES)))
-    for j, jid in enumerate(net.juris_ids):
-        if jid not in c.index:
-            continue
-        row = c.loc[jid]
-        own = {s: float(row[s]) for s in ("police", "military", "navy", "air")}
-        tot = sum(own.values())
-        support = float(row.get("international_support", 0.0) or 0.0)
-        for k, cls in enumerate(CLASSES):
-            cap = sum(own[s] for s in CLASS_SERVICES[cls])
-            if tot > 0:
-                cap += support * cap / tot
-            out[j, k] = cap * (1.0 - float(row["corruption"]))
-    return out
+    corr = np.array(
+        [_num(c.loc[j], "corruption", 0.0) if j in c.index else 0.0 for j in sim.net.juris_ids]
+    )
+    return (police + other) * (1.0 - corr)[:, None]
+
+
+def validate_interventions(sim: Sim) -> None:
+    """Raise :class:`ScenarioError` naming file and line for every unknown target."""
+    problems: list[Problem] = []
+    for iv in sim.interventions:
+        file = getattr(iv, "_file", "policies")
+        line = getattr(iv, "_line", None)
+        problems.extend(iv.validate_targets(sim, file, line))
+    if problems:
+        raise ScenarioError(problems)
 
 
 @register
 class State(Module):
     name = "state"
-    params: dict[str, Param] = {}
+    params: dict[str, Param] = {
+        "police_tau": Param(
+            18.0,
+            "months",
+            9.0,
+            36.0,
+            "assumption: recruitment, vetting and training take years (UNODC TOCTA 2012: capacity "
+            "building 'cannot bring about the rapid results required'); two stages of 18 months "
+            "give half the effect after ~2.5 years where corruption is nil",
+            "Time constant of each of the two stages of a police reform's build-up.",
+        ),
+        "police_corruption_drag": Param(
+            1.0,
+            "1",
+            0.5,
+            1.5,
+            "assumption: corruption slows reform in proportion (UNODC TOCTA 2012: 'due to "
+            "widespread corruption'); at corruption 0.55 a reform builds up 2.2x slower",
+            "How much corruption slows police reform: rate x (1 - drag x corruption).",
+        ),
+        "corruption_tau": Param(
+            36.0,
+            "months",
+            12.0,
+            96.0,
+            "assumption: anti-corruption agencies cut police corruption within 3-5 years "
+            "(Hong Kong ICAC from 1974; Georgia's police reform 2004-06)",
+            "Time constant of corruption moving towards its target.",
+        ),
+        "justice_tau": Param(
+            24.0,
+            "months",
+            12.0,
+            60.0,
+            "assumption: new prosecution units and courts take 1-3 years to convict (CICIG, "
+            "Guatemala, from 2007)",
+            "Time constant of justice capacity moving towards its target.",
+        ),
+        "justice_attrition": Param(
+            0.03,
+            "1/month",
+            0.0,
+            0.1,
+            "assumption: with full justice capacity and presence a group loses ~30% of its "
+            "strength a year to arrests and convictions",
+            "Share of a group's strength removed each month at justice capacity 1 and presence 1.",
+        ),
+        "presence_tau": Param(
+            48.0,
+            "months",
+            24.0,
+            120.0,
+            "assumption: asserting control over remote territory takes years (UNODC TOCTA 2012: "
+            "'develop the capacity to assert control over their entire territories')",
+            "Time constant of state presence moving towards its target.",
+        ),
+        "presence_police_elasticity": Param(
+            0.5,
+            "1",
+            0.0,
+            1.0,
+            "assumption: presence rises less than in proportion to police capacity",
+            "Elasticity of the presence target to (1 + police capacity gain).",
+        ),
+        "prevention_tau": Param(
+            12.0,
+            "months",
+            6.0,
+            24.0,
+            "assumption: prevention programmes act through recruitment and take 1-3 years to "
+            "show (Abt & Winship 2016, USAID review of violence prevention in Central America); "
+            "two stages of 12 months give half the effect after ~20 months",
+            "Time constant of each of the two stages of crime prevention's effect.",
+        ),
+        "demand_tau": Param(
+            24.0,
+            "months",
+            12.0,
+            60.0,
+            "assumption: prevention and treatment shift demand over years (NRC 2001)",
+            "Time constant of a demand-curve shift.",
+        ),
+        "flow_memory": Param(
+            0.9,
+            "1/month",
+            0.5,
+            0.97,
+            "assumption: enforcers judge where the flow is from about a year of seizures",
+            "Monthly discount of the average link flow that allocations respond to.",
+        ),
+    }
 
+    def __init__(self, sim: Sim):
+        super().__init__(sim)
+        # Unknown countries, places, modes, groups or segments stop the run before it starts.
+        validate_interventions(sim)
+
+    # -- set-up -----------------------------------------------------------------------
     def init(self) -> None:
-        sim, _st = self.sim, self.sim.state
-        self.base = base_effort(sim)
+        sim, net, st = self.sim, self.sim.net, self.sim.state
+        nC = len(net.countries)
+        c = sim.scenario.countries.set_index("id")
+        rows = [c.loc[x] if x in c.index else None for x in net.countries]
+        self.corr0 = np.array([_num(r, "corruption", 0.0) if r is not None else 0.0 for r in rows])
+        self.justice0 = np.array(
+            [_num(r, "justice_capacity", DEFAULT_JUSTICE) if r is not None else 0.0 for r in rows]
+        )
+        pres_c = np.array(
+            [_num(r, "presence", DEFAULT_PRESENCE) if r is not None else 0.0 for r in rows]
+        )
+        pc = net.place_country_idx
+        self.presence0 = np.where(pc >= 0, pres_c[np.maximum(pc, 0)], 0.0)
+        # Jurisdiction -> country index (-1: a jurisdiction that is not a country row).
+        self.jc = np.array(
+            [net.countries.index(j) if j in net.countries else -1 for j in net.juris_ids],
+            dtype=np.int64,
+        )
+        self.police_cap, self.other_cap = capacity_split(sim)
+        # Stocks.
+        self.police_pipe = np.zeros(nC)  # reform pipeline (recruited, in training)
+        st.police_gain = np.zeros(nC)  # relative gain of police capacity in service
+        st.corruption_c = self.corr0.copy()
+        st.justice_c = self.justice0.copy()
+        st.presence = self.presence0.copy()
+        self.prev_pipe = np.zeros(net.n_places)
+        self._police_on = self._prev_on = False  # skip the stocks no lever has moved
+        st.prevention = np.zeros(net.n_places)
+        st.demand_multiplier = {m: 1.0 for m in MARKETS}
+        st.deployed_personnel = np.zeros(net.n_places)
+        st.kingpin_events = []
+        self.actor_ids = [str(a) for a in sim.scenario.actors["id"]]
+        self.actor_home = [
+            np.array(
+                [
+                    net.place_index[p]
+                    for p in str(h or "").split(";")
+                    if p.strip() in net.place_index
+                ],
+                dtype=np.int64,
+            )
+            for h in sim.scenario.actors["home_places"]
+        ]
+        st.strength_pressure = np.zeros(len(self.actor_ids))
+        st.justice_pressure = np.zeros(net.n_places)
+        st.link_flow_avg = np.zeros(net.n_links)
+        self._flow_w = 0.0
         for iv in sim.interventions:
             iv.init(sim)
-        self.prepare(0)
+        self.order = [iv for iv in sim.interventions if not iv.late] + [
+            iv for iv in sim.interventions if iv.late
+        ]
+        rec = sim.rec
+        jur = ["transit_zone" if j == "XTZ" else j for j in net.juris_ids]
+        rec.declare("state_effort", jur, "effort units", agg="mean")
+        rec.declare("corruption", list(net.countries), "0-1", agg="mean")
+        rec.declare("justice_capacity", list(net.countries), "0-1", agg="mean")
+        rec.declare("police_capacity_gain", list(net.countries), "0-1", agg="mean")
+        rec.declare("state_presence", list(net.countries), "0-1", agg="mean")
+        rec.declare("prevention", list(net.countries), "0-1", agg="mean")
+        rec.declare("deployed_personnel", list(net.countries), "persons", agg="mean")
+        self.n_place_c = np.bincount(pc[pc >= 0], minlength=nC).astype(float)
+        self.prepare(0, integrate=False)
 
-    def prepare(self, t: int) -> None:
-        """Set the enforcement inputs of month ``t`` from the active interventions."""
+    # -- one month ----------------------------------------------------------------------
+    def _reset_levers(self) -> None:
+        """Neutral inputs; the active interventions then move them for the coming month."""
+        net, st = self.sim.net, self.sim.state
+        nC = len(net.countries)
+        st.enf_mult = np.ones_like(self.police_cap)
+        st.link_extra_effort = np.zeros(net.n_links)
+        st.deployed_personnel = np.zeros(net.n_places)
+        st.kingpin_events = []
+        st.levers = SimpleNamespace(
+            police_target=np.zeros(nC),  # relative police capacity gain sought by reforms
+            police_active=np.zeros(nC, dtype=bool),
+            corruption_factor=np.ones(nC),  # multiplies the corruption target
+            justice_add=np.zeros(nC),  # added to the justice capacity target
+            prevention_target=np.zeros(net.n_places),  # 0-1 reduction sought
+            demand_cut={m: 0.0 for m in MARKETS},  # relative demand-curve shift sought
+        )
+
+    def _integrate(self) -> None:
+        """Advance the slow stocks by one month towards the targets set by the levers."""
+        st, p, lv = self.sim.state, self.p, self.sim.state.levers
+        corr = st.corruption_c
+        pc = self.sim.net.place_country_idx  # -1 (no country) picks the appended 0 below
+        # Police reform: a two-stage lag slowed by corruption; trained police stay.
+        if self._police_on or lv.police_active.any():
+            self._police_on = True
+            rate = np.clip((1.0 - p.police_corruption_drag * corr) / p.police_tau, 0.0, 1.0)
+            act = lv.police_active
+            self.police_pipe[act] += rate[act] * (lv.police_target[act] - self.police_pipe[act])
+            st.police_gain = st.police_gain + rate * (self.police_pipe - st.police_gain)
+            # Presence follows police capacity, slowly.
+            gain = np.append(st.police_gain, 0.0)[pc]
+            target_p = np.minimum(
+                self.presence0 * (1.0 + gain) ** p.presence_police_elasticity, 1.0
+            )
+            st.presence = st.presence + (target_p - st.presence) / p.presence_tau
+        # Corruption and justice relax towards their targets (and relapse when programmes end).
+        target_c = np.clip(self.corr0 * lv.corruption_factor, 0.0, 1.0)
+        st.corruption_c = corr + (target_c - corr) / p.corruption_tau
+        target_j = np.clip(self.justice0 + lv.justice_add, 0.0, 1.0)
+        st.justice_c = st.justice_c + (target_j - st.justice_c) / p.justice_tau
+        # Crime prevention: a two-stage lag; the effect fades when programmes stop.
+        if self._prev_on or lv.prevention_target.any():
+            self._prev_on = True
+            a = 1.0 / p.prevention_tau
+            self.prev_pipe += a * (lv.prevention_target - self.prev_pipe)
+            st.prevention = np.clip(st.prevention + a * (self.prev_pipe - st.prevention), 0.0, 1.0)
+        for m in MARKETS:
+            tgt = max(1.0 - lv.demand_cut[m], 0.0)
+            st.demand_multiplier[m] += (tgt - st.demand_multiplier[m]) / p.demand_tau
+
+    def _effort(self) -> np.ndarray:
+        """capacity x (1 - corruption), police capacity raised by reforms."""
+        st = self.sim.state
+        gain = np.append(st.police_gain, 0.0)[self.jc]
+        corr = np.append(st.corruption_c, 0.0)[self.jc]
+        cap = self.police_cap * (1.0 + gain)[:, None] + self.other_cap
+        return cap * (1.0 - corr)[:, None]
+
+    def _pressure(self) -> None:
+        """Prosecution pressure on groups: justice capacity x presence, per place and actor."""
+        net, st = self.sim.net, self.sim.state
+        jus = np.append(st.justice_c, 0.0)[net.place_country_idx]
+        st.justice_pressure = self.p.justice_attrition * jus * st.presence
+        if not self.actor_ids:
+            return
+        ctrl = getattr(st, "controller", None)
+        out = np.zeros(len(self.actor_ids))
+        for a, home in enumerate(self.actor_home):  # ~15 actors: a short loop
+            where = np.flatnonzero(ctrl == a) if ctrl is not None else home
+            if len(where) == 0:
+                where = home
+            out[a] = st.justice_pressure[where].mean() if len(where) else 0.0
+        st.strength_pressure = out
+
+    def prepare(self, t: int, integrate: bool = True) -> None:
+        """Set the inputs of month ``t``: levers from the active interventions, then stocks."""
         sim, st = self.sim, self.sim.state
-        st.enf_mult = np.ones_like(self.base)
-        st.link_extra_effort = np.zeros(sim.net.n_links)
-        for iv in sim.interventions:
+        self._reset_levers()
+        for iv in self.order:
             if iv.active(sim, t):
                 iv.step(sim, t)
-        st.effort = self.base * st.enf_mult
+        if integrate:
+            self._integrate()
+        st.base_effort = self._effort()
+        st.effort = st.base_effort * st.enf_mult
+        self._pressure()
+
+    def _record(self, t: int) -> None:
+        net, st, rec = self.sim.net, self.sim.state, self.sim.rec
+        pc = net.place_country_idx
+        ok = pc >= 0
+        nC = len(net.countries)
+        rec["state_effort"][t] = st.effort.sum(axis=1) + np.bincount(
+            net.link_juris, weights=st.link_extra_effort, minlength=len(net.juris_ids)
+        )
+        rec["corruption"][t] = st.corruption_c
+        rec["justice_capacity"][t] = st.justice_c
+        rec["police_capacity_gain"][t] = st.police_gain
+        n = np.maximum(self.n_place_c, 1.0)
+        rec["state_presence"][t] = np.bincount(pc[ok], weights=st.presence[ok], minlength=nC) / n
+        rec["prevention"][t] = np.bincount(pc[ok], weights=st.prevention[ok], minlength=nC) / n
+        rec["deployed_personnel"][t] = np.bincount(
+            pc[ok], weights=st.deployed_personnel[ok], minlength=nC
+        )
 
     def step(self, t: int) -> None:
+        st = self.sim.state
+        # The month's inputs as they applied, then the inputs of the next month.
+        self._record(t)
+        inflow = getattr(st, "link_inflow", None)
+        if inflow is not None:
+            m = self.p.flow_memory
+            self._flow_w = m * self._flow_w + 1.0
+            st.link_flow_avg = st.link_flow_avg + (inflow - st.link_flow_avg) / self._flow_w
         if t + 1 < self.sim.n_months:
             self.prepare(t + 1)

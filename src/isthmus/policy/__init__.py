@@ -1,14 +1,43 @@
 """Policies: dated interventions that change the model's inputs."""
 
-from .interventions import INTERVENTIONS, Intervention, dump_policies, intervention, parse_policies
-from .library import InterdictionSurge, MilitaryDeployment
+from .interventions import (
+    INTERVENTIONS,
+    Intervention,
+    dump_policies,
+    intervention,
+    load_policy_file,
+    parse_policies,
+)
+from .library import (
+    AntiCorruption,
+    CoordinatedAllocation,
+    CrimePrevention,
+    InterdictionSurge,
+    InternationalCooperation,
+    JusticeCapacity,
+    KingpinStrategy,
+    MilitaryDeployment,
+    PoliceReform,
+    UnilateralAllocation,
+    USDemandReduction,
+)
 
 __all__ = [
     "INTERVENTIONS",
+    "AntiCorruption",
+    "CoordinatedAllocation",
+    "CrimePrevention",
     "Intervention",
     "InterdictionSurge",
+    "InternationalCooperation",
+    "JusticeCapacity",
+    "KingpinStrategy",
     "MilitaryDeployment",
+    "PoliceReform",
+    "USDemandReduction",
+    "UnilateralAllocation",
     "dump_policies",
     "intervention",
+    "load_policy_file",
     "parse_policies",
 ]

@@ -8,6 +8,7 @@ round-trip to YAML (:meth:`Intervention.to_dict` / :func:`parse_policies`).
 
 Examples
 --------
+>>> from isthmus.policy import InterdictionSurge
 >>> iv = InterdictionSurge(start="2006-12", target={"country": "MEX", "modes": ["sea", "air"]}, size=0.5)
 >>> parse_policies([iv.to_dict()], "policies.yaml")[0] == iv
 True
@@ -16,6 +17,7 @@ True
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
@@ -37,8 +39,24 @@ MODE_TO_CLASS = {
     "container": "container",
 }
 TARGET_KEYS = ("country", "places", "modes", "group", "segment")
+TRANSIT_ZONE = "XTZ"
 
 INTERVENTIONS: dict[str, type[Intervention]] = {}
+
+
+def link_class(net) -> np.ndarray:  # noqa: ANN001 - CompiledNetwork (avoid an import cycle)
+    """Mode class index (into :data:`CLASSES`) of every link of a compiled network."""
+    from ..engine.network import MODES
+
+    cls = np.array([CLASSES.index(MODE_TO_CLASS[m]) for m in MODES])
+    return cls[net.link_mode]
+
+
+def _end_mask(net, end: str, side: np.ndarray) -> np.ndarray:  # noqa: ANN001
+    """Links whose ``side`` (link_from or link_to) is the place or in the country ``end``."""
+    if end in net.place_index:
+        return side == net.place_index[end]
+    return net.place_country[side] == end
 
 
 def intervention(cls: type[Intervention]) -> type[Intervention]:
@@ -62,6 +80,12 @@ class Intervention:
     kind: ClassVar[str] = ""
     size_unit: ClassVar[str] = ""
     description: ClassVar[str] = ""
+    #: Allowed range of ``size`` (None = unbounded), checked when parsing.
+    size_bounds: ClassVar[tuple[float | None, float | None]] = (0.0, None)
+    #: Allowed values of extra text fields, checked when parsing.
+    choices: ClassVar[dict[str, tuple[str, ...]]] = {}
+    #: Run after the other interventions of the month (allocations that respond to them).
+    late: ClassVar[bool] = False
     start: str = "2000-01"
     end: str | None = None
     target: dict[str, Any] = field(default_factory=dict)
@@ -72,12 +96,17 @@ class Intervention:
     # -- timing ---------------------------------------------------------------------
     def months(self, sim: Sim) -> tuple[int, int]:
         """First and last month index (inclusive) of the intervention in a run."""
+        key = (sim.scenario.start, sim.n_months, self.start, self.end)
+        cached = self.__dict__.get("_months_cache")
+        if cached is not None and cached[0] == key:
+            return cached[1]
         t0 = month_index(parse_month(self.start), sim.scenario.start)
         t1 = (
             sim.n_months - 1
             if self.end is None
             else month_index(parse_month(self.end), sim.scenario.start)
         )
+        self._months_cache = (key, (t0, t1))
         return t0, t1
 
     def active(self, sim: Sim, t: int) -> bool:
@@ -85,26 +114,83 @@ class Intervention:
         return t0 <= t <= t1
 
     # -- targets --------------------------------------------------------------------
+    #: Target keys that must be given (checked by :meth:`validate_targets`).
+    required_targets: ClassVar[tuple[str, ...]] = ()
+
     def countries(self, sim: Sim) -> list[str]:
+        """Targeted jurisdictions (ISO3; ``transit_zone`` is the transit zone, XTZ)."""
         c = _as_list(self.target.get("country"))
-        return ["XTZ" if x == "transit_zone" else x for x in c]
+        return [TRANSIT_ZONE if x == "transit_zone" else x for x in c]
 
     def classes(self) -> list[str]:
+        """Targeted mode classes (land, sea, air, container); all when none is given."""
         m = _as_list(self.target.get("modes"))
         return sorted({MODE_TO_CLASS[x] for x in m}) if m else list(CLASSES)
 
+    def groups(self) -> list[str]:
+        """Targeted actor ids (``target.group``)."""
+        return _as_list(self.target.get("group"))
+
     def place_indices(self, sim: Sim) -> np.ndarray:
+        """Places named in ``target.places`` plus every place of ``target.country``."""
         net = sim.net
         idx = [net.place_index[p] for p in _as_list(self.target.get("places"))]
         for c in self.countries(sim):
             idx.extend(np.flatnonzero(net.place_country == c).tolist())
         return np.unique(np.asarray(idx, dtype=np.int64))
 
+    def country_indices(self, sim: Sim) -> np.ndarray:
+        """Indices in ``net.countries`` of the targeted countries (and of the targeted places)."""
+        net = sim.net
+        names = set(self.countries(sim))
+        for p in _as_list(self.target.get("places")):
+            names.add(str(net.place_country[net.place_index[p]]))
+        return np.array(
+            [net.countries.index(c) for c in sorted(names) if c in net.countries], dtype=np.int64
+        )
+
+    def juris_indices(self, sim: Sim) -> np.ndarray:
+        """Indices in ``net.juris_ids`` of the targeted jurisdictions."""
+        ids = sim.net.juris_ids
+        return np.array([ids.index(c) for c in self.countries(sim) if c in ids], dtype=np.int64)
+
+    def link_mask(self, sim: Sim) -> np.ndarray:
+        """Links selected by the target: jurisdiction (``country``), destination place
+        (``places``), mode class (``modes``) and border segment (``segment``), combined
+        with AND; a key that is absent does not restrict."""
+        net = sim.net
+        mask = np.ones(net.n_links, dtype=bool)
+        if self.countries(sim):
+            mask &= np.isin(net.link_juris, self.juris_indices(sim))
+        places = _as_list(self.target.get("places"))
+        if places:
+            mask &= np.isin(net.link_to, [net.place_index[p] for p in places])
+        if self.target.get("modes"):
+            cls = [CLASSES.index(c) for c in self.classes()]
+            mask &= np.isin(link_class(net), cls)
+        seg = _as_list(self.target.get("segment"))
+        if seg:
+            sm = np.zeros(net.n_links, dtype=bool)
+            for s in seg:
+                a, b = (x.strip() for x in s.split(">", 1))
+                sm |= _end_mask(net, a, net.link_from) & _end_mask(net, b, net.link_to)
+            mask &= sm
+        return mask
+
     def validate_targets(self, sim: Sim, file: str, line: int | None) -> list[Problem]:
-        """Check that the targets exist in the compiled network."""
+        """Check that the targets exist in the compiled network and the actors table.
+
+        Returns one :class:`Problem` per unknown country, place, mode, group or
+        segment, and per missing required target, each naming the file and line.
+        """
         probs = []
         net = sim.net
         known = set(net.juris_ids) | set(net.countries)
+        for key in self.required_targets:
+            if not self.target.get(key):
+                probs.append(
+                    Problem(file, line, f"target.{key}", f"'{self.kind}' needs a target '{key}'")
+                )
         for c in self.countries(sim):
             if c not in known:
                 probs.append(Problem(file, line, "target.country", f"unknown country '{c}'"))
@@ -121,6 +207,35 @@ class Intervention:
                         f"unknown mode '{m}' (use {', '.join(MODE_TO_CLASS)})",
                     )
                 )
+        actors = (
+            set(str(a) for a in sim.scenario.actors["id"]) if len(sim.scenario.actors) else set()
+        )
+        for g in self.groups():
+            if g not in actors:
+                probs.append(
+                    Problem(
+                        file,
+                        line,
+                        "target.group",
+                        f"unknown group '{g}' (actors: {', '.join(sorted(actors)) or 'none'})",
+                    )
+                )
+        for s in _as_list(self.target.get("segment")):
+            if ">" not in s:
+                probs.append(
+                    Problem(file, line, "target.segment", f"segment '{s}' must read 'FROM>TO'")
+                )
+                continue
+            for end in (x.strip() for x in s.split(">", 1)):
+                if end not in net.place_index and end not in known:
+                    probs.append(
+                        Problem(
+                            file,
+                            line,
+                            "target.segment",
+                            f"unknown place or country '{end}' in segment '{s}'",
+                        )
+                    )
         return probs
 
     # -- effect ---------------------------------------------------------------------
@@ -142,6 +257,15 @@ class Intervention:
                 continue
             d[f.name] = v
         return d
+
+
+def _number(v: Any) -> float | None:
+    """``v`` as a finite float, or ``None``."""
+    try:
+        x = float(v)
+    except (TypeError, ValueError):
+        return None
+    return x if np.isfinite(x) else None
 
 
 def parse_policies(specs: list[dict[str, Any]], file: str) -> list[Intervention]:
@@ -206,6 +330,10 @@ def parse_policies(specs: list[dict[str, Any]], file: str) -> list[Intervention]
         if "start" not in kwargs:
             problems.append(Problem(file, line, "start", "missing field"))
             bad = True
+        elif kwargs.get("end") is not None and not bad:
+            if parse_month(kwargs["end"]) < parse_month(kwargs["start"]):
+                problems.append(Problem(file, line, "end", "end is before start"))
+                bad = True
         tgt = kwargs.get("target", {})
         if tgt is None:
             tgt = {}
@@ -229,18 +357,44 @@ def parse_policies(specs: list[dict[str, Any]], file: str) -> list[Intervention]
                     bad = True
             kwargs["target"] = tgt
         for f in fields(cls):
-            if (
-                f.name in kwargs
-                and f.type in ("float", float)
-                and not isinstance(kwargs[f.name], bool)
-            ):
-                try:
-                    kwargs[f.name] = float(kwargs[f.name])
-                except (TypeError, ValueError):
+            if f.name not in kwargs or f.name in ("start", "end", "target"):
+                continue
+            v = kwargs[f.name]
+            if f.type in ("float", float, "int", int):
+                num = None if isinstance(v, bool) else _number(v)
+                if num is None or (f.type in ("int", int) and num != int(num)):
+                    kind_ = "an integer" if f.type in ("int", int) else "a number"
+                    problems.append(Problem(file, line, f.name, f"'{v}' is not {kind_}"))
+                    bad = True
+                    continue
+                kwargs[f.name] = int(num) if f.type in ("int", int) else num
+            elif f.type in ("str", str):
+                if isinstance(v, (dict, list)):
+                    problems.append(Problem(file, line, f.name, f"'{v}' is not a text value"))
+                    bad = True
+                    continue
+                kwargs[f.name] = "" if v is None else str(v)
+                allowed = getattr(cls, "choices", {}).get(f.name)
+                if allowed and kwargs[f.name] not in allowed:
                     problems.append(
-                        Problem(file, line, f.name, f"'{kwargs[f.name]}' is not a number")
+                        Problem(
+                            file,
+                            line,
+                            f.name,
+                            f"'{v}' is not one of {', '.join(allowed)}",
+                        )
                     )
                     bad = True
+        lo, hi = cls.size_bounds
+        size = kwargs.get("size")
+        if isinstance(size, float) and (
+            (lo is not None and size < lo) or (hi is not None and size > hi)
+        ):
+            rng = f"[{'-inf' if lo is None else f'{lo:g}'}, {'inf' if hi is None else f'{hi:g}'}]"
+            problems.append(
+                Problem(file, line, "size", f"{size:g} is outside {rng} ({cls.size_unit})")
+            )
+            bad = True
         if not bad:
             try:
                 iv = cls(**kwargs)
@@ -260,3 +414,60 @@ def dump_policies(ivs: list[Intervention]) -> str:
     import yaml
 
     return yaml.safe_dump([iv.to_dict() for iv in ivs], sort_keys=False, allow_unicode=True)
+
+
+def read_policy_file(path: str | Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Raw intervention specs (with ``__line__``) and file-level keys of a policy YAML file.
+
+    A policy file is a YAML list of interventions, or a mapping with a
+    ``policies`` list and optional keys (``scenario``: the scenario the
+    policies apply to; ``title``, ``description``).
+
+    Raises
+    ------
+    ScenarioError
+        Naming the file (and line) when it cannot be read or has the wrong shape.
+    """
+    from ..scenario.yamlio import load_yaml
+
+    path = Path(path)
+    if not path.is_file():
+        raise ScenarioError([Problem(str(path), None, None, "no such policy file")])
+    data = load_yaml(path)
+    meta: dict[str, Any] = {}
+    if isinstance(data, dict):
+        unknown = sorted(set(data) - {"policies", "scenario", "title", "description", LINE_KEY})
+        if unknown:
+            raise ScenarioError(
+                [
+                    Problem(
+                        str(path),
+                        data.get(LINE_KEY),
+                        k,
+                        "unknown key (use policies, scenario, title, description)",
+                    )
+                    for k in unknown
+                ]
+            )
+        meta = {k: v for k, v in data.items() if k not in ("policies", LINE_KEY)}
+        data = data.get("policies")
+    if data is None:
+        data = []
+    if not isinstance(data, list):
+        raise ScenarioError([Problem(str(path), None, None, "must be a list of interventions")])
+    return data, meta
+
+
+def load_policy_file(path: str | Path) -> list[Intervention]:
+    """Interventions of a policy YAML file; errors name the file and line.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "p.yaml"
+    >>> _ = f.write_text("- type: anti_corruption\\n  start: 2008-01\\n  target: {country: GTM}\\n  size: 0.3\\n")
+    >>> load_policy_file(f)[0].kind
+    'anti_corruption'
+    """
+    specs, _ = read_policy_file(path)
+    return parse_policies(specs, str(path))

@@ -21,7 +21,7 @@ def monthly_series(
     >>> from isthmus.scenario import load_scenario
     >>> sc = load_scenario("central-america")
     >>> x = monthly_series(sc, "production_t_per_year", "andes")
-    >>> len(x) == sc.n_months and (x > 0).all()
+    >>> bool(len(x) == sc.n_months and (x > 0).all())
     True
     """
     s = scenario.series

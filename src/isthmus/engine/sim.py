@@ -15,7 +15,7 @@ Examples
 Step order (one month):
   1. supply ...
 >>> res = sim.run()
->>> res.ledger["residual_rel"].abs().max() < 1e-9
+>>> bool(res.ledger["residual_rel"].abs().max() < 1e-9)
 True
 """
 

@@ -1,0 +1,41 @@
+"""Documentation examples run: module docstrings (doctest) and the README's Python block."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+import re
+from pathlib import Path
+
+import pytest
+
+MODULES = [
+    "isthmus",
+    "isthmus.scenario.loader",
+    "isthmus.scenario.schema",
+    "isthmus.scenario.errors",
+    "isthmus.scenario.synthetic",
+    "isthmus.engine.params",
+    "isthmus.engine.series",
+    "isthmus.engine.routes",
+    "isthmus.engine.sim",
+    "isthmus.engine.state",
+    "isthmus.engine.network",
+    "isthmus.policy.interventions",
+    "isthmus.results.store",
+]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_doctests(name: str) -> None:
+    mod = importlib.import_module(name)
+    res = doctest.testmod(mod, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert res.failed == 0
+
+
+def test_readme_python_block_runs() -> None:
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", text, flags=re.S)
+    assert blocks, "README has no Python example"
+    for code in blocks:
+        exec(compile(code, "README.md", "exec"), {})  # noqa: S102 - our own documentation

@@ -1,1 +1,1125 @@
-"""The groups module (see its issue). Not yet implemented: a run lists it as inactive."""
+"""Step 5, groups: plazas, piso fees, contests, strength and the activity portfolio.
+
+Crime groups (the ``actors`` table: transnational organisations, territorial
+crime families and urban gangs) hold *control shares* of places (the
+``control`` table at the start). Each month:
+
+1. **Plaza value.** What a place yields whoever controls it, at full
+   exploitation (USD/month): piso fees on the cocaine entering it (fee x tons,
+   the fee a share of the local wholesale price, mechanisms.md (a)),
+   extortion (population x (1 - state presence)), fees on the migrants
+   passing (northbound), human trafficking and the markup on firearms passing
+   (southbound from the US). Migrants and firearms move on fixed shortest
+   paths over the land network, compiled once, with their own demand, fees
+   and apprehensions/seizures.
+2. **Activity portfolio.** A group's violent capital (``strength``) is spread
+   over activities by marginal return (mechanisms.md (d)): activity k of group a
+   yields ``Y_ak (1 - exp(-L_k / l_ak))``, whose marginal return when untapped is
+   ``rho x upkeep per unit of strength``; equal marginal returns give the closed
+   form ``r_ak = Y_ak max(0, 1 - lambda_a / c_ak)``. When transit revenue falls
+   below upkeep, predation (extortion, migrant smuggling, human trafficking,
+   firearms) gets a premium, so effort shifts to it.
+3. **Corruption.** A share of revenue buys local officials where it is earned
+   (F4). The stock of bribes lowers the enforcement multiplier of the links
+   into the place (``st.link_enf_mult``) and the effective state presence.
+4. **Contest.** Contenders at a place (holders and challengers) and the state
+   share it by a Tullock contest success function of their local strength
+   (mechanisms.md (c)); shares move toward it with inertia. Neighbouring
+   territorial groups and transnational organisations within a few hops enter
+   when the place's value, relative to the strength they would face, beats
+   what their strength earns elsewhere. A few patient groups collude (a stable
+   split, no fighting); more, or impatient, ones fight. Leader removal
+   (``st.kingpin_events``) fragments a group into feuding factions and makes it
+   less patient. Contest intensity is the Tullock rent dissipation
+   ``value x (1 - HHI)``, bounded by the fighters' strength.
+5. **Strength** moves toward what net revenue can pay for (upkeep per unit),
+   minus attrition by justice capacity and troop deployments.
+
+Outputs on ``sim.state``: ``fee_place`` (USD/kg, read by route choice next
+month), ``link_enf_mult``, ``controller`` (actor index or -1), ``contested``,
+``group_strength`` (n_actors, order ``actor_ids``; other modules may scale it),
+``presence_effective``, and for the violence step ``contest_intensity``,
+``predation_usd`` (by actor kind and place) and ``armed_strength``.
+
+Examples
+--------
+>>> from isthmus import Sim
+>>> sim = Sim("central-america", seed=1)
+>>> res = sim.run()
+>>> g = sim.module("groups")
+>>> bool((sim.state.fee_place >= 0).all()) and len(sim.state.group_strength) == len(g.actor_ids)
+True
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.sparse.csgraph import dijkstra
+
+from ..scenario import Problem, ScenarioError, month_index, parse_month
+from .params import Param
+from .series import monthly_series
+from .sim import Module, register
+
+KINDS = ("transnational", "territorial", "gang")
+ACTIVITIES = ("transit", "extortion", "migrant_smuggling", "human_trafficking", "firearms")
+TERRITORY_GROUPS = ("central_america", "mexico", "caribbean")
+MIGRANT_ORIGINS = {"GTM": 0.35, "HND": 0.30, "SLV": 0.30, "NIC": 0.05}
+US_LAND_ENTRY_WEIGHTS = {
+    "US-RGV": 0.35,
+    "US-LRD": 0.2,
+    "US-ELP": 0.1,
+    "US-TUS": 0.25,
+    "US-SDG": 0.1,
+}
+# Fallback wholesale price by latitude when the markets module is inactive
+# (Stratfor 2013 and OAS 2013 price chain, figures.csv: Colombian ports 5,500-7,000,
+# Central America ~10,000, southern Mexico 12,000, northern border 15,000-16,000 USD/kg).
+PRICE_LAT = np.array([5.0, 9.0, 13.0, 16.0, 18.0, 25.0, 32.0])
+PRICE_USD = np.array([6000.0, 8000.0, 9500.0, 10500.0, 12000.0, 14500.0, 16000.0])
+
+
+def _pm(default, unit, low, high, source, description):  # noqa: ANN001, ANN202
+    return Param(default, unit, low, high, source, description)
+
+
+def segment_survival(hazard: np.ndarray, starts: np.ndarray, seg: np.ndarray) -> np.ndarray:
+    """Share of a path's flow still travelling when it enters each stop.
+
+    ``hazard`` is the loss share at each stop (entries in travel order), ``starts``
+    the index of each path's first entry and ``seg`` the path of each entry.
+
+    Examples
+    --------
+    >>> segment_survival(np.array([0.0, 0.5, 0.5, 0.0, 0.1]), np.array([0, 3]),
+    ...                  np.array([0, 0, 0, 1, 1])).round(3).tolist()
+    [1.0, 1.0, 0.5, 1.0, 1.0]
+    """
+    lg = np.log1p(-np.clip(hazard, 0.0, 0.999))
+    cs = np.cumsum(lg)
+    start_cs = np.where(starts > 0, cs[np.maximum(starts - 1, 0)], 0.0)
+    return np.exp(cs - lg - start_cs[seg])
+
+
+class _Paths:
+    """Fixed paths over places (CSR in travel order) for a secondary commodity."""
+
+    def __init__(self, paths: list[list[int]], n_places: int, country_of: np.ndarray):
+        lens = np.array([len(p) for p in paths], dtype=np.int64)
+        self.n = len(paths)
+        self.place = (
+            np.concatenate([np.asarray(p, dtype=np.int64) for p in paths])
+            if paths
+            else np.zeros(0, dtype=np.int64)
+        )
+        self.seg = np.repeat(np.arange(self.n), lens)
+        self.starts = np.concatenate([[0], np.cumsum(lens)[:-1]]).astype(np.int64)
+        self.n_places = n_places
+        # The first stop of each path in each country: persons or units entering it.
+        first = np.zeros(len(self.place), dtype=bool)
+        for k in range(self.n):
+            seen: set[str] = set()
+            for j in range(self.starts[k], self.starts[k] + lens[k]):
+                c = country_of[self.place[j]]
+                if c not in seen:
+                    seen.add(c)
+                    first[j] = True
+        self.first_in_country = first
+
+    def flows(self, path_flow: np.ndarray, loss: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Flow entering each stop (per entry) and through each place, after losses."""
+        if self.n == 0:
+            return np.zeros(0), np.zeros(self.n_places)
+        surv = segment_survival(loss[self.place], self.starts, self.seg)
+        at = path_flow[self.seg] * surv
+        return at, np.bincount(self.place, weights=at, minlength=self.n_places)
+
+
+@register
+class Groups(Module):
+    name = "groups"
+    params = {
+        "fee_share": _pm(
+            0.03,
+            "1 (share of the local wholesale price per controlled place)",
+            0.01,
+            0.06,
+            "derived: InSight Crime (c.2012, figures.csv) 2,000-2,500 USD/kg to move cocaine "
+            "across Guatemala, ~20-25% of the ~10,000 USD/kg local price, over 2-3 controlled "
+            "departments; the piso (protection) part taken as ~30% of it as in NarcoLogic "
+            "(bribes 30% of node gross margin, mechanisms.md (a) [C]) -> ~0.03 per place",
+            "Piso fee per kg charged at a fully controlled place, as a share of the local price.",
+        ),
+        "return_trade": _pm(
+            2.5,
+            "1",
+            1.5,
+            4.0,
+            "assumption: moving cocaine (and firearms) pays well for the muscle it needs, which is "
+            "mostly bribes, not guns (Lessing 2015: cartels 'hide' by bribing)",
+            "Marginal revenue of strength on untapped transit fees and firearms, in units of "
+            "upkeep per unit of strength.",
+        ),
+        "return_predation": _pm(
+            1.1,
+            "1",
+            0.8,
+            2.0,
+            "assumption: predation (extortion, migrant kidnapping and smuggling, trafficking in "
+            "persons) barely pays for the gunmen it needs unless a group is short of money "
+            "(mechanisms.md (d): drug revenue falls -> violent capital shifts to predation)",
+            "Marginal revenue of strength on untapped predatory activities, in units of upkeep "
+            "per unit of strength.",
+        ),
+        "need_premium": _pm(
+            1.0,
+            "1",
+            0.0,
+            3.0,
+            "assumption: groups short of cash for upkeep favour predation, which pays at once "
+            "(mechanisms.md (d); UNODC 2012: if cocaine flows dwindle, groups turn to other crimes)",
+            "Premium on the return of predatory activities at a full transit shortfall (transit revenue 0 vs upkeep).",
+        ),
+        "strength_rate": _pm(
+            0.04,
+            "1/month",
+            0.015,
+            0.1,
+            "assumption: recruiting and arming (or shedding) members takes about two years",
+            "Share of the gap between strength and its profit-maximising size (marginal revenue "
+            "= upkeep per unit) closed each month.",
+        ),
+        "revenue_memory": _pm(
+            0.85,
+            "1/month",
+            0.6,
+            0.95,
+            "assumption: groups budget on about six months of revenue",
+            "Monthly discount of the smoothed revenue that strength follows.",
+        ),
+        "value_memory": _pm(
+            0.85,
+            "1/month",
+            0.6,
+            0.95,
+            "assumption: rivals judge a plaza on about six months of observed value",
+            "Monthly discount of the smoothed plaza value.",
+        ),
+        "corruption_share": _pm(
+            0.10,
+            "0-1",
+            0.03,
+            0.3,
+            "GlobalPost: ~10% of revenue paid in bribes in Guatemala (mechanisms.md, gaps); "
+            "NarcoLogic 30% of node margin is an upper bound",
+            "Share of revenue spent on local officials where it is earned.",
+        ),
+        "corruption_ref_usd": _pm(
+            3.0e5,
+            "USD/month",
+            5.0e4,
+            2.0e6,
+            "assumption: a few hundred thousand USD a month buys a department's police chiefs, "
+            "prosecutors and mayors",
+            "Monthly bribes in a place that remove 63% of the corruptible part of local enforcement.",
+        ),
+        "corruption_memory": _pm(
+            0.9,
+            "1/month",
+            0.7,
+            0.97,
+            "assumption: bought officials stay bought for about a year",
+            "Monthly persistence of the stock of bribes in a place.",
+        ),
+        "enf_mult_min": _pm(
+            0.3,
+            "0-1",
+            0.1,
+            0.7,
+            "assumption: even captured departments keep some honest officers and federal units",
+            "Lowest enforcement multiplier that corruption can bring on links into a place.",
+        ),
+        "presence_loss_max": _pm(
+            0.4,
+            "0-1",
+            0.1,
+            0.7,
+            "assumption: crime families that buy local politics govern remote areas (F4; UNODC 2012)",
+            "Largest share of state presence that local corruption can remove.",
+        ),
+        "extortion_usd_per_capita": _pm(
+            1.0,
+            "USD/person/month",
+            0.3,
+            3.0,
+            "assumption: El Salvador's extortion market in the low hundreds of millions of USD a "
+            "year on ~6 million people, at low state presence",
+            "Extortion potential per resident where the state is absent, at full exploitation.",
+        ),
+        "migrants_per_year": _pm(
+            4.0e5,
+            "persons/year",
+            2.0e5,
+            6.0e5,
+            "assumption (recalled, unverified): ~430,000 irregular Central American transit "
+            "migrants through Mexico in 2005 (Rodriguez, Berumen & Ramos 2011)",
+            "Northbound irregular migrants from Guatemala, Honduras, El Salvador and Nicaragua "
+            "(scaled by the series migrant_demand, region central_america).",
+        ),
+        "migrant_fee_usd": _pm(
+            100.0,
+            "USD/person/place",
+            30.0,
+            300.0,
+            "assumption: plaza 'cuota' on smugglers and ransoms (CNDH: 9,758 migrant kidnappings "
+            "in Sep 2008-Feb 2009 for ~25M USD, mechanisms.md (d))",
+            "What a fully controlled place extracts from each migrant passing.",
+        ),
+        "apprehension_per_place": _pm(
+            0.06,
+            "0-1",
+            0.02,
+            0.15,
+            "assumption: about half of transit migrants apprehended in Mexico (INM deported "
+            "~200,000 Central Americans a year c.2005, recalled) over ~10 places at presence 0.6",
+            "Share of migrants apprehended on entering a place, at full state presence.",
+        ),
+        "trafficking_usd_per_migrant": _pm(
+            20.0,
+            "USD/person/place",
+            5.0,
+            60.0,
+            "assumption: a small share of migrants are trafficked for sexual or labour exploitation",
+            "Human-trafficking potential per migrant passing a fully controlled place.",
+        ),
+        "trafficking_usd_per_capita": _pm(
+            0.05,
+            "USD/person/month",
+            0.01,
+            0.2,
+            "assumption: local sexual exploitation markets, a few % of the extortion potential",
+            "Local human-trafficking potential per resident where the state is absent.",
+        ),
+        "firearms_per_year": _pm(
+            1.5e5,
+            "units/year",
+            5.0e4,
+            3.0e5,
+            "assumption: McDougal et al. (2013) put US firearms trafficked to Mexico at ~253,000 a "
+            "year in 2010-2012; lower before the 2004 assault-weapons-ban expiry effect built up",
+            "Firearms trafficked south from the US border (scaled by the series firearms_demand, region usa).",
+        ),
+        "firearm_markup_usd": _pm(
+            100.0,
+            "USD/unit/place",
+            30.0,
+            300.0,
+            "assumption: a ~500 USD rifle sells for 1,500-2,000 USD in Mexico or Central America, "
+            "the markup spread over the places it crosses",
+            "What a fully controlled place extracts from each firearm passing.",
+        ),
+        "firearm_seizure_per_place": _pm(
+            0.02,
+            "0-1",
+            0.0,
+            0.1,
+            "assumption: few firearms are seized in transit",
+            "Share of firearms seized on entering a place, at full state presence.",
+        ),
+        "firearm_group_weight": _pm(
+            3.0e4,
+            "units of demand per unit of strength",
+            0.0,
+            1.0e5,
+            "assumption: armed groups buy most trafficked firearms",
+            "Weight of local group strength, against population (per million), in where firearms go.",
+        ),
+        "contest_speed": _pm(
+            0.15,
+            "1/month",
+            0.05,
+            0.4,
+            "assumption: a plaza war is decided over months to a few years",
+            "Share of the gap to the contest outcome closed each month.",
+        ),
+        "tullock_r": _pm(
+            1.0,
+            "1",
+            0.5,
+            2.0,
+            "Tullock contest success function s_i^r / sum s_j^r; r = 1 is the lottery form "
+            "(mechanisms.md (c))",
+            "Decisiveness of local strength in the contest.",
+        ),
+        "home_advantage": _pm(
+            2.0,
+            "1",
+            1.0,
+            4.0,
+            "assumption: crime families defend their home areas with local networks and officials",
+            "Multiplier of a group's local strength in its home places.",
+        ),
+        "state_strength": _pm(
+            2.0,
+            "strength units per unit of presence",
+            0.5,
+            5.0,
+            "assumption: full state presence weighs like two mid-sized crime families in a place",
+            "The state's weight in the contest for a place (it does not fight for fees).",
+        ),
+        "troop_strength": _pm(
+            0.3,
+            "strength units per 1,000 personnel",
+            0.0,
+            1.0,
+            "assumption: troops displace groups only partly (Espinosa & Rubin 2015; Osorio 2015)",
+            "The state's extra weight in the contest per 1,000 personnel deployed in a place.",
+        ),
+        "troop_attrition": _pm(
+            0.005,
+            "1/month per 1,000 personnel",
+            0.0,
+            0.1,
+            "assumption: arrests and deaths in military operations",
+            "Monthly loss of a group's strength present in a place per 1,000 personnel deployed.",
+        ),
+        "justice_attrition": _pm(
+            0.02,
+            "1/month",
+            0.0,
+            0.08,
+            "assumption: a fully capable justice system with full presence removes ~2% of a "
+            "group's members a month (used only when the state step does not set "
+            "st.strength_pressure)",
+            "Monthly loss of strength per unit of justice capacity x presence in the home country.",
+        ),
+        "entry_rate": _pm(
+            0.05,
+            "1/month",
+            0.01,
+            0.2,
+            "assumption: challengers take months to organise an incursion",
+            "Hazard of challenging a place per unit of expected excess return.",
+        ),
+        "max_commit": _pm(
+            0.3,
+            "0-1",
+            0.1,
+            0.6,
+            "assumption: an organisation sends at most a third of its gunmen against one plaza",
+            "Largest share of its strength a challenger commits to one target.",
+        ),
+        "reach_transnational": _pm(
+            3.0,
+            "hops",
+            1.0,
+            6.0,
+            "assumption: Mexican organisations reach several departments beyond their plazas "
+            "(the Zetas in Peten, Alta Verapaz and Huehuetenango from 2008, figures.csv)",
+            "Land hops from its held places within which a transnational organisation challenges.",
+        ),
+        "reach_territorial": _pm(
+            1.0,
+            "hops",
+            1.0,
+            3.0,
+            "assumption: crime families challenge neighbouring departments",
+            "Land hops within which a territorial group challenges.",
+        ),
+        "hop_decay": _pm(
+            0.5,
+            "1/hop",
+            0.2,
+            0.9,
+            "assumption: projecting force away from home is costly",
+            "Share of committed strength that survives each land hop from the nearest held place.",
+        ),
+        "exit_share": _pm(
+            0.02,
+            "0-1",
+            0.005,
+            0.05,
+            "assumption",
+            "Control share below which a group leaves a place.",
+        ),
+        "entry_share": _pm(
+            0.05,
+            "0-1",
+            0.01,
+            0.1,
+            "assumption",
+            "Foothold (control share) of a challenger entering a place.",
+        ),
+        "collusion_deviation_months": _pm(
+            6.0,
+            "months",
+            1.0,
+            12.0,
+            "derived: grim-trigger collusion holds iff delta^T >= n/(n+1), T the months a "
+            "deviator holds the whole plaza before rivals retaliate (Castillo 2013 via "
+            "mechanisms.md (c) 3: peace with few, patient organisations)",
+            "Months a deviating group keeps the plaza before retaliation.",
+        ),
+        "collusion_violence": _pm(
+            0.1,
+            "0-1",
+            0.0,
+            0.5,
+            "assumption: a stable split still produces some enforcement killings",
+            "Contest intensity of a colluding place relative to an open contest.",
+        ),
+        "contest_dissipation": _pm(
+            0.3,
+            "0-1",
+            0.0,
+            0.8,
+            "assumption: part of a contested plaza's rent is burnt in the fight (Tullock)",
+            "Share of a contested place's revenue lost at full rivalry (1 - HHI = 1).",
+        ),
+        "contest_capacity_usd": _pm(
+            3.0e6,
+            "USD/month per unit of strength",
+            5.0e5,
+            1.0e7,
+            "assumption: fighting over a plaza needs gunmen in proportion to its value",
+            "Plaza value a unit of strength can contest at full intensity.",
+        ),
+        "kingpin_route_loss": _pm(
+            0.5,
+            "0-1",
+            0.0,
+            0.9,
+            "assumption: feuding factions lose the suppliers' trust and part of the routes, and "
+            "turn to local predation (mechanisms.md (c) 3-4; Calderon et al. 2015)",
+            "Share of a group's transit revenue lost at the height of a factional split.",
+        ),
+        "kingpin_strength_loss": _pm(
+            0.15,
+            "0-1",
+            0.0,
+            0.5,
+            "assumption: arrests around a leader's capture",
+            "Share of a group's strength lost when its leader is removed.",
+        ),
+        "kingpin_halflife": _pm(
+            12.0,
+            "months",
+            3.0,
+            36.0,
+            "Lindo & Padilla-Romo 2018: homicides +80% in the municipality of capture for at "
+            "least 12 months; Calderon et al. 2015: +36.5% in 6 months (mechanisms.md (c))",
+            "Half-life of the factional split after a leader's removal.",
+        ),
+        "kingpin_patience_drop": _pm(
+            0.05,
+            "1",
+            0.0,
+            0.2,
+            "mechanisms.md (c) 3: kingpin removal lowers the discount factor (new leaders are impatient)",
+            "Fall of a group's monthly discount factor after its leader is removed.",
+        ),
+        "split_share": _pm(
+            0.4,
+            "0-1",
+            0.1,
+            0.7,
+            "assumption: the Zetas took a large part of the Gulf cartel's gunmen",
+            "Share of the parent's strength a splitting actor takes.",
+        ),
+        "value_floor_usd": _pm(
+            1.0e4,
+            "USD/month",
+            1.0e3,
+            1.0e5,
+            "assumption",
+            "Value added to every place when a group spreads its strength (keeps home places defended).",
+        ),
+    }
+
+    # -- set-up ---------------------------------------------------------------------------
+    def init(self) -> None:
+        sim, net, st, p = self.sim, self.sim.net, self.sim.state, self.p
+        n = net.n_places
+        self._read_actors()
+        na = len(self.actor_ids)
+        self.terr = np.isin(net.place_group, TERRITORY_GROUPS) & np.isin(
+            net.place_level, ["admin1", "country"]
+        )
+        self.pop = np.where(self.terr, net.population, 0.0)
+        # Default state presence from the countries table (the state module may set st.presence).
+        c = sim.scenario.countries.set_index("id")
+        pres = c["presence"].fillna(0.5).to_dict() if "presence" in c else {}
+        self.presence_default = np.array(
+            [float(pres.get(x, 0.5)) for x in net.place_country], dtype=float
+        )
+        just = c["justice_capacity"].fillna(0.3).to_dict() if "justice_capacity" in c else {}
+        self.justice_home = np.array(
+            [
+                float(just.get(hc, 0.3)) * float(pres.get(hc, 0.5)) if hc else 0.0
+                for hc in self.home_country
+            ]
+        )
+        self.fallback_price = np.interp(net.lat, PRICE_LAT, PRICE_USD)
+        self._land_graph()
+        self._secondary_paths()
+        # State arrays.
+        self.C = self.C0_start.copy()
+        self.commit = np.zeros((na, n))  # share of strength a challenger commits to a target
+        self.zeros = np.zeros(n)
+        self.home_mult = np.where(self.home, p.home_advantage, 1.0)
+        self.rho = np.array([p.return_trade, *(3 * [p.return_predation]), p.return_trade])
+        self.pred = np.array([0.0, 1.0, 1.0, 1.0, 0.0])  # activities that get the need premium
+        self.decay = 0.5 ** (1.0 / p.kingpin_halflife)
+        self.reach = np.where(self.kind == 0, p.reach_transnational, p.reach_territorial)
+        self.hmax = int(max(p.reach_transnational, p.reach_territorial))
+        self.frag = np.zeros(na)
+        self.pat_pen = np.zeros(na)
+        self.Vbar = np.zeros(n)
+        self.Rbar = np.zeros(na)
+        self.Rbar_transit = np.zeros(na)
+        self.K = np.zeros(n)
+        self.first = True
+        st.actor_ids = list(self.actor_ids)
+        st.actor_kind = self.kind.copy()
+        st.group_strength = self.S0 * self.active_at(0)
+        st.controller = np.full(n, -1, dtype=np.int64)
+        st.contested = np.zeros(n, dtype=bool)
+        st.control_share = self.C
+        st.presence_effective = self.presence_default.copy()
+        st.contest_intensity = np.zeros(n)
+        st.predation_usd = np.zeros((len(KINDS), n))
+        st.armed_strength = np.zeros(n)
+        st.corruption_spend = np.zeros(n)
+        if not hasattr(st, "fee_place"):
+            st.fee_place = np.zeros(n)
+        self.migrant_month = (
+            p.migrants_per_year
+            / 12.0
+            * monthly_series(sim.scenario, "migrant_demand", "central_america", default=1.0)
+        )
+        self.firearm_month = (
+            p.firearms_per_year
+            / 12.0
+            * monthly_series(sim.scenario, "firearms_demand", "usa", default=1.0)
+        )
+        self._declare()
+        self._set_fees(self.price_now())
+
+    def _read_actors(self) -> None:
+        sim, net = self.sim, self.sim.net
+        a = sim.scenario.tables.get("actors")
+        probs: list[Problem] = []
+        ids = [] if a is None else [str(x) for x in a["id"]]
+        self.actor_ids = ids
+        na, n = len(ids), net.n_places
+        idx = {x: i for i, x in enumerate(ids)}
+        self.kind = np.zeros(na, dtype=np.int64)
+        self.S0 = np.zeros(na)
+        self.upkeep = np.zeros(na)
+        self.tc = np.ones(na)
+        self.patience = np.full(na, 0.9)
+        self.home = np.zeros((na, n), dtype=bool)
+        self.t_active = np.zeros(na, dtype=np.int64)
+        self.parent = np.full(na, -1, dtype=np.int64)
+        self.home_country = ["" for _ in ids]
+        if a is not None:
+            for i, r in enumerate(a.to_dict("records")):
+                self.kind[i] = KINDS.index(r["kind"])
+                self.S0[i] = float(r["strength"])
+                self.upkeep[i] = float(r["upkeep_usd_per_month"])
+                tc, pat = r.get("transport_capacity"), r.get("patience")
+                self.tc[i] = 1.0 if tc is None or not np.isfinite(tc) else float(tc)
+                if pat is not None and np.isfinite(pat):
+                    self.patience[i] = float(pat)
+                homes = [s.strip() for s in str(r["home_places"] or "").split(";") if s.strip()]
+                for h in homes:
+                    if h in net.place_index:
+                        self.home[i, net.place_index[h]] = True
+                if homes and homes[0] in net.place_index:
+                    self.home_country[i] = str(net.place_country[net.place_index[homes[0]]])
+                if r.get("active_from"):
+                    self.t_active[i] = month_index(
+                        parse_month(r["active_from"]), sim.scenario.start
+                    )
+                if r.get("split_from"):
+                    self.parent[i] = idx[r["split_from"]]
+                if self.upkeep[i] <= 0 and self.S0[i] > 0:
+                    probs.append(
+                        Problem(
+                            "actors.csv",
+                            int(r["_line"]),
+                            "upkeep_usd_per_month",
+                            "an actor with strength needs a positive upkeep",
+                        )
+                    )
+        if probs:
+            raise ScenarioError(probs)
+        # Upkeep per unit of strength (a split inherits its parent's).
+        base = np.where(self.S0 > 0, self.upkeep / np.maximum(self.S0, 1e-12), 0.0)
+        for i in range(na):
+            if base[i] <= 0 and self.parent[i] >= 0:
+                base[i] = base[self.parent[i]]
+        self.u = np.maximum(base, 1.0)
+        self.C0 = np.zeros((na, n))
+        ctrl = sim.scenario.tables.get("control")
+        if ctrl is not None:
+            for r in ctrl.itertuples(index=False):
+                if r.actor in idx and r.place in net.place_index:
+                    self.C0[idx[r.actor], net.place_index[r.place]] = float(r.share)
+        # Actors appearing later (splits) take their control rows from the parent when they
+        # appear; before that the rows are not held by anyone.
+        late = self.t_active > 0
+        self.C0_start = np.where(late[:, None], 0.0, self.C0)
+        self.kind_onehot = np.zeros((len(KINDS), na))
+        self.kind_onehot[self.kind, np.arange(na)] = 1.0
+        self.cap = np.ones((na, len(ACTIVITIES)))
+        self.cap[:, 0] = self.tc  # gangs move (and tax) little cocaine
+
+    def active_at(self, t: int) -> np.ndarray:
+        return (self.t_active <= t).astype(float)
+
+    def _land_graph(self) -> None:
+        """Hop distances over land links (both directions) between places."""
+        net = self.sim.net
+        n = net.n_places
+        land = net.link_mode == 0
+        adj = np.zeros((n, n), dtype=bool)
+        adj[net.link_from[land], net.link_to[land]] = True
+        adj |= adj.T
+        np.fill_diagonal(adj, False)
+        self.adj = adj
+        self.adjf = adj.astype(float)
+        import scipy.sparse as sp
+
+        w = np.zeros((n, n))
+        w[net.link_from[land], net.link_to[land]] = net.link_length[land]
+        w = np.maximum(w, w.T)
+        self.km = sp.csr_matrix(w)
+
+    def _secondary_paths(self) -> None:
+        """Migrant (northbound) and firearm (southbound) paths: fixed shortest paths by km."""
+        net = self.sim.net
+        n = net.n_places
+        entries = [e for e in US_LAND_ENTRY_WEIGHTS if e in net.place_index]
+        e_idx = [net.place_index[e] for e in entries]
+        self.entry_w = np.array([US_LAND_ENTRY_WEIGHTS[e] for e in entries])
+        if len(e_idx):
+            self.entry_w = self.entry_w / self.entry_w.sum()
+            dist, pred = dijkstra(self.km, directed=False, indices=e_idx, return_predecessors=True)
+        else:
+            dist, pred = np.zeros((0, n)), np.zeros((0, n), dtype=np.int64)
+
+        def path_from_entry(k: int, dest: int) -> list[int] | None:
+            if not np.isfinite(dist[k, dest]):
+                return None
+            out = [dest]
+            cur = dest
+            while pred[k, cur] >= 0:
+                cur = pred[k, cur]
+                out.append(cur)
+            return out[::-1]  # entry ... dest
+
+        # Migrants: every department of the origin countries, by population, to each entry.
+        mig_paths, mig_w = [], []
+        for c, share in MIGRANT_ORIGINS.items():
+            orig = np.flatnonzero((net.place_country == c) & self.terr & (self.pop > 0))
+            if not len(orig):
+                continue
+            pw = self.pop[orig] / self.pop[orig].sum()
+            for o, wo in zip(orig, pw, strict=True):
+                for k in range(len(e_idx)):
+                    pth = path_from_entry(k, int(o))
+                    if pth is None:
+                        continue
+                    stops = [q for q in pth[::-1] if self.terr[q]]  # origin ... last Mexican place
+                    mig_paths.append(stops)
+                    mig_w.append(share * wo * self.entry_w[k])
+        w = np.array(mig_w)
+        self.mig_w = w / w.sum() if len(w) else w
+        self.mig = _Paths(mig_paths, n, net.place_country)
+        # Firearms: from the nearest entry to every territorial place reachable by land.
+        fire_paths, fire_dest = [], []
+        if len(e_idx):
+            near = np.argmin(dist, axis=0)
+            for d in np.flatnonzero(self.terr):
+                k = int(near[d])
+                pth = path_from_entry(k, int(d))
+                if pth is None:
+                    continue
+                stops = [q for q in pth if self.terr[q]]
+                if stops:
+                    fire_paths.append(stops)
+                    fire_dest.append(int(d))
+        self.fire = _Paths(fire_paths, n, net.place_country)
+        self.fire_dest = np.array(fire_dest, dtype=np.int64)
+        self.pop_fire = self.pop[self.fire_dest] / 1e6
+
+    def _declare(self) -> None:
+        sim, net = self.sim, self.sim.net
+        rec = sim.rec
+        ids = self.actor_ids
+        rec.declare("revenue_usd", [f"{a}:{k}" for a in ids for k in ACTIVITIES], "USD")
+        rec.declare(
+            "effort_share", [f"{a}:{k}" for a in ids for k in ACTIVITIES], "0-1", agg="mean"
+        )
+        rec.declare("group_strength", ids, "index", agg="last")
+        rec.declare("places_controlled", ids, "places", agg="mean")
+        iso = sorted({str(c) for c in net.place_country[self.terr]})
+        self.iso = iso
+        self.place_iso = np.array(
+            [iso.index(c) if t else -1 for c, t in zip(net.place_country, self.terr, strict=True)]
+        )
+        self.home_iso = np.array([iso.index(c) if c in iso else -1 for c in self.home_country])
+        rec.declare("corruption_usd", ids + iso, "USD")
+        rec.declare("contested_places", iso, "places", agg="mean")
+        self.admin1 = np.flatnonzero(self.terr & (net.place_level == "admin1"))
+        rec.declare("plaza_value_usd", iso + [net.place_ids[i] for i in self.admin1], "USD")
+        rec.declare("_cocaine_handled_t", ["all"], "t", public=False)
+        rec.declare(
+            "cocaine_handled_share", list(KINDS), "0-1", agg="ratio", den="_cocaine_handled_t"
+        )
+        rec.declare("migrants_smuggled", iso, "persons")
+        rec.declare("firearms_trafficked", iso, "units")
+
+    # -- helpers ------------------------------------------------------------------------
+    def price_now(self) -> np.ndarray:
+        pp = getattr(self.sim.state, "place_price", None)
+        if pp is None:
+            return self.fallback_price
+        pp = np.asarray(pp, dtype=float)
+        return np.where(np.isfinite(pp) & (pp > 0), pp, self.fallback_price)
+
+    def _set_fees(self, price: np.ndarray) -> None:
+        st = self.sim.state
+        taxed = (self.C * self.tc[:, None]).sum(axis=0)
+        st.fee_place = np.where(self.terr, self.p.fee_share * price * taxed, 0.0)
+
+    def weaken(self, actor: str, factor: float) -> None:
+        """Multiply a group's strength by ``factor`` (hook for justice and arrests).
+
+        Examples
+        --------
+        >>> from isthmus import Sim
+        >>> sim = Sim("central-america"); sim.init()
+        >>> g = sim.module("groups"); s0 = sim.state.group_strength[0]
+        >>> g.weaken(g.actor_ids[0], 0.5); bool(sim.state.group_strength[0] == 0.5 * s0)
+        True
+        """
+        i = self.actor_ids.index(actor)
+        self.sim.state.group_strength[i] *= float(factor)
+
+    def _activate_splits(self, t: int) -> None:
+        st = self.sim.state
+        S = st.group_strength
+        for i in np.flatnonzero((self.t_active == t) & (t > 0)):
+            par = self.parent[i]
+            if par >= 0:
+                take = self.p.split_share * S[par]
+                S[i] = take
+                S[par] -= take
+                self.Rbar[i] = self.p.split_share * self.Rbar[par]
+                self.Rbar[par] -= self.Rbar[i]
+                moved = np.minimum(self.C0[i], self.C[par])
+                self.C[i] += moved
+                self.C[par] -= moved
+            else:
+                S[i] = self.S0[i]
+                self.C[i] = np.minimum(self.C0[i], 1.0 - self.C.sum(axis=0) + self.C[i])
+
+    def _kingpins(self) -> None:
+        st, p = self.sim.state, self.p
+        for aid in list(getattr(st, "kingpin_events", []) or []):
+            if aid in self.actor_ids:
+                i = self.actor_ids.index(aid)
+                st.group_strength[i] *= 1.0 - p.kingpin_strength_loss
+                self.frag[i] = 1.0
+                self.pat_pen[i] = p.kingpin_patience_drop
+
+    # -- the month ------------------------------------------------------------------------
+    def step(self, t: int) -> None:
+        net, st, p = self.sim.net, self.sim.state, self.p
+        na, n, nk = len(self.actor_ids), self.sim.net.n_places, len(ACTIVITIES)
+        self._activate_splits(t)
+        self._kingpins()
+        S = st.group_strength
+        act = self.t_active <= t
+        S[~act] = 0.0
+        C = self.C
+
+        # Inputs from the other modules (defaults when they are inactive).
+        price = self.price_now()
+        link_out = getattr(st, "link_out", None)
+        cocaine_kg = (
+            1000.0 * np.bincount(net.link_to, weights=link_out, minlength=n) * self.terr
+            if link_out is not None
+            else np.zeros(n)
+        )
+        presence = np.asarray(getattr(st, "presence", self.presence_default), dtype=float)
+        loss = p.presence_loss_max * (1.0 - np.exp(-self.K / p.corruption_ref_usd))
+        pres = np.clip(presence * (1.0 - loss), 0.0, 1.0)
+        st.presence_effective = pres
+        troops = np.asarray(getattr(st, "deployed_personnel", self.zeros), dtype=float) / 1000.0
+
+        # Secondary commodities on fixed paths (migrants north, firearms south).
+        mig_at, mig_flow = self.mig.flows(
+            self.migrant_month[t] * self.mig_w, p.apprehension_per_place * pres
+        )
+        fw = self.pop_fire + p.firearm_group_weight / 1e4 * st.armed_strength[self.fire_dest]
+        fire_at, fire_flow = self.fire.flows(
+            self.firearm_month[t] * fw / max(fw.sum(), 1e-12), p.firearm_seizure_per_place * pres
+        )
+
+        # 1. Potentials by activity (USD/month at full exploitation by a sole holder).
+        absent = self.pop * (1.0 - pres)
+        Y = np.empty((nk, n))
+        Y[0] = p.fee_share * price * cocaine_kg
+        Y[1] = p.extortion_usd_per_capita * absent
+        Y[2] = p.migrant_fee_usd * mig_flow
+        Y[3] = p.trafficking_usd_per_migrant * mig_flow + p.trafficking_usd_per_capita * absent
+        Y[4] = p.firearm_markup_usd * fire_flow
+        if self.first:
+            self.Vbar = Y.sum(axis=0)  # first month only: revised below
+        Vbar = self.Vbar  # last month's smoothed plaza value sets the contest geometry
+
+        # 2. Where each group's strength is: committed to the places it attacks, the rest
+        # spread over its holdings in proportion to their value (not to its share, which
+        # would make every contest winner-take-all).
+        held = C > 0
+        hv = held * (Vbar + p.value_floor_usd)
+        tot_hv = hv.sum(axis=1)
+        free = 1.0 - self.commit.sum(axis=1)
+        spread = np.divide(free * S, tot_hv, out=np.zeros(na), where=tot_hv > 0)
+        s_loc = S[:, None] * self.commit + spread[:, None] * hv
+        contender = held | (self.commit > 0)
+        z = np.where(contender, (s_loc * self.home_mult) ** p.tullock_r, 0.0)
+        z_state = (p.state_strength * pres + p.troop_strength * troops) ** p.tullock_r
+        zg = z.sum(axis=0)
+        n_cont = contender.sum(axis=0)
+        # Collusion (grim trigger): holds iff every contender's discount factor
+        # delta >= (n / (n + 1))^(1 / T).
+        pat = np.where(contender, (self.patience - self.pat_pen)[:, None], 1.0).min(axis=0)
+        crit = (n_cont / (n_cont + 1.0)) ** (1.0 / p.collusion_deviation_months)
+        collude = (n_cont >= 2) & (pat >= crit)
+        contested = (n_cont >= 2) & ~collude & self.terr
+        gshare = np.divide(z, zg, out=np.zeros_like(z), where=zg > 0)
+        rivalry = np.where(n_cont >= 2, 1.0 - (gshare**2).sum(axis=0), 0.0)  # 1 - HHI
+
+        # 3. Activity portfolio by marginal return (closed form, module docstring).
+        bearing = C * (1.0 - p.contest_dissipation * rivalry * contested)
+        cap = self.cap.copy()
+        cap[:, 0] *= 1.0 - p.kingpin_route_loss * self.frag  # feuding factions lose routes
+        Ya = (bearing @ Y.T) * cap  # (actors, activities)
+        short = np.clip(1.0 - self.Rbar_transit / np.maximum(self.u * S, 1.0), 0.0, 1.0)
+        cmarg = np.outer(self.u, self.rho) * (1.0 + p.need_premium * np.outer(short, self.pred))
+        lam = self._lagrange(Ya, cmarg, S)
+        frac = np.clip(1.0 - lam[:, None] / cmarg, 0.0, 1.0) * (Ya > 0)
+        rev = Ya * frac
+        with np.errstate(divide="ignore", invalid="ignore"):
+            L = np.where(frac > 0, -Ya * np.log1p(-np.minimum(frac, 1 - 1e-12)) / cmarg, 0.0)
+        Lsum = L.sum(axis=1, keepdims=True)
+        effort = np.divide(L, Lsum, out=np.zeros_like(L), where=Lsum > 0)
+        capfrac = cap * frac
+        place_rev = bearing * (capfrac @ Y)  # (actors, places) USD
+
+        # Plaza value: what the place yields per unit of control at its holders' current
+        # exploitation (fees on the flow plus the other revenue); an unheld place at the
+        # average exploitation of each activity across groups.
+        Ytot = Ya.sum(axis=0)
+        phi_all = np.divide(rev.sum(axis=0), Ytot, out=np.zeros(nk), where=Ytot > 0)
+        totC = C.sum(axis=0)
+        phi = np.divide(
+            C.T @ capfrac, totC[:, None], out=np.zeros((n, nk)), where=totC[:, None] > 0
+        )
+        phi[totC <= 0] = phi_all
+        V = np.einsum("pk,kp->p", phi, Y)
+        if self.first:
+            self.Vbar = V
+        else:
+            self.Vbar = p.value_memory * self.Vbar + (1.0 - p.value_memory) * V
+        Vbar = self.Vbar
+
+        # 4. Corruption: bribes where revenue is earned lower enforcement and presence.
+        bribes = p.corruption_share * place_rev
+        spend = bribes.sum(axis=0)
+        self.K = p.corruption_memory * self.K + spend
+        m = p.enf_mult_min + (1.0 - p.enf_mult_min) * np.exp(-self.K / p.corruption_ref_usd)
+        st.link_enf_mult = m[net.link_to]
+        st.corruption_spend = spend
+        R_net = (1.0 - p.corruption_share) * rev.sum(axis=1)
+        if self.first:
+            self.Rbar, self.Rbar_transit = R_net.copy(), rev[:, 0].copy()
+            self.first = False
+        else:
+            a = p.revenue_memory
+            self.Rbar = a * self.Rbar + (1.0 - a) * R_net
+            self.Rbar_transit = a * self.Rbar_transit + (1.0 - a) * rev[:, 0]
+
+        # 5. Shares move toward the Tullock outcome against the other groups and the state;
+        # colluding places keep their split (only the groups' joint share moves).
+        target = np.divide(z, zg + z_state, out=np.zeros_like(z), where=z > 0)
+        tot_t = target.sum(axis=0)
+        joint = np.divide(
+            totC + p.contest_speed * (tot_t - totC), totC, out=np.ones(n), where=totC > 0
+        )
+        C_new = np.where(collude, C * joint, C + p.contest_speed * (target - C))
+        C_new = np.where(contender & act[:, None], np.clip(C_new, 0.0, 1.0), 0.0)
+        C_new[C_new < p.exit_share] = 0.0
+        # Challengers stop committing strength once they have left or won the place.
+        alone = (C_new > 0).sum(axis=0) <= 1
+        self.commit[(C_new <= 0) | alone[None, :]] = 0.0
+        self._entries(S, act, C_new, zg + z_state, Vbar, frac)
+        self.C = C_new
+        st.control_share = C_new
+
+        # 6. Contest intensity: Tullock rent dissipation value x (1 - HHI), less where the
+        # groups collude, bounded by the fighters' strength; feuds after a leader's removal.
+        fighters = s_loc.sum(axis=0)
+        bound = 1.0 - np.exp(-fighters * p.contest_capacity_usd / np.maximum(Vbar, 1.0))
+        feud = 0.5 * (self.frag @ C)
+        coll = np.where(collude, p.collusion_violence, 1.0)
+        st.contest_intensity = Vbar * np.minimum(rivalry * coll + feud, 1.0) * bound * self.terr
+        st.contested = contested
+        if na:
+            top = np.argmax(C_new, axis=0)
+            st.controller = np.where((C_new.max(axis=0) >= 0.5) & ~contested, top, -1)
+        # Predation revenue by kind of actor, activity and place (for the violence step).
+        pred = bearing[:, None, :] * capfrac[:, 1:, None] * Y[None, 1:, :]
+        st.predation_usd = (self.kind_onehot @ pred.reshape(na, -1)).reshape(len(KINDS), nk - 1, n)
+        st.armed_strength = fighters
+
+        # 7. Strength moves toward its profit-maximising size, where the marginal revenue
+        # of strength equals its upkeep (lambda = u): sum_k (Y_k / c_k) ln(c_k / u)^+.
+        # Prosecution (the state step's pressure, else justice capacity x presence at
+        # home) and troops wear it down.
+        sp = getattr(st, "strength_pressure", None)
+        jpress = (
+            np.asarray(sp, dtype=float)
+            if sp is not None and len(sp) == na
+            else p.justice_attrition * self.justice_home
+        )
+        troop_loss = np.divide(s_loc @ troops, S, out=np.zeros(na), where=S > 0)
+        attr = np.minimum(jpress + p.troop_attrition * troop_loss, 0.5)
+        s_opt = (
+            np.divide(Ya, cmarg, out=np.zeros_like(Ya), where=cmarg > 0)
+            * np.log(np.maximum(cmarg / self.u[:, None], 1.0))
+        ).sum(axis=1)
+        S += p.strength_rate * (s_opt - S) - attr * S
+        np.maximum(S, 0.0, out=S)
+        S[~act] = 0.0
+        self.frag *= self.decay
+        self.pat_pen *= self.decay
+
+        # Fees for next month's route choice.
+        self._set_fees(price)
+        self._record(t, rev, effort, bribes, Vbar, contested, mig_at, fire_at, cocaine_kg)
+
+    def _lagrange(self, Ya: np.ndarray, c: np.ndarray, S: np.ndarray) -> np.ndarray:
+        """Shadow value of strength: solves sum_k (Y_k / c_k) ln(c_k / lam)^+ = S exactly.
+
+        The left side is piecewise linear in ln(lam) between the sorted ln(c_k).
+        """
+        na, k = Ya.shape
+        pos = Ya > 0
+        w = np.where(pos, Ya / c, 0.0)
+        lc = np.where(pos, np.log(c), -np.inf)
+        order = np.argsort(-lc, axis=1)
+        lc_s = np.take_along_axis(lc, order, axis=1)
+        w_s = np.take_along_axis(w, order, axis=1)
+        cw = np.cumsum(w_s, axis=1)
+        cwl = np.cumsum(w_s * np.where(np.isfinite(lc_s), lc_s, 0.0), axis=1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ll = (cwl - S[:, None]) / cw  # ln(lam) if the first j + 1 activities are active
+        nxt = np.concatenate([lc_s[:, 1:], np.full((na, 1), -np.inf)], axis=1)
+        ok = (cw > 0) & (ll <= lc_s + 1e-12) & (ll >= nxt - 1e-12)
+        j = np.where(ok.any(axis=1), np.argmax(ok, axis=1), k - 1)
+        out = np.exp(np.take_along_axis(ll, j[:, None], axis=1)[:, 0])
+        return np.where(np.isfinite(out) & (S > 0), out, np.inf)
+
+    def _entries(self, S, act, C_new, defence, Vbar, frac) -> None:  # noqa: ANN001
+        """Challenges by neighbouring territorial groups and transnational organisations.
+
+        Against a defence D (the holders' and the state's Tullock weight), a challenger
+        committing s earns V s / (s + D) - r s a month, r being what a unit of its
+        strength earns elsewhere (more when projected over more land hops). The best
+        commitment is s* = sqrt(V D / r) - D, worth entering iff V > r D: when the
+        place's value rises relative to the strength holding it. The hazard of entry is
+        proportional to the return on the committed strength, sqrt(V / (r D)) - 1.
+        """
+        p = self.p
+        na = len(self.actor_ids)
+        if na == 0:
+            return
+        heldm = (C_new >= 0.1).astype(float)
+        hops = np.where(heldm > 0, 0.0, np.inf)
+        frontier = heldm
+        for h in range(1, self.hmax + 1):
+            frontier = np.minimum(frontier @ self.adjf, 1.0)
+            hops = np.where((frontier > 0) & np.isinf(hops), float(h), hops)
+        cand = (
+            (hops <= self.reach[:, None])
+            & (hops >= 1)
+            & (C_new == 0)
+            & self.terr[None, :]
+            & (act & (self.kind != KINDS.index("gang")) & (S > 0))[:, None]
+        )
+        room = np.maximum(1.0 - p.max_commit - self.commit.sum(axis=1), 0.0)  # keep some home
+        cand &= (room > 0)[:, None]
+        if not cand.any():
+            return
+        npos = (frac > 0).sum(axis=1)
+        capture = np.divide(frac.sum(axis=1), npos, out=np.zeros(na), where=npos > 0)
+        r_unit = np.divide(self.Rbar, S, out=np.zeros(na), where=S > 0)
+        r_eff = np.maximum(r_unit[:, None] / p.hop_decay ** np.where(cand, hops - 1, 0.0), 1.0)
+        D = np.maximum(defence, 1e-6)[None, :]
+        Vc = Vbar[None, :] * capture[:, None]
+        x = Vc / (r_eff * D)
+        hazard = p.entry_rate * np.maximum(np.sqrt(x) - 1.0, 0.0)
+        draw = self.rng.random(cand.shape)
+        enter = cand & (draw < -np.expm1(-hazard))
+        if enter.any():
+            s_star = np.sqrt(Vc * D / r_eff) - D
+            f = np.minimum(s_star / np.maximum(S[:, None], 1e-12), p.max_commit)
+            f = np.minimum(f, room[:, None])
+            self.commit[enter] = f[enter]
+            C_new[enter] = p.entry_share
+            tot = C_new.sum(axis=0)
+            over = tot > 1.0
+            C_new[:, over] /= tot[over]
+
+    def _record(self, t, rev, effort, bribes, Vbar, contested, mig_at, fire_at, cocaine_kg) -> None:  # noqa: ANN001
+        rec, net = self.sim.rec, self.sim.net
+        na = len(self.actor_ids)
+        rec["revenue_usd"][t] = rev.ravel()
+        rec["effort_share"][t] = effort.ravel()
+        S = self.sim.state.group_strength
+        rec["group_strength"][t] = S
+        ctrl = self.sim.state.controller
+        rec["places_controlled"][t] = np.bincount(ctrl[ctrl >= 0], minlength=na)[:na]
+        ni = len(self.iso)
+        ok = self.place_iso >= 0
+        by_c = np.bincount(self.place_iso[ok], weights=bribes.sum(axis=0)[ok], minlength=ni)
+        rec["corruption_usd"][t] = np.concatenate([bribes.sum(axis=1), by_c])
+        rec["contested_places"][t] = np.bincount(
+            self.place_iso[ok], weights=contested[ok].astype(float), minlength=ni
+        )
+        rec["plaza_value_usd"][t] = np.concatenate(
+            [np.bincount(self.place_iso[ok], weights=Vbar[ok], minlength=ni), Vbar[self.admin1]]
+        )
+        # Cocaine moved: local holders in proportion to control x transport capacity;
+        # the rest by the organisations that own the loads (transnational).
+        t_handled = (cocaine_kg / 1000.0)[None, :] * self.C * self.tc[:, None]
+        by_kind = self.kind_onehot @ t_handled.sum(axis=1)
+        total = cocaine_kg.sum() / 1000.0
+        by_kind[0] += max(total - by_kind.sum(), 0.0)
+        rec["cocaine_handled_share"][t] = by_kind
+        rec["_cocaine_handled_t"][t, 0] = total
+        m = self.mig
+        fi = m.first_in_country
+        rec["migrants_smuggled"][t] = np.bincount(
+            self.place_iso[m.place[fi]], weights=mig_at[fi], minlength=ni
+        )
+        f = self.fire
+        fi = f.first_in_country
+        rec["firearms_trafficked"][t] = np.bincount(
+            self.place_iso[f.place[fi]], weights=fire_at[fi], minlength=ni
+        )

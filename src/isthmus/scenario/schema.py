@@ -27,6 +27,7 @@ TABLES: tuple[str, ...] = (
     "parameters",
     "actors",
     "control",
+    "baseline_violence",
 )
 REQUIRED_TABLES: tuple[str, ...] = ("places", "links", "countries", "series", "parameters")
 

@@ -292,6 +292,7 @@ def synthetic_scenario(
         "parameters": _typed("parameters", []),
         "actors": _typed("actors", []),
         "control": _typed("control", []),
+        "baseline_violence": _typed("baseline_violence", []),
     }
     y0, m0 = (int(x) for x in start.split("-"))
     y1, m1 = (int(x) for x in end.split("-"))

@@ -115,7 +115,7 @@ def base_effort(sim: Sim) -> np.ndarray:
     --------
     >>> from isthmus import Sim
     >>> e = base_effort(Sim("central-america"))
-    >>> e.shape[1] == 4 and (e >= 0).all()
+    >>> bool(e.shape[1] == 4 and (e >= 0).all())
     True
     """
     police, other = capacity_split(sim)
@@ -179,12 +179,12 @@ class State(Module):
             "Time constant of justice capacity moving towards its target.",
         ),
         "justice_attrition": Param(
-            0.03,
+            0.02,
             "1/month",
             0.0,
-            0.1,
-            "assumption: with full justice capacity and presence a group loses ~30% of its "
-            "strength a year to arrests and convictions",
+            0.08,
+            "assumption: a fully capable justice system with full presence removes ~2% of a "
+            "group's members a month (the groups module's value, groups.justice_attrition)",
             "Share of a group's strength removed each month at justice capacity 1 and presence 1.",
         ),
         "presence_tau": Param(

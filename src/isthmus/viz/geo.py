@@ -165,8 +165,10 @@ def base_geo_layout(height: int = 560) -> dict[str, Any]:
         height=height,
         margin=dict(l=0, r=0, t=40, b=0),
         legend=dict(
-            x=0.01,
-            y=0.02,
+            orientation="h",
+            x=0.0,
+            y=0.0,
+            yanchor="top",
             bgcolor="rgba(255,255,255,0.85)",
             font=dict(size=11),
             itemsizing="constant",

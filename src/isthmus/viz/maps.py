@@ -254,12 +254,22 @@ def _title(kind: str, rd: RunData, years, base: RunData | None) -> str:
     return f"{kind}, {per}: {rd.label}"
 
 
+def _max_link(rd: RunData, years, base: RunData | None) -> float:
+    if rd.link_out is None or rd.geo is None:
+        return 0.0
+    v = link_tons(rd, years)
+    if base is not None:
+        v = v - _aligned_base(rd, base, link_tons(base, years))
+    return float(np.abs(v).max()) if len(v) else 0.0
+
+
 def flow_map(
     rd: RunData,
     years: int | tuple[int, int] | None = None,
     base: RunData | None = None,
     seizures: bool = True,
     height: int = 560,
+    title: str | None = None,
 ) -> go.Figure:
     """Cocaine flow (lines scaled by tons) and seizures (points) for a year or a period.
 
@@ -281,7 +291,22 @@ def flow_map(
             raise MapUnavailable("this run has neither link flows nor flow_t by admin-1 place")
         fig.add_trace(tr)
     fig.update_layout(**base_geo_layout(height))
-    fig.update_layout(title=dict(text=_title("Cocaine flow and seizures", rd, years, base), x=0.01))
+    if vmax := _max_link(rd, years, base):
+        fig.add_annotation(
+            text=f"widest line: {vmax:,.0f} t/year" + (" change" if base is not None else ""),
+            x=0.99,
+            y=0.01,
+            xref="paper",
+            yref="paper",
+            xanchor="right",
+            yanchor="bottom",
+            showarrow=False,
+            font=dict(size=10, color="#555"),
+            bgcolor="rgba(255,255,255,0.8)",
+        )
+    fig.update_layout(
+        title=dict(text=title or _title("Cocaine flow and seizures", rd, years, base), x=0.01)
+    )
     return fig
 
 
@@ -354,6 +379,7 @@ def homicide_map(
     years: int | tuple[int, int] | None = None,
     base: RunData | None = None,
     height: int = 560,
+    title: str | None = None,
 ) -> go.Figure:
     """Homicide rate per 100,000 by admin-1 unit (countries where no admin-1 value exists).
 
@@ -380,7 +406,9 @@ def homicide_map(
     ):
         fig.add_trace(tr)
     fig.update_layout(**base_geo_layout(height))
-    fig.update_layout(title=dict(text=_title("Homicide rate per 100,000", rd, years, base), x=0.01))
+    fig.update_layout(
+        title=dict(text=title or _title("Homicide rate per 100,000", rd, years, base), x=0.01)
+    )
     return fig
 
 
@@ -408,6 +436,7 @@ def control_map(
     rd: RunData,
     year: int | None = None,
     height: int = 560,
+    title: str | None = None,
 ) -> go.Figure:
     """Who controls each plaza at the end of ``year``, and where plazas changed hands.
 
@@ -461,22 +490,42 @@ def control_map(
                 )
             )
             first = False
-    hot = np.flatnonzero(chg > 0)
+    cm = rd.contested_months[rows[0]] if rd.contested_months is not None else np.zeros(g.n_places)
+    hot = np.flatnonzero(cm > 0)
     if len(hot):
         fig.add_trace(
             go.Scattergeo(
                 lon=g.lon[hot],
                 lat=g.lat[hot],
                 mode="markers",
-                marker=dict(size=6 + 4 * chg[hot], color="black", symbol="x", line=dict(width=1)),
-                text=[f"{g.place_names[i]}: changed hands {int(chg[i])}× in {y}" for i in hot],
+                marker=dict(
+                    size=5 + 2 * cm[hot],
+                    color="rgba(178,24,43,0.35)",
+                    line=dict(width=1.5, color="#b2182b"),
+                ),
+                text=[f"{g.place_names[i]}: contested {int(cm[i])} months in {y}" for i in hot],
+                hoverinfo="text",
+                name="contested plaza (size: months)",
+            )
+        )
+    won = np.flatnonzero(chg > 0)
+    if len(won):
+        fig.add_trace(
+            go.Scattergeo(
+                lon=g.lon[won],
+                lat=g.lat[won],
+                mode="markers",
+                marker=dict(size=9, color="black", symbol="x"),
+                text=[f"{g.place_names[i]}: changed hands {int(chg[i])}x in {y}" for i in won],
                 hoverinfo="text",
                 name="plaza changed hands",
             )
         )
     fig.update_layout(**base_geo_layout(height))
     fig.update_layout(
-        title=dict(text=f"Plaza control at the end of {y}, and contests won: {rd.label}", x=0.01),
+        title=dict(
+            text=title or f"Plaza control at the end of {y}, and contests won: {rd.label}", x=0.01
+        ),
         showlegend=True,
     )
     return fig

@@ -120,6 +120,8 @@ class RunData:
         (years x places, -1 = nobody), when the groups module is active.
     control_changes : numpy.ndarray or None
         Number of times each place changed hands during each year (contests won).
+    contested_months : numpy.ndarray or None
+        Months of each year in which each place was contested.
     """
 
     label: str
@@ -134,6 +136,7 @@ class RunData:
     link_seized: np.ndarray | None = None
     controller: np.ndarray | None = None
     control_changes: np.ndarray | None = None
+    contested_months: np.ndarray | None = None
     policies: list[dict[str, Any]] = field(default_factory=list)
     active_modules: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -262,6 +265,7 @@ def simulate(
     link_seized = np.zeros((len(years), n_l))
     ctrl = np.full((len(years), n_p), -1, dtype=np.int64)
     changes = np.zeros((len(years), n_p))
+    contested = np.zeros((len(years), n_p))
     seen_ctrl = [False]
     prev: list[np.ndarray | None] = [None]
 
@@ -284,10 +288,21 @@ def simulate(
             if prev[0] is not None:
                 changes[k] += (c != prev[0]) & (c >= 0)
             prev[0] = c.copy()
+        ct = getattr(st, "contested", None)
+        if ct is not None and np.shape(ct) == (n_p,):
+            contested[k] += np.asarray(ct, dtype=float)
         if progress is not None:
             progress(done, total)
 
     res = sim.run(progress=collect)
+    geo = NetGeometry.from_sim(sim)
+    ids = getattr(sim.state, "actor_ids", None)
+    if ids is not None and list(ids) != geo.actor_ids:  # controller indexes the groups' own order
+        name = dict(zip(geo.actor_ids, geo.actor_names, strict=True))
+        kind = dict(zip(geo.actor_ids, geo.actor_kinds, strict=True))
+        geo.actor_ids = [str(a) for a in ids]
+        geo.actor_names = [name.get(a, a) for a in geo.actor_ids]
+        geo.actor_kinds = [kind.get(a, "") for a in geo.actor_ids]
     pol = []
     for iv in sim.interventions:
         try:
@@ -301,12 +316,13 @@ def simulate(
         scenario=sc,
         meta=res.metadata(),
         params=dict(res.params),
-        geo=NetGeometry.from_sim(sim),
+        geo=geo,
         years=years,
         link_out=link_out,
         link_seized=link_seized,
         controller=ctrl if seen_ctrl[0] else None,
         control_changes=changes if seen_ctrl[0] else None,
+        contested_months=contested if seen_ctrl[0] else None,
         policies=pol,
         active_modules=list(res.active_modules),
         ledger=res.ledger,
@@ -394,6 +410,7 @@ def load_run_dir(path: str | Path, label: str | None = None, rerun: bool = True)
     rd.geo, rd.years = again.geo, again.years
     rd.link_out, rd.link_seized = again.link_out, again.link_seized
     rd.controller, rd.control_changes = again.controller, again.control_changes
+    rd.contested_months = again.contested_months
     rd.policies = again.policies
     rd.notes.append(
         f"link flows reproduced by re-running '{name}' (seed {rd.seed}, recorded parameters); "

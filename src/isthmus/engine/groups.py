@@ -63,8 +63,11 @@ from .sim import Module, register
 
 KINDS = ("transnational", "territorial", "gang")
 ACTIVITIES = ("transit", "extortion", "migrant_smuggling", "human_trafficking", "firearms")
+TRADE = [0, 4]  # transit fees and firearms: trade, with its own return on strength
+PREDATION = [1, 2, 3]  # extortion, migrant smuggling and kidnapping, trafficking in persons
 TERRITORY_GROUPS = ("central_america", "mexico", "caribbean")
 MIGRANT_ORIGINS = {"GTM": 0.35, "HND": 0.30, "SLV": 0.30, "NIC": 0.05}
+MIGRANT_ORIGIN_PLACES = 3  # departments per origin country, by population
 US_LAND_ENTRY_WEIGHTS = {
     "US-RGV": 0.35,
     "US-LRD": 0.2,
@@ -95,9 +98,9 @@ def segment_survival(hazard: np.ndarray, starts: np.ndarray, seg: np.ndarray) ->
     ...                  np.array([0, 0, 0, 1, 1])).round(3).tolist()
     [1.0, 1.0, 0.5, 1.0, 1.0]
     """
-    lg = np.log1p(-np.clip(hazard, 0.0, 0.999))
+    lg = np.log1p(-np.minimum(hazard, 0.999))
     cs = np.cumsum(lg)
-    start_cs = np.where(starts > 0, cs[np.maximum(starts - 1, 0)], 0.0)
+    start_cs = cs[np.maximum(starts - 1, 0)] * (starts > 0)
     return np.exp(cs - lg - start_cs[seg])
 
 
@@ -567,8 +570,10 @@ class Groups(Module):
         self.commit = np.zeros((na, n))  # share of strength a challenger commits to a target
         self.zeros = np.zeros(n)
         self.home_mult = np.where(self.home, p.home_advantage, 1.0)
-        self.rho = np.array([p.return_trade, *(3 * [p.return_predation]), p.return_trade])
-        self.pred = np.array([0.0, 1.0, 1.0, 1.0, 0.0])  # activities that get the need premium
+        self.rho = np.where(
+            np.isin(np.arange(len(ACTIVITIES)), TRADE), p.return_trade, p.return_predation
+        )
+        self.pred = np.isin(np.arange(len(ACTIVITIES)), PREDATION).astype(float)  # need premium
         self.decay = 0.5 ** (1.0 / p.kingpin_halflife)
         self.reach = np.where(self.kind == 0, p.reach_transnational, p.reach_territorial)
         self.hmax = int(max(p.reach_transnational, p.reach_territorial))
@@ -603,6 +608,24 @@ class Groups(Module):
             * monthly_series(sim.scenario, "firearms_demand", "usa", default=1.0)
         )
         self._declare()
+        # Constants of the monthly step.
+        self.kg_terr = 1000.0 * self.terr
+        self.start_months = set(self.t_active.tolist())
+        self.inv_kref = 1.0 / p.corruption_ref_usd
+        self.app = p.apprehension_per_place
+        self.gun_sz = p.firearm_seizure_per_place
+        self.fire_grp = p.firearm_group_weight / 1e4
+        self.urho = np.outer(self.u, self.rho)
+        self.inv_u = 1.0 / self.u[:, None]
+        nmax = np.arange(na + 2, dtype=float)
+        self.crit = (nmax / (nmax + 1.0)) ** (1.0 / p.collusion_deviation_months)
+        self.cols = np.arange(n)
+        self.justice_press = p.justice_attrition * self.justice_home
+        self.agg_iso = np.zeros((n, len(self.iso)))
+        ok = self.place_iso >= 0
+        self.agg_iso[np.flatnonzero(ok), self.place_iso[ok]] = 1.0
+        self.mig_first_iso = self.place_iso[self.mig.place[self.mig.first_in_country]]
+        self.fire_first_iso = self.place_iso[self.fire.place[self.fire.first_in_country]]
         self._set_fees(self.price_now())
 
     def _read_actors(self) -> None:
@@ -725,6 +748,8 @@ class Groups(Module):
             orig = np.flatnonzero((net.place_country == c) & self.terr & (self.pop > 0))
             if not len(orig):
                 continue
+            # The most populous departments stand for the country (keeps the paths few).
+            orig = orig[np.argsort(-self.pop[orig])[:MIGRANT_ORIGIN_PLACES]]
             pw = self.pop[orig] / self.pop[orig].sum()
             for o, wo in zip(orig, pw, strict=True):
                 for k in range(len(e_idx)):
@@ -790,9 +815,7 @@ class Groups(Module):
         return np.where(np.isfinite(pp) & (pp > 0), pp, self.fallback_price)
 
     def _set_fees(self, price: np.ndarray) -> None:
-        st = self.sim.state
-        taxed = (self.C * self.tc[:, None]).sum(axis=0)
-        st.fee_place = np.where(self.terr, self.p.fee_share * price * taxed, 0.0)
+        self.sim.state.fee_place = (self.p.fee_share * price) * (self.tc @ self.C) * self.terr
 
     def weaken(self, actor: str, factor: float) -> None:
         """Multiply a group's strength by ``factor`` (hook for justice and arrests).
@@ -809,6 +832,8 @@ class Groups(Module):
         self.sim.state.group_strength[i] *= float(factor)
 
     def _activate_splits(self, t: int) -> None:
+        if t == 0 or t not in self.start_months:
+            return
         st = self.sim.state
         S = st.group_strength
         for i in np.flatnonzero((self.t_active == t) & (t > 0)):
@@ -838,45 +863,48 @@ class Groups(Module):
     # -- the month ------------------------------------------------------------------------
     def step(self, t: int) -> None:
         net, st, p = self.sim.net, self.sim.state, self.p
-        na, n, nk = len(self.actor_ids), self.sim.net.n_places, len(ACTIVITIES)
+        na, nk = len(self.actor_ids), len(ACTIVITIES)
         self._activate_splits(t)
-        self._kingpins()
+        if getattr(st, "kingpin_events", None):
+            self._kingpins()
         S = st.group_strength
         act = self.t_active <= t
-        S[~act] = 0.0
+        S *= act
         C = self.C
+        eps = 1e-12
 
         # Inputs from the other modules (defaults when they are inactive).
         price = self.price_now()
         link_out = getattr(st, "link_out", None)
         cocaine_kg = (
-            1000.0 * np.bincount(net.link_to, weights=link_out, minlength=n) * self.terr
+            np.bincount(net.link_to, weights=link_out, minlength=net.n_places) * self.kg_terr
             if link_out is not None
-            else np.zeros(n)
+            else self.zeros
         )
-        presence = np.asarray(getattr(st, "presence", self.presence_default), dtype=float)
-        loss = p.presence_loss_max * (1.0 - np.exp(-self.K / p.corruption_ref_usd))
-        pres = np.clip(presence * (1.0 - loss), 0.0, 1.0)
+        presence = getattr(st, "presence", self.presence_default)
+        pres = presence * (1.0 - p.presence_loss_max * (1.0 - np.exp(-self.K * self.inv_kref)))
         st.presence_effective = pres
-        troops = np.asarray(getattr(st, "deployed_personnel", self.zeros), dtype=float) / 1000.0
+        troops = getattr(st, "deployed_personnel", None)
+        troops = self.zeros if troops is None else np.asarray(troops, dtype=float) / 1000.0
 
         # Secondary commodities on fixed paths (migrants north, firearms south).
-        mig_at, mig_flow = self.mig.flows(
-            self.migrant_month[t] * self.mig_w, p.apprehension_per_place * pres
-        )
-        fw = self.pop_fire + p.firearm_group_weight / 1e4 * st.armed_strength[self.fire_dest]
+        mig_at, mig_flow = self.mig.flows(self.mig_w * self.migrant_month[t], self.app * pres)
+        fw = self.pop_fire + self.fire_grp * st.armed_strength[self.fire_dest]
         fire_at, fire_flow = self.fire.flows(
-            self.firearm_month[t] * fw / max(fw.sum(), 1e-12), p.firearm_seizure_per_place * pres
+            fw * (self.firearm_month[t] / max(fw.sum(), eps)), self.gun_sz * pres
         )
 
         # 1. Potentials by activity (USD/month at full exploitation by a sole holder).
         absent = self.pop * (1.0 - pres)
-        Y = np.empty((nk, n))
-        Y[0] = p.fee_share * price * cocaine_kg
-        Y[1] = p.extortion_usd_per_capita * absent
-        Y[2] = p.migrant_fee_usd * mig_flow
-        Y[3] = p.trafficking_usd_per_migrant * mig_flow + p.trafficking_usd_per_capita * absent
-        Y[4] = p.firearm_markup_usd * fire_flow
+        Y = np.stack(
+            [
+                p.fee_share * price * cocaine_kg,
+                p.extortion_usd_per_capita * absent,
+                p.migrant_fee_usd * mig_flow,
+                p.trafficking_usd_per_migrant * mig_flow + p.trafficking_usd_per_capita * absent,
+                p.firearm_markup_usd * fire_flow,
+            ]
+        )
         if self.first:
             self.Vbar = Y.sum(axis=0)  # first month only: revised below
         Vbar = self.Vbar  # last month's smoothed plaza value sets the contest geometry
@@ -886,52 +914,50 @@ class Groups(Module):
         # would make every contest winner-take-all).
         held = C > 0
         hv = held * (Vbar + p.value_floor_usd)
-        tot_hv = hv.sum(axis=1)
-        free = 1.0 - self.commit.sum(axis=1)
-        spread = np.divide(free * S, tot_hv, out=np.zeros(na), where=tot_hv > 0)
+        spread = (1.0 - self.commit.sum(axis=1)) * S / np.maximum(hv.sum(axis=1), eps)
         s_loc = S[:, None] * self.commit + spread[:, None] * hv
         contender = held | (self.commit > 0)
-        z = np.where(contender, (s_loc * self.home_mult) ** p.tullock_r, 0.0)
-        z_state = (p.state_strength * pres + p.troop_strength * troops) ** p.tullock_r
+        z = s_loc * self.home_mult
+        if p.tullock_r != 1.0:
+            z = z**p.tullock_r
+        z *= contender
+        z_state = p.state_strength * pres + p.troop_strength * troops
+        if p.tullock_r != 1.0:
+            z_state = z_state**p.tullock_r
         zg = z.sum(axis=0)
         n_cont = contender.sum(axis=0)
         # Collusion (grim trigger): holds iff every contender's discount factor
         # delta >= (n / (n + 1))^(1 / T).
         pat = np.where(contender, (self.patience - self.pat_pen)[:, None], 1.0).min(axis=0)
-        crit = (n_cont / (n_cont + 1.0)) ** (1.0 / p.collusion_deviation_months)
-        collude = (n_cont >= 2) & (pat >= crit)
-        contested = (n_cont >= 2) & ~collude & self.terr
-        gshare = np.divide(z, zg, out=np.zeros_like(z), where=zg > 0)
-        rivalry = np.where(n_cont >= 2, 1.0 - (gshare**2).sum(axis=0), 0.0)  # 1 - HHI
+        multi = n_cont >= 2
+        collude = multi & (pat >= self.crit[n_cont])
+        contested = multi & ~collude
+        rivalry = multi * (1.0 - (z * z).sum(axis=0) / np.maximum(zg * zg, eps))  # 1 - HHI
 
         # 3. Activity portfolio by marginal return (closed form, module docstring).
         bearing = C * (1.0 - p.contest_dissipation * rivalry * contested)
-        cap = self.cap.copy()
-        cap[:, 0] *= 1.0 - p.kingpin_route_loss * self.frag  # feuding factions lose routes
+        cap = self.cap
+        if self.frag.any():
+            cap = cap.copy()
+            cap[:, 0] *= 1.0 - p.kingpin_route_loss * self.frag  # feuding factions lose routes
         Ya = (bearing @ Y.T) * cap  # (actors, activities)
-        short = np.clip(1.0 - self.Rbar_transit / np.maximum(self.u * S, 1.0), 0.0, 1.0)
-        cmarg = np.outer(self.u, self.rho) * (1.0 + p.need_premium * np.outer(short, self.pred))
-        lam = self._lagrange(Ya, cmarg, S)
-        frac = np.clip(1.0 - lam[:, None] / cmarg, 0.0, 1.0) * (Ya > 0)
+        short = np.minimum(np.maximum(1.0 - self.Rbar_transit / (self.u * S + 1.0), 0.0), 1.0)
+        cmarg = self.urho * (1.0 + p.need_premium * np.outer(short, self.pred))
+        lam = self.shadow_value(Ya, cmarg, S)
+        frac = np.maximum(1.0 - lam[:, None] / cmarg, 0.0) * (Ya > 0)
         rev = Ya * frac
-        with np.errstate(divide="ignore", invalid="ignore"):
-            L = np.where(frac > 0, -Ya * np.log1p(-np.minimum(frac, 1 - 1e-12)) / cmarg, 0.0)
-        Lsum = L.sum(axis=1, keepdims=True)
-        effort = np.divide(L, Lsum, out=np.zeros_like(L), where=Lsum > 0)
+        L = Ya * -np.log1p(-np.minimum(frac, 1.0 - 1e-9)) / cmarg  # strength on each activity
         capfrac = cap * frac
         place_rev = bearing * (capfrac @ Y)  # (actors, places) USD
 
         # Plaza value: what the place yields per unit of control at its holders' current
         # exploitation (fees on the flow plus the other revenue); an unheld place at the
         # average exploitation of each activity across groups.
-        Ytot = Ya.sum(axis=0)
-        phi_all = np.divide(rev.sum(axis=0), Ytot, out=np.zeros(nk), where=Ytot > 0)
+        phi_all = rev.sum(axis=0) / np.maximum(Ya.sum(axis=0), eps)
         totC = C.sum(axis=0)
-        phi = np.divide(
-            C.T @ capfrac, totC[:, None], out=np.zeros((n, nk)), where=totC[:, None] > 0
-        )
-        phi[totC <= 0] = phi_all
-        V = np.einsum("pk,kp->p", phi, Y)
+        heldp = totC > 0
+        phi = np.where(heldp[:, None], (C.T @ capfrac) / np.maximum(totC, eps)[:, None], phi_all)
+        V = (phi * Y.T).sum(axis=1)
         if self.first:
             self.Vbar = V
         else:
@@ -939,13 +965,13 @@ class Groups(Module):
         Vbar = self.Vbar
 
         # 4. Corruption: bribes where revenue is earned lower enforcement and presence.
-        bribes = p.corruption_share * place_rev
-        spend = bribes.sum(axis=0)
+        spend = p.corruption_share * place_rev.sum(axis=0)
         self.K = p.corruption_memory * self.K + spend
-        m = p.enf_mult_min + (1.0 - p.enf_mult_min) * np.exp(-self.K / p.corruption_ref_usd)
+        m = p.enf_mult_min + (1.0 - p.enf_mult_min) * np.exp(-self.K * self.inv_kref)
         st.link_enf_mult = m[net.link_to]
         st.corruption_spend = spend
-        R_net = (1.0 - p.corruption_share) * rev.sum(axis=1)
+        R_tot = rev.sum(axis=1)
+        R_net = (1.0 - p.corruption_share) * R_tot
         if self.first:
             self.Rbar, self.Rbar_transit = R_net.copy(), rev[:, 0].copy()
             self.first = False
@@ -956,35 +982,34 @@ class Groups(Module):
 
         # 5. Shares move toward the Tullock outcome against the other groups and the state;
         # colluding places keep their split (only the groups' joint share moves).
-        target = np.divide(z, zg + z_state, out=np.zeros_like(z), where=z > 0)
-        tot_t = target.sum(axis=0)
-        joint = np.divide(
-            totC + p.contest_speed * (tot_t - totC), totC, out=np.ones(n), where=totC > 0
-        )
-        C_new = np.where(collude, C * joint, C + p.contest_speed * (target - C))
-        C_new = np.where(contender & act[:, None], np.clip(C_new, 0.0, 1.0), 0.0)
+        defence = zg + z_state
+        target = z / np.maximum(defence, eps)
+        mu = p.contest_speed
+        joint = 1.0 + mu * (target.sum(axis=0) - totC) / np.maximum(totC, eps)
+        C_new = np.where(collude, C * joint, C + mu * (target - C))
+        C_new *= contender & act[:, None]
         C_new[C_new < p.exit_share] = 0.0
         # Challengers stop committing strength once they have left or won the place.
-        alone = (C_new > 0).sum(axis=0) <= 1
-        self.commit[(C_new <= 0) | alone[None, :]] = 0.0
-        self._entries(S, act, C_new, zg + z_state, Vbar, frac)
+        self.commit *= (C_new > 0) & ((C_new > 0).sum(axis=0) > 1)
+        if t % 3 == 0:  # challengers decide each quarter
+            self._entries(S, act, C_new, defence, Vbar, frac)
         self.C = C_new
         st.control_share = C_new
 
         # 6. Contest intensity: Tullock rent dissipation value x (1 - HHI), less where the
         # groups collude, bounded by the fighters' strength; feuds after a leader's removal.
         fighters = s_loc.sum(axis=0)
-        bound = 1.0 - np.exp(-fighters * p.contest_capacity_usd / np.maximum(Vbar, 1.0))
-        feud = 0.5 * (self.frag @ C)
-        coll = np.where(collude, p.collusion_violence, 1.0)
-        st.contest_intensity = Vbar * np.minimum(rivalry * coll + feud, 1.0) * bound * self.terr
+        bound = -np.expm1(-fighters * p.contest_capacity_usd / np.maximum(Vbar, 1.0))
+        heat = rivalry * np.where(collude, p.collusion_violence, 1.0)
+        if self.frag.any():
+            heat = heat + 0.5 * (self.frag @ C)
+        st.contest_intensity = Vbar * np.minimum(heat, 1.0) * bound * self.terr
         st.contested = contested
-        if na:
-            top = np.argmax(C_new, axis=0)
-            st.controller = np.where((C_new.max(axis=0) >= 0.5) & ~contested, top, -1)
+        top = C_new.argmax(axis=0)
+        st.controller = np.where((C_new[top, self.cols] >= 0.5) & ~contested, top, -1)
         # Predation revenue by kind of actor, activity and place (for the violence step).
-        pred = bearing[:, None, :] * capfrac[:, 1:, None] * Y[None, 1:, :]
-        st.predation_usd = (self.kind_onehot @ pred.reshape(na, -1)).reshape(len(KINDS), nk - 1, n)
+        pred = (bearing[:, None, :] * capfrac[:, 1:, None]) * Y[None, 1:, :]
+        st.predation_usd = (self.kind_onehot @ pred.reshape(na, -1)).reshape(len(KINDS), nk - 1, -1)
         st.armed_strength = fighters
 
         # 7. Strength moves toward its profit-maximising size, where the marginal revenue
@@ -992,48 +1017,49 @@ class Groups(Module):
         # Prosecution (the state step's pressure, else justice capacity x presence at
         # home) and troops wear it down.
         sp = getattr(st, "strength_pressure", None)
-        jpress = (
-            np.asarray(sp, dtype=float)
-            if sp is not None and len(sp) == na
-            else p.justice_attrition * self.justice_home
-        )
-        troop_loss = np.divide(s_loc @ troops, S, out=np.zeros(na), where=S > 0)
-        attr = np.minimum(jpress + p.troop_attrition * troop_loss, 0.5)
-        s_opt = (
-            np.divide(Ya, cmarg, out=np.zeros_like(Ya), where=cmarg > 0)
-            * np.log(np.maximum(cmarg / self.u[:, None], 1.0))
-        ).sum(axis=1)
+        jpress = sp if sp is not None and len(sp) == na else self.justice_press
+        attr = np.minimum(jpress + p.troop_attrition * (s_loc @ troops) / np.maximum(S, eps), 0.5)
+        s_opt = (Ya / cmarg * np.log(np.maximum(cmarg * self.inv_u, 1.0))).sum(axis=1)
         S += p.strength_rate * (s_opt - S) - attr * S
         np.maximum(S, 0.0, out=S)
-        S[~act] = 0.0
-        self.frag *= self.decay
-        self.pat_pen *= self.decay
+        S *= act
+        if self.frag.any() or self.pat_pen.any():
+            self.frag *= self.decay
+            self.pat_pen *= self.decay
 
         # Fees for next month's route choice.
         self._set_fees(price)
-        self._record(t, rev, effort, bribes, Vbar, contested, mig_at, fire_at, cocaine_kg)
+        self._record(t, rev, L, spend, place_rev, Vbar, contested, mig_at, fire_at, cocaine_kg)
 
-    def _lagrange(self, Ya: np.ndarray, c: np.ndarray, S: np.ndarray) -> np.ndarray:
-        """Shadow value of strength: solves sum_k (Y_k / c_k) ln(c_k / lam)^+ = S exactly.
+    @staticmethod
+    def shadow_value(Ya: np.ndarray, c: np.ndarray, S: np.ndarray) -> np.ndarray:
+        """Marginal value of strength, lambda, for each group.
 
-        The left side is piecewise linear in ln(lam) between the sorted ln(c_k).
+        Activity k yields ``Y_k (1 - exp(-L_k c_k / Y_k))`` for strength ``L_k``
+        (marginal return ``c_k`` when untapped); equal marginal returns and
+        ``sum_k L_k = S`` give ``sum_k (Y_k / c_k) ln(c_k / lambda)^+ = S``, solved
+        exactly here for the model's two levels of ``c`` (trade: transit and firearms;
+        predation: the other three).
+
+        Examples
+        --------
+        >>> Ya = np.array([[3.0, 0.0, 0.0, 0.0, 1.0]]); c = np.array([[2.0, 1.0, 1.0, 1.0, 2.0]])
+        >>> lam = Groups.shadow_value(Ya, c, np.array([1.0]))
+        >>> round(float((Ya[0] / c[0] * np.log(np.maximum(c[0] / lam[0], 1))).sum()), 6)
+        1.0
         """
-        na, k = Ya.shape
-        pos = Ya > 0
-        w = np.where(pos, Ya / c, 0.0)
-        lc = np.where(pos, np.log(c), -np.inf)
-        order = np.argsort(-lc, axis=1)
-        lc_s = np.take_along_axis(lc, order, axis=1)
-        w_s = np.take_along_axis(w, order, axis=1)
-        cw = np.cumsum(w_s, axis=1)
-        cwl = np.cumsum(w_s * np.where(np.isfinite(lc_s), lc_s, 0.0), axis=1)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ll = (cwl - S[:, None]) / cw  # ln(lam) if the first j + 1 activities are active
-        nxt = np.concatenate([lc_s[:, 1:], np.full((na, 1), -np.inf)], axis=1)
-        ok = (cw > 0) & (ll <= lc_s + 1e-12) & (ll >= nxt - 1e-12)
-        j = np.where(ok.any(axis=1), np.argmax(ok, axis=1), k - 1)
-        out = np.exp(np.take_along_axis(ll, j[:, None], axis=1)[:, 0])
-        return np.where(np.isfinite(out) & (S > 0), out, np.inf)
+        eps = 1e-300
+        wT = (Ya[:, TRADE] / c[:, TRADE]).sum(axis=1)
+        wP = (Ya[:, PREDATION] / c[:, PREDATION]).sum(axis=1)
+        lT, lP = np.log(c[:, 0]), np.log(c[:, 1])
+        t_hi = lT >= lP
+        w_hi, w_lo = np.where(t_hi, wT, wP), np.where(t_hi, wP, wT)
+        l_hi, l_lo = np.where(t_hi, lT, lP), np.where(t_hi, lP, lT)
+        one = l_hi - S / np.maximum(w_hi, eps)  # only the higher-return level is worked
+        both = (w_hi * l_hi + w_lo * l_lo - S) / np.maximum(w_hi + w_lo, eps)
+        ll = np.where((one >= l_lo) | (w_lo <= 0), one, both)
+        ll = np.where(w_hi > 0, ll, l_lo - S / np.maximum(w_lo, eps))
+        return np.where((wT + wP > 0) & (S > 0), np.exp(ll), np.inf)
 
     def _entries(self, S, act, C_new, defence, Vbar, frac) -> None:  # noqa: ANN001
         """Challenges by neighbouring territorial groups and transnational organisations.
@@ -1073,7 +1099,7 @@ class Groups(Module):
         D = np.maximum(defence, 1e-6)[None, :]
         Vc = Vbar[None, :] * capture[:, None]
         x = Vc / (r_eff * D)
-        hazard = p.entry_rate * np.maximum(np.sqrt(x) - 1.0, 0.0)
+        hazard = 3.0 * p.entry_rate * np.maximum(np.sqrt(x) - 1.0, 0.0)  # a quarter
         draw = self.rng.random(cand.shape)
         enter = cand & (draw < -np.expm1(-hazard))
         if enter.any():
@@ -1086,40 +1112,34 @@ class Groups(Module):
             over = tot > 1.0
             C_new[:, over] /= tot[over]
 
-    def _record(self, t, rev, effort, bribes, Vbar, contested, mig_at, fire_at, cocaine_kg) -> None:  # noqa: ANN001
-        rec, net = self.sim.rec, self.sim.net
+    def _record(
+        self, t, rev, L, spend, place_rev, Vbar, contested, mig_at, fire_at, cocaine_kg
+    ) -> None:  # noqa: ANN001, E501
+        rec, st = self.sim.rec, self.sim.state
         na = len(self.actor_ids)
         rec["revenue_usd"][t] = rev.ravel()
-        rec["effort_share"][t] = effort.ravel()
-        S = self.sim.state.group_strength
-        rec["group_strength"][t] = S
-        ctrl = self.sim.state.controller
-        rec["places_controlled"][t] = np.bincount(ctrl[ctrl >= 0], minlength=na)[:na]
-        ni = len(self.iso)
-        ok = self.place_iso >= 0
-        by_c = np.bincount(self.place_iso[ok], weights=bribes.sum(axis=0)[ok], minlength=ni)
-        rec["corruption_usd"][t] = np.concatenate([bribes.sum(axis=1), by_c])
-        rec["contested_places"][t] = np.bincount(
-            self.place_iso[ok], weights=contested[ok].astype(float), minlength=ni
-        )
-        rec["plaza_value_usd"][t] = np.concatenate(
-            [np.bincount(self.place_iso[ok], weights=Vbar[ok], minlength=ni), Vbar[self.admin1]]
-        )
+        Ls = L.sum(axis=1, keepdims=True)
+        rec["effort_share"][t] = (L / np.maximum(Ls, 1e-300)).ravel()
+        rec["group_strength"][t] = st.group_strength
+        ctrl = st.controller
+        rec["places_controlled"][t] = np.bincount(ctrl + 1, minlength=na + 1)[1:]
+        by_c = np.stack([spend, contested, Vbar]) @ self.agg_iso
+        rec["corruption_usd"][t, :na] = self.p.corruption_share * place_rev.sum(axis=1)
+        rec["corruption_usd"][t, na:] = by_c[0]
+        rec["contested_places"][t] = by_c[1]
+        rec["plaza_value_usd"][t, : len(self.iso)] = by_c[2]
+        rec["plaza_value_usd"][t, len(self.iso) :] = Vbar[self.admin1]
         # Cocaine moved: local holders in proportion to control x transport capacity;
         # the rest by the organisations that own the loads (transnational).
-        t_handled = (cocaine_kg / 1000.0)[None, :] * self.C * self.tc[:, None]
-        by_kind = self.kind_onehot @ t_handled.sum(axis=1)
         total = cocaine_kg.sum() / 1000.0
+        by_kind = self.kind_onehot @ ((self.C * self.tc[:, None]) @ cocaine_kg) / 1000.0
         by_kind[0] += max(total - by_kind.sum(), 0.0)
         rec["cocaine_handled_share"][t] = by_kind
         rec["_cocaine_handled_t"][t, 0] = total
-        m = self.mig
-        fi = m.first_in_country
+        ni = len(self.iso)
         rec["migrants_smuggled"][t] = np.bincount(
-            self.place_iso[m.place[fi]], weights=mig_at[fi], minlength=ni
+            self.mig_first_iso, weights=mig_at[self.mig.first_in_country], minlength=ni
         )
-        f = self.fire
-        fi = f.first_in_country
         rec["firearms_trafficked"][t] = np.bincount(
-            self.place_iso[f.place[fi]], weights=fire_at[fi], minlength=ni
+            self.fire_first_iso, weights=fire_at[self.fire.first_in_country], minlength=ni
         )

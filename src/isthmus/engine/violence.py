@@ -209,6 +209,17 @@ class Violence(Module):
         rec.declare(
             "homicides_predation_by_kind", [f"{c}:{k}" for c in iso for k in KINDS], "count"
         )
+        self.zeros = np.zeros(n)
+        self.zeros3 = np.zeros((len(KINDS), n))
+        self.agg = np.zeros((n, len(regions)))
+        self.agg[np.flatnonzero(self.ok), self.place_iso[self.ok]] = 1.0
+        self.agg[self.admin1, len(iso) + np.arange(len(self.admin1))] = 1.0
+        self.agg_iso = self.agg[:, : len(iso)].copy()
+        popr = np.concatenate([self.pop_c, self.pop[self.admin1]])
+        self.rate_scale = np.divide(12.0 * 1e5, popr, out=np.zeros_like(popr), where=popr > 0)
+        self.k_contest = self.p.contest_homicides_per_musd / 1e6
+        self.k_state = self.p.state_homicides_per_1000 / 1000.0
+        self.inv_ref = 1.0 / self.p.armed_ref_strength
         self.w_pred = np.array(
             [
                 1.0,
@@ -217,45 +228,42 @@ class Violence(Module):
                 self.p.firearms_violence_weight,
             ]
         )
+        # Homicides per USD of predation, by kind of actor (gangs: street extortion).
+        k = np.full(len(KINDS), self.p.predation_homicides_per_musd / 1e6)
+        k[KINDS.index("gang")] *= self.p.gang_predation_multiplier
+        self.k_pred = k[:, None]
 
     def step(self, t: int) -> None:
-        net, st, p, rec = self.sim.net, self.sim.state, self.p, self.sim.rec
-        n = net.n_places
-        zeros = np.zeros(n)
+        st, p, rec = self.sim.state, self.p, self.sim.rec
+        zeros = self.zeros
         m = self.mask
-        contest = (
-            p.contest_homicides_per_musd * np.asarray(getattr(st, "contest_intensity", zeros)) / 1e6
-        )
+        contest = getattr(st, "contest_intensity", zeros) * self.k_contest
         pred_usd = getattr(st, "predation_usd", None)
         if pred_usd is None:
-            pred_kind = np.zeros((len(KINDS), n))
+            pred_kind = self.zeros3
         else:
-            pred_kind = np.einsum("k,gkp->gp", self.w_pred, pred_usd)
-        pred_kind = p.predation_homicides_per_musd * pred_kind / 1e6 * m
-        pred_kind[KINDS.index("gang")] *= p.gang_predation_multiplier
+            pred_kind = (self.w_pred @ pred_usd) * self.k_pred  # (kinds, places)
+        troops = getattr(st, "deployed_personnel", None)
+        if troops is None:
+            state = zeros
+        else:
+            armed = getattr(st, "armed_strength", zeros)
+            state = (
+                self.k_state * np.asarray(troops, dtype=float) * -np.expm1(-armed * self.inv_ref)
+            )
+        prev = getattr(st, "prevention", None)
+        baseline = (
+            self.base_month
+            if prev is None
+            else self.base_month * (1.0 - p.prevention_effect * np.minimum(prev, 1.0))
+        )
         predation = pred_kind.sum(axis=0)
-        troops = np.asarray(getattr(st, "deployed_personnel", zeros), dtype=float) / 1000.0
-        armed = np.asarray(getattr(st, "armed_strength", zeros), dtype=float)
-        state = p.state_homicides_per_1000 * troops * (1.0 - np.exp(-armed / p.armed_ref_strength))
-        prev = np.asarray(getattr(st, "prevention", zeros), dtype=float)
-        baseline = self.base_month * (1.0 - p.prevention_effect * np.clip(prev, 0.0, 1.0))
-        causes = np.stack([contest * m, predation, state * m, baseline])
+        causes = np.stack([contest, predation, state, baseline]) * m
         total = causes.sum(axis=0)
         st.homicides = total
-        ok, pi, ni = self.ok, self.place_iso[self.ok], len(self.iso)
-
-        def by_region(x: np.ndarray) -> np.ndarray:
-            return np.concatenate([np.bincount(pi, weights=x[ok], minlength=ni), x[self.admin1]])
-
-        rec["homicides"][t] = by_region(total)
+        out = np.vstack([total, causes]) @ self.agg  # (5, regions)
+        rec["homicides"][t] = out[0]
         for k, c in enumerate(CAUSES):
-            rec[f"homicides_{c}"][t] = by_region(causes[k])
-        h = by_region(total)
-        popr = np.concatenate([self.pop_c, self.pop[self.admin1]])
-        rec["homicide_rate_per_100k"][t] = np.divide(
-            h * 12.0 * 1e5, popr, out=np.zeros_like(h), where=popr > 0
-        )
-        rec["homicides_predation_by_kind"][t] = np.stack(
-            [np.bincount(pi, weights=pred_kind[g][ok], minlength=ni) for g in range(len(KINDS))],
-            axis=1,
-        ).ravel()
+            rec[f"homicides_{c}"][t] = out[k + 1]
+        rec["homicide_rate_per_100k"][t] = out[0] * self.rate_scale
+        rec["homicides_predation_by_kind"][t] = (pred_kind @ self.agg_iso).T.ravel()

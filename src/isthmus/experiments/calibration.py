@@ -69,6 +69,8 @@ LOSSES = ("sqlog", "gauss")
 Z90 = 1.6448536269514722
 #: Penalty (in log units) for a missing or non-positive simulated value.
 _LOG_PENALTY = math.log(1e3)
+#: Penalty (in standard deviations) for a missing simulated value under the gauss loss.
+_Z_PENALTY = 100.0
 
 #: Parameters calibrated by default (those declared by the active modules are kept).
 DEFAULT_PARAMETERS: tuple[str, ...] = (
@@ -152,7 +154,7 @@ class Target:
             if sd is None or not sd > 0:
                 sd = (self.high - self.low) / (2 * Z90) if self.is_range else abs(self.value)
             if not math.isfinite(sim):
-                return self.weight * 0.5 * 10.0**2
+                return self.weight * 0.5 * _Z_PENALTY**2
             return self.weight * 0.5 * ((sim - self.value) / sd) ** 2
         ref = self.low if self.is_range else self.value
         if not math.isfinite(sim) or sim <= 0:
@@ -497,9 +499,10 @@ class Calibration:
         ``{"module.name": (low, high)}`` (``None`` for the scenario's or the
         declared range), or a list of keys. Default: :data:`DEFAULT_PARAMETERS`
         that the active modules declare.
-    targets : list of Target, optional
-        The fit terms. Default: every row of the scenario's ``observations.csv``
-        (or of ``observations``).
+    targets : list of Target or of str, optional
+        The fit terms, or indicator names to keep from the observations table.
+        Default: every row of the scenario's ``observations.csv`` (or of
+        ``observations``).
     seeds : sequence of int
         Simulation seeds; the model's value of a term is the mean over them
         (the same seeds for every candidate: common random numbers).
@@ -521,7 +524,7 @@ class Calibration:
         self,
         scenario: Scenario | str | Path = "central-america",
         parameters: dict[str, tuple[float, float] | None] | Sequence[str] | None = None,
-        targets: Sequence[Target] | None = None,
+        targets: Sequence[Target] | Sequence[str] | None = None,
         seeds: Sequence[int] = (0,),
         modules: Sequence[str] | None = None,
         observations: str | Path | None = None,
@@ -548,11 +551,23 @@ class Calibration:
         if not self.bounds:
             raise ScenarioError([Problem("--params", None, None, "no parameter to calibrate")])
         self.observations_path: Path | None = None
-        if targets is None:
+        if targets is None or all(isinstance(t, str) for t in targets):
             src = observations if observations is not None else self.scenario
             self.observations_path = _observations_path(src)
-            targets = load_observations(self.observations_path, cutoff=self.cutoff)
-        self.targets = list(targets)
+            read = load_observations(self.observations_path, cutoff=self.cutoff)
+            if targets is not None:
+                keep = set(targets)
+                unknown = keep - {t.indicator for t in read}
+                if unknown:
+                    raise ScenarioError(
+                        [
+                            Problem(OBSERVATIONS_FILE, None, "indicator", f"no observation of {u}")
+                            for u in sorted(unknown)
+                        ]
+                    )
+                read = [t for t in read if t.indicator in keep]
+            targets = read
+        self.targets: list[Target] = list(targets)
         late = [t.label for t in self.targets if max(t.years) > self.cutoff]
         if late:
             raise ScenarioError(
@@ -696,6 +711,7 @@ class Calibration:
         seed: int = 0,
         workers: int = 1,
         progress: Callable[[int, int, float], None] | None = None,
+        tol: float = 0.0,
     ) -> CalibrationResult:
         """Minimise the loss with SciPy's differential evolution.
 
@@ -711,6 +727,9 @@ class Calibration:
             Processes evaluating candidates (1: this process).
         progress : callable, optional
             ``progress(done, total, best_loss)`` after every evaluation.
+        tol : float
+            SciPy's relative convergence tolerance; 0 (default) runs every
+            generation, so the budget is known in advance.
 
         Returns
         -------
@@ -772,6 +791,7 @@ class Calibration:
                         [b.x_bounds[1] for b in self.bounds],
                     ),
                     init="latinhypercube",
+                    tol=tol,
                 )
         finally:
             if pool is not None:
@@ -842,14 +862,11 @@ class Calibration:
         obs: dict[str, Any] = {"cutoff_year": self.cutoff}
         if self.observations_path is not None:
             data = self.observations_path.read_bytes()
-            obs.update(
-                file=OBSERVATIONS_FILE,
-                sha256=hashlib.sha256(data).hexdigest(),
-                rows_used=[t.line for t in self.active if t.line is not None],
-                rows_skipped=[
-                    {"line": t.line, "term": t.label, "reason": why} for t, why in self.skipped
-                ],
-            )
+            obs.update(file=OBSERVATIONS_FILE, sha256=hashlib.sha256(data).hexdigest())
+        obs["rows_used"] = [t.line for t in self.active if t.line is not None]
+        obs["rows_skipped"] = [
+            {"line": t.line, "term": t.label, "reason": why} for t, why in self.skipped
+        ]
         obs["data_sources"] = sorted({t.source for t in self.active if t.source})
         return {
             "date": res.date,

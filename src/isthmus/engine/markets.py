@@ -15,33 +15,33 @@ with c the link's transport cost, f the piso fee charged where it ends
 enforcement effort on the link and J the justice capacity of its jurisdiction
 (crews are paid for the expected penalty: arrest risk grows with enforcement,
 and its cost with the courts' capacity to convict), and mu a markup per
-distance. That is the *cost* chain. A market's importers sell at their landed
-cost times a markup that falls as their stocks pile up: the part of it above
-normal, the scarcity rent s, passes back down the chain multiplicatively, the
-more the nearer a place is to the market (its share of the route's log markup).
-A place's price is flow-weighted over the routes that pass it. Nothing here is
-typed in: prices move with enforcement, fees, costs and scarcity at the end of
-the chain. Seizures are valued at the price where they happen (the price at
-the place the link leaves: what the lost drug cost its owner).
+distance. That is the *cost* chain; it ends at a market's entry points with a
+landed cost L. What importers get above it, the scarcity rent s, passes back
+down the chain multiplicatively, the more the nearer a place is to the market
+(its share of the route's log markup). A place's price is flow-weighted over the
+routes that pass it. Nothing is typed in: prices move with enforcement, fees,
+costs and scarcity. Seizures are valued at the price where they happen (the
+price at the place the link leaves: what the lost drug cost its owner).
 
 **The markets** (the US; Europe the same, more coarsely). Delivered tons (pure
-equivalents, as the flow) enter dealers' stocks S. The wholesale price is
-``P_w = m0 L (S / S0)^(-1 / phi)``: importers price off their landed cost L,
-and a markup that falls with their stocks. The retail target price per pure
-gram is a multiplicative markup of P_w. Dealers keep the price per *raw* gram
-sticky (it follows only part of a lasting change in costs, and slowly) and
-dilute instead (Reuter & Caulkins 2004): purity moves towards raw price /
-target, so a supply cut shows as lower purity and a higher price per pure gram.
-Consumption (pure t) follows a constant-elasticity demand curve in the price per
-pure gram, shifted by ``st.demand_multiplier`` and the scenario series
-``demand_multiplier``; past-month users follow with the participation share of
-the elasticity. Stocks make the response lag: a cut lowers stocks month after
-month until the higher price clears the market.
+equivalents, as the flow) enter dealers' stocks S. Importers price off their
+landed cost, times a markup that falls as their stocks pile up:
+``P_w = m0 L^chi P_ref^(1 - chi) (S / S0)^(-1 / phi)``. The retail target price
+per pure gram is a multiplicative markup of P_w. Dealers keep the price per
+*raw* gram sticky (it follows only part of a lasting change in costs, and
+slowly) and dilute instead (Reuter & Caulkins 2004): purity moves towards raw
+price / target, so a supply cut shows as lower purity and a higher price per
+pure gram. Consumption (pure t) follows a constant-elasticity demand curve in
+the price per pure gram, shifted by ``st.demand_multiplier`` and the scenario
+series ``demand_multiplier``; past-month users follow with the participation
+share of the elasticity. Stocks make the response lag: a cut lowers stocks
+month after month until the higher price clears the market. The market ledger
+(delivered = consumed + lost + stock change) is checked every month.
 
 Both wholesale prices go to ``st.price_dest`` for next month's route choice
 (scarcity raises the value at risk). ``st.place_price`` holds the price at each
-place, and ``st.place_revenue`` the monthly value of the cocaine arriving at
-each place at its local price (what a plaza's flow is worth); it falls less
+place, and ``st.place_revenue`` the monthly value (USD) of the cocaine arriving
+at each place at its local price (what a plaza's flow is worth); it falls less
 than proportionally with volume when demand is inelastic, because the scarcity
 rent raises local prices.
 
@@ -65,6 +65,7 @@ from .series import monthly_series
 from .sim import Module, register
 
 G_PER_T = 1e6  # grams per metric ton
+KG_PER_T = 1e3
 P_REF = 100.0  # USD per pure gram: the reference price demand scales are quoted at
 LEDGER_COLUMNS = (
     "delivered_t",
@@ -91,7 +92,7 @@ def _chain_params() -> dict[str, Param]:
             "Price of cocaine leaving the production areas (start of the price chain).",
         ),
         "arrest_premium": Param(
-            0.63,
+            0.58,
             "1/effort unit",
             0.2,
             1.2,
@@ -100,11 +101,21 @@ def _chain_params() -> dict[str, Param]:
             "kappa: log markup per unit of enforcement effort on a link, times the justice "
             "capacity of its jurisdiction (the expected penalty crews are paid to bear).",
         ),
+        "export_margin": Param(
+            0.66,
+            "1",
+            0.4,
+            0.9,
+            "fitted to the Colombian ports price (5,500-7,000 USD/kg from 2,200 in the jungle: "
+            "Stratfor 2013; OAS 2013): the exporting organisations' margin for buying, "
+            "consolidating and moving cocaine inside the producing country",
+            "Log markup on the links that leave the production areas.",
+        ),
         "markup_per_1000km": Param(
             0.0,
             "1/1000 km",
             0.0,
-            0.3,
+            0.2,
             "fitted to the price chain (Stratfor 2013; OAS 2013): transport cost and risk "
             "explain it without a distance markup",
             "mu: log markup per 1,000 km (time, labour and capital tied up in transit).",
@@ -194,6 +205,16 @@ def _market_params() -> dict[str, Param]:
             "federal seizures are made by the interdiction step)",
             "Share of delivered cocaine seized or lost inside the market.",
         ),
+        "cost_passthrough": Param(
+            1.0,
+            "0-1",
+            0.0,
+            1.0,
+            "Reuter & Kleiman 1986 (risks and prices): importers price off their replacement "
+            "cost; 0 = the wholesale price answers stocks only",
+            "chi: elasticity of the importers' price to their landed cost (short run: stocks "
+            "bring the price back to what clears the market).",
+        ),
         "price_cap_mult": Param(
             20.0,
             "1",
@@ -204,19 +225,19 @@ def _market_params() -> dict[str, Param]:
             "Upper bound of the wholesale price, as a multiple of 100 USD/g over the markup.",
         ),
         "us_demand_t_at_100": Param(
-            398.0,
+            416.0,
             "t pure/year",
-            300.0,
-            600.0,
+            360.0,
+            470.0,
             "fitted: the demand curve passes through the 2006 STRIDE price (94.73 USD per pure "
             "gram, Q3 2006, figures.csv) at the model's 2006 deliveries",
             _US + "pure consumption at 100 USD per pure gram (the scale of the demand curve).",
         ),
         "us_users_at_100": Param(
-            2.35e6,
+            2.36e6,
             "persons",
-            1.5e6,
-            3.5e6,
+            2e6,
+            2.7e6,
             "fitted: 2.4 million past-month users in 2006 (NSDUH via CS Monitor 2013, figures.csv)",
             _US + "past-month users at 100 USD per pure gram.",
         ),
@@ -229,36 +250,37 @@ def _market_params() -> dict[str, Param]:
             _US + "retail target price per pure gram over the wholesale price per gram.",
         ),
         "us_purity_at_100": Param(
-            0.685,
+            0.69,
             "0-1",
-            0.5,
-            0.9,
+            0.6,
+            0.78,
             "fitted: STRIDE purity 68.1% in Q3 2006 (NDIC 2010, figures.csv)",
             _US + "normal retail purity when the target price is 100 USD per pure gram.",
         ),
         "us_import_markup": Param(
-            1.0,
+            1.77,
             "1",
-            0.8,
-            1.25,
-            "structural: the chain's price at the US entry points is the US wholesale price "
-            "(Stratfor 2013 and OAS 2013 quote one figure for both)",
+            1.4,
+            2.1,
+            "fitted: dealers hold their normal stocks in 2006; the markup from the chain's landed "
+            "cost at the border to US wholesale (Stratfor 2013: 16,000 at the northern border, "
+            "24,000-27,000 US wholesale)",
             _US + "m0: importers' markup over landed cost at normal stocks.",
         ),
         "eu_demand_t_at_100": Param(
-            291.0,
+            259.0,
             "t pure/year",
-            150.0,
-            500.0,
+            220.0,
+            300.0,
             "fitted: European wholesale 53,000-55,000 USD/kg (Stratfor 2013; structural) at the "
             "model's 2006 European deliveries",
             _EU + "pure consumption at 100 USD per pure gram.",
         ),
         "eu_users_at_100": Param(
-            2.42e6,
+            2.44e6,
             "persons",
-            1.5e6,
-            4.0e6,
+            1.8e6,
+            3.2e6,
             "fitted to an assumption: ~2 million past-month users in the EU mid-2000s (EMCDDA "
             "annual reports; recalled, unchecked)",
             _EU + "past-month users at 100 USD per pure gram.",
@@ -273,19 +295,19 @@ def _market_params() -> dict[str, Param]:
             _EU + "retail target price per pure gram over the wholesale price per gram.",
         ),
         "eu_purity_at_100": Param(
-            0.525,
+            0.53,
             "0-1",
-            0.3,
-            0.8,
+            0.4,
+            0.65,
             "fitted to an assumption: European retail purity ~40% in the mid-2000s (EMCDDA; "
             "recalled, unchecked)",
             _EU + "normal retail purity when the target price is 100 USD per pure gram.",
         ),
         "eu_import_markup": Param(
-            6.2,
+            6.3,
             "1",
-            3.0,
-            10.0,
+            4.0,
+            9.0,
             "fitted: dealers hold their normal stocks in 2006 at the Stratfor 2013 wholesale "
             "price (Europe's chain lacks the costs of the Atlantic crossing and distribution)",
             _EU + "m0: importers' markup over landed cost at normal stocks.",
@@ -337,6 +359,7 @@ class MarketDynamics:
         purity_adjust: float = 0.5,
         retail_loss_share: float = 0.05,
         price_cap_mult: float = 20.0,
+        cost_passthrough: float = 1.0,
     ):
         self.c100 = np.asarray(demand_t_at_100, dtype=float) / 12.0  # t pure per month
         self.u100 = np.asarray(users_at_100, dtype=float)
@@ -351,7 +374,9 @@ class MarketDynamics:
         self.a_pi = float(np.clip(purity_adjust, 0.0, 1.0))
         self.loss = float(np.clip(retail_loss_share, 0.0, 1.0))
         self.s0 = np.maximum(max(float(stock_cover_months), 1e-3) * self.c100, 1e-9)
-        self.pw_cap = float(price_cap_mult) * P_REF * 1000.0 / self.mr
+        self.pw_ref = P_REF * 1000.0 / self.mr  # wholesale price that makes 100 USD/g retail
+        self.pw_cap = float(price_cap_mult) * self.pw_ref
+        self.chi = float(np.clip(cost_passthrough, 0.0, 1.0))
         n = len(self.c100)
         self.stock = np.zeros(n)  # pure t held by dealers at the end of the month
         self.raw_price = np.zeros(n)  # USD per raw retail gram
@@ -361,6 +386,11 @@ class MarketDynamics:
         """Raw-gram price dealers settle on at a target price per pure gram (sticky: nu < 1)."""
         return self.pi100 * P_REF * (p_star / P_REF) ** self.nu
 
+    def cost_base(self, landed: np.ndarray) -> np.ndarray:
+        """What importers price off: landed cost (chi = 1) or the reference price (chi = 0)."""
+        landed = np.maximum(np.asarray(landed, dtype=float), 1e-9)
+        return self.pw_ref ** (1.0 - self.chi) * landed**self.chi
+
     def start(self, wholesale: np.ndarray, landed: np.ndarray) -> None:
         """Start in a steady state at the given wholesale prices and landed costs (USD/kg).
 
@@ -368,8 +398,8 @@ class MarketDynamics:
         purity; the market then moves towards what deliveries and demand make of it.
         """
         pw = np.clip(np.asarray(wholesale, dtype=float), 1e-9, self.pw_cap)
-        scarcity = pw / np.maximum(self.m0 * np.asarray(landed, dtype=float), 1e-9)
-        self.stock = self.s0 * scarcity ** (-self.phi)
+        rent = pw / np.maximum(self.m0 * self.cost_base(landed), 1e-9)
+        self.stock = self.s0 * rent ** (-self.phi)
         p_star = self.mr * pw / 1000.0
         self.raw_price = self.normal_raw_price(p_star)
         self.purity = np.clip(self.raw_price / p_star, 1e-3, 1.0)
@@ -384,8 +414,8 @@ class MarketDynamics:
         lost = self.loss * d
         avail = s_prev + d - lost
         # Importers' markup falls as stocks pile up (the scarcity rent).
-        scarcity = (np.maximum(avail, 1e-12) / self.s0) ** (-1.0 / self.phi)
-        pw = np.minimum(self.m0 * np.maximum(landed, 0.0) * scarcity, self.pw_cap)
+        rent = (np.maximum(avail, 1e-12) / self.s0) ** (-1.0 / self.phi)
+        pw = np.minimum(self.m0 * self.cost_base(landed) * rent, self.pw_cap)
         p_star = np.maximum(self.mr * pw / 1000.0, 1e-9)  # target retail price per pure gram
         # Sticky raw-gram price; purity absorbs the gap (dilution).
         self.raw_price = self.raw_price + self.a_raw * (
@@ -402,6 +432,7 @@ class MarketDynamics:
         return {
             "delivered": d,
             "lost": lost,
+            "stock_rent": rent,
             "scarcity": pw / np.maximum(self.m0 * landed, 1e-9),
             "wholesale": pw,
             "price_per_pure_gram": p_pure,
@@ -440,6 +471,7 @@ class Markets(Module):
             p.purity_adjust,
             p.retail_loss_share,
             p.price_cap_mult,
+            p.cost_passthrough,
         )
         self.started = False
         self.dm_series = np.array(
@@ -447,8 +479,10 @@ class Markets(Module):
         )  # (markets, months)
         # Price chain: static per-link and per-entry (travel order) arrays.
         self.zero_links = np.zeros(net.n_links)
+        self.zero_paths = np.zeros(net.n_paths)
         self.link_cls = MODE_CLASS[net.link_mode]
         self.log_km_link = p.markup_per_1000km * net.link_length / 1000.0
+        self.log_km_link = self.log_km_link + p.export_margin * np.isin(net.link_from, net.origins)
         ctab = sim.scenario.countries.set_index("id")["justice_capacity"].astype(float)
         self.justice_link = np.array([float(ctab.get(j, 0.0)) for j in net.juris_ids], dtype=float)[
             net.link_juris
@@ -493,8 +527,12 @@ class Markets(Module):
         self.r_seized_value = rec.declare("seized_value_usd", jur, "USD", "sum")
         self.r_stock = rec.declare("_market_stock_t", mk, "t", "last", public=False)
         self.r_scar = rec.declare("_market_scarcity", mk, "1", "mean", public=False)
+        self.r_rent = rec.declare("_market_stock_rent", mk, "1", "mean", public=False)
         self.r_landed = rec.declare("_landed_cost_usd_per_kg", mk, "USD/kg", "mean", public=False)
         self.r_resid = rec.declare("_market_ledger_residual_t", mk, "t", public=False)
+        self.r_revenue = rec.declare(
+            "_place_revenue_usd", list(net.place_ids), "USD", "sum", public=False
+        )
         self.ledger = {k: np.zeros((sim.n_months, len(MARKETS))) for k in LEDGER_COLUMNS}
 
     # -- the price chain --------------------------------------------------------------
@@ -520,7 +558,8 @@ class Markets(Module):
         if jc is not None:  # the state step's evolving justice capacity, where it has one
             justice = justice.copy()
             justice[self.has_country] = np.asarray(jc)[self.link_country[self.has_country]]
-        log_m = self.log_km_link + p.arrest_premium * justice * e - np.log1p(-ph)
+        self.last_arrest_log = p.arrest_premium * justice * e
+        log_m = self.log_km_link + self.last_arrest_log - np.log1p(-ph)  # km: + export margin
         fee = getattr(st, "fee_place", None)
         add = net.link_cost if fee is None else net.link_cost + np.maximum(fee, 0.0)[net.link_to]
         return log_m, add
@@ -558,7 +597,7 @@ class Markets(Module):
     def place_prices(self, entry_price: np.ndarray) -> np.ndarray:
         """Flow-weighted price at each place (routes with no flow count a little)."""
         net, st = self.sim.net, self.sim.state
-        w = (st.path_flow + 1e-9)[self.e_path]
+        w = (getattr(st, "path_flow", self.zero_paths) + 1e-9)[self.e_path]
         num = np.bincount(self.e_place, weights=w * entry_price, minlength=net.n_places)
         den = np.bincount(self.e_place, weights=w, minlength=net.n_places)
         price = np.divide(num, den, out=np.zeros(net.n_places), where=den > 0)
@@ -581,11 +620,14 @@ class Markets(Module):
     def step(self, t: int) -> None:
         net, st = self.sim.net, self.sim.state
         k = len(MARKETS)
-        delivered = np.bincount(net.path_market, weights=st.path_delivered, minlength=k)[:k]
+        # Tolerate runs without the flow steps (nothing arrives then).
+        path_delivered = getattr(st, "path_delivered", self.zero_paths)
+        path_flow = getattr(st, "path_flow", self.zero_paths)
+        delivered = np.bincount(net.path_market, weights=path_delivered, minlength=k)[:k]
         # Cost chain and each market's landed cost (weighted by what each route delivers).
         log_price = self.cost_chain()
         p_end = np.exp(log_price[self.last])
-        w = st.path_delivered + 1e-9 * (st.path_flow + 1e-9)
+        w = path_delivered + 1e-9 * (path_flow + 1e-9)
         wsum = np.bincount(net.path_market, weights=w, minlength=k)[:k]
         landed = np.divide(
             np.bincount(net.path_market, weights=w * p_end, minlength=k)[:k],
@@ -605,12 +647,22 @@ class Markets(Module):
         st.market_stock = out["stock"]
         st.landed_cost = landed
         # The scarcity rent passes down the routes; then place prices and revenues.
-        st.place_price = self.place_prices(self.with_scarcity(log_price, out["scarcity"]))
-        arrivals = np.bincount(net.link_to, weights=st.link_out, minlength=net.n_places)
-        left = np.bincount(net.link_from, weights=st.link_inflow, minlength=net.n_places)
+        entry_price = self.with_scarcity(log_price, out["scarcity"])
+        # Market entry points sell at the importers' price (m0 x landed cost x rent).
+        entry_price[self.last] *= self.mkt.m0[net.path_market]
+        st.place_price = self.place_prices(entry_price)
+        # Arrest-risk compensation per link in USD/kg (for route choice, if it counts it).
+        st.link_risk_cost = np.expm1(self.last_arrest_log) * (
+            st.place_price[net.link_from] + net.link_cost
+        )
+        link_out = getattr(st, "link_out", self.zero_links)
+        link_in = getattr(st, "link_inflow", self.zero_links)
+        arrivals = np.bincount(net.link_to, weights=link_out, minlength=net.n_places)
+        left = np.bincount(net.link_from, weights=link_in, minlength=net.n_places)
         arrivals[net.origins] += left[net.origins]
-        st.place_revenue = arrivals * st.place_price
-        seized_value = st.link_seized * st.place_price[net.link_from]
+        st.place_revenue = arrivals * KG_PER_T * st.place_price  # USD this month
+        seized = getattr(st, "link_seized", self.zero_links)
+        seized_value = seized * KG_PER_T * st.place_price[net.link_from]
         # Record.
         self.r_price[t, : net.n_places] = st.place_price
         self.r_price[t, net.n_places :] = pw
@@ -624,8 +676,10 @@ class Markets(Module):
         )
         self.r_stock[t] = out["stock"]
         self.r_scar[t] = out["scarcity"]
+        self.r_rent[t] = out["stock_rent"]
         self.r_landed[t] = landed
         self.r_resid[t] = resid
+        self.r_revenue[t] = st.place_revenue
         for c in LEDGER_COLUMNS:
             self.ledger[c][t] = resid if c == "residual_t" else out[c.removesuffix("_t")]
 
@@ -726,6 +780,7 @@ def calibrate(
     params: dict[str, float] | None = None,
     rounds: int = 2,
     iterations: int = 3,
+    modules: list[str] | None = None,
 ) -> tuple[dict[str, float], pd.DataFrame]:
     """Fit the markets' level parameters to 2006 data and the chain to the price figures.
 
@@ -737,9 +792,10 @@ def calibrate(
     ``us_demand_t_at_100`` (2006 price per pure gram), ``us_purity_at_100``
     (2006 purity), ``us_users_at_100`` (2006 users), ``us_import_markup``
     (dealers at normal stocks in 2006), and the same for Europe; then
-    ``arrest_premium`` and ``markup_per_1000km`` by least squares on the log
-    ratios of the chain (Colombian ports, Central America, southern Mexico,
-    northern border) to the figures.
+    ``arrest_premium``, ``markup_per_1000km`` and ``export_margin`` by least
+    squares on the log ratios of the chain (Colombian ports, Central America, southern Mexico,
+    northern border) to the figures. ``modules`` (default: all, as ``isthmus
+    run``) restricts the model the fit is made on.
 
     Returns
     -------
@@ -762,7 +818,6 @@ def calibrate(
         cur[f"markets.{k}"] = p.default if v is None else float(v)
     cur.update(params or {})
     eps = cur["markets.elasticity"]
-    modules = ["supply", "routes", "interdiction", "markets", "state", "record"]
 
     def run(p: dict[str, float]):
         sim = Sim(sc, seed=seed, params=p, modules=modules)
@@ -772,8 +827,6 @@ def calibrate(
         for _ in range(iterations):
             sim, res = run(cur)
             for mk, target_pw in (("us", None), ("eu", EUROPE_WHOLESALE_USD_PER_KG)):
-                # US: the chain's landed cost is the wholesale price (m0 = 1, structural);
-                # Europe's coarse chain lacks the Atlantic and distribution: fit m0 there.
                 region = "usa" if mk == "us" else "europe"
                 ann = {
                     n: res.annual(n, region, 2006)
@@ -794,23 +847,26 @@ def calibrate(
                     cur[f"markets.{mk}_purity_at_100"] * pur / ann["purity"], 1.0
                 )
                 cur[f"markets.{mk}_users_at_100"] *= users / ann["users_past_month"]
-                if mk == "eu":  # normal stocks in 2006: fold the year's rent into the markup
-                    rent = sim.rec["_market_scarcity"][sim.years == 2006, MARKETS.index(region)]
-                    cur["markets.eu_import_markup"] *= float(np.mean(rent))
+                # Dealers at normal stocks in 2006: fold the year's rent into the markup.
+                rent = sim.rec["_market_stock_rent"][sim.years == 2006, MARKETS.index(region)]
+                cur[f"markets.{mk}_import_markup"] *= float(np.mean(rent))
 
     names = ["Colombian ports", "Central America", "southern Mexico", "Mexican northern border"]
 
+    chain = ("arrest_premium", "markup_per_1000km", "export_margin")
+    lo, hi = [0.0, 0.0, 0.0], [5.0, 1.0, 2.0]
+
     def resid(x: np.ndarray) -> np.ndarray:
-        p = dict(cur, **{"markets.arrest_premium": x[0], "markets.markup_per_1000km": x[1]})
+        p = dict(cur, **{f"markets.{k}": float(v) for k, v in zip(chain, x, strict=True)})
         s, r = run(p)
         tab = chain_table(r, s.net).set_index("region")
         return np.log(tab.loc[names, "ratio"].to_numpy(dtype=float))
 
     for _ in range(rounds):
         fit_levels()
-        x0 = [cur["markets.arrest_premium"], cur["markets.markup_per_1000km"]]
-        fit = least_squares(resid, x0, bounds=([0.0, 0.0], [3.0, 1.0]), diff_step=0.05)
-        cur["markets.arrest_premium"], cur["markets.markup_per_1000km"] = map(float, fit.x)
+        x0 = np.clip([cur[f"markets.{k}"] for k in chain], lo, hi)
+        fit = least_squares(resid, x0, bounds=(lo, hi), x_scale=[0.5, 0.1, 0.5], diff_step=0.05)
+        cur.update({f"markets.{k}": float(v) for k, v in zip(chain, fit.x, strict=True)})
     fit_levels()
     sim, res = run(cur)
     rows = [
@@ -839,12 +895,12 @@ def calibrate(
             "us_demand_t_at_100",
             "us_purity_at_100",
             "us_users_at_100",
+            "us_import_markup",
             "eu_demand_t_at_100",
             "eu_purity_at_100",
             "eu_users_at_100",
             "eu_import_markup",
-            "arrest_premium",
-            "markup_per_1000km",
+            *chain,
         )
     }
     return fitted, report

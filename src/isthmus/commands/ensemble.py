@@ -153,6 +153,15 @@ def ensemble(
             + f" [{wall:.1f} s in all]",
             highlight=False,
         )
+    nan_runs = res.store.nan_runs()
+    if nan_runs:
+        console.print(
+            f"[yellow]warning:[/] {len(nan_runs)} run(s) have NaN indicator values (ids "
+            + ", ".join(map(str, nan_runs[:20]))
+            + "); the bands leave them out (bands.n_nan counts them). Their drawn "
+            "parameters are in the 'params' table.",
+            highlight=False,
+        )
     failed = res.failures
     res.close()
     if failed:

@@ -678,7 +678,7 @@ class EnsembleResult:
 
     @property
     def bands(self) -> pd.DataFrame:
-        """Quantile bands: indicator, region, year, unit, n_runs, q05..q95, mean."""
+        """Quantile bands: indicator, region, year, unit, n_runs, n_nan, q05..q95, mean."""
         return self.store.table("bands")
 
     @property
@@ -709,7 +709,7 @@ def band_figure(
     Examples
     --------
     >>> b = pd.DataFrame({"indicator": "delivered_t", "region": "usa", "year": [2000, 2001],
-    ...     "unit": "t", "n_runs": 5, "q05": [1., 2], "q25": [2., 3], "q50": [3., 4],
+    ...     "unit": "t", "n_runs": 5, "n_nan": 0, "q05": [1., 2], "q25": [2., 3], "q50": [3., 4],
     ...     "q75": [4., 5], "q95": [5., 6], "mean": [3., 4]})
     >>> len(band_figure(b).data)
     6
@@ -747,15 +747,15 @@ def band_figure(
         xs_k, ys_k, unit_k = series(k)
         buttons.append(
             dict(
-                label=f"{k[0]} / {k[1]}",
+                label=f"{k[0]}, {k[1]}",
                 method="update",
                 args=[
                     {"x": xs_k, "y": ys_k},
-                    {"yaxis.title.text": unit_k, "title.text": f"{title} {k[0]} / {k[1]}".strip()},
+                    {"yaxis.title.text": unit_k, "title.text": f"{title} {k[0]}, {k[1]}".strip()},
                 ],
             )
         )
-    head = f"{title} {keys[0][0]} / {keys[0][1]}".strip() if keys else title
+    head = f"{title} {keys[0][0]}, {keys[0][1]}".strip() if keys else title
     fig.update_layout(
         title=head,
         xaxis_title="year",

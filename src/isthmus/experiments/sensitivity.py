@@ -365,6 +365,19 @@ class Sensitivity:
         names = [p.key for p in self.space]
         for j, o in enumerate(self.outputs):
             y = Y[:, j]
+            if not np.isfinite(y).all():
+                # The estimators need every sample; report NaN rather than a biased index.
+                bad = np.flatnonzero(~np.isfinite(y))
+                warnings.warn(
+                    f"{o.label}: {len(bad)} of {len(y)} runs gave a non-finite value "
+                    f"(sample ids {bad[:10].tolist()}, see sensitivity_samples); "
+                    "its indices are NaN",
+                    RuntimeWarning,
+                    stacklevel=2,
+                )
+                idx = ("S1", "ST") if self.method == "sobol" else ("mu_star", "mu", "sigma")
+                rows += [(o.label, name, i, np.nan, np.nan) for i in idx for name in names]
+                continue
             with warnings.catch_warnings(), np.errstate(all="ignore"):
                 warnings.simplefilter("ignore", RuntimeWarning)
                 if self.method == "sobol":

@@ -25,8 +25,8 @@ Tables
 ``failures``
     runs that raised, with the error (a resume retries them).
 ``bands``
-    quantile bands across runs: indicator, region, year, unit, n_runs, q05,
-    q25, q50, q75, q95, mean.
+    quantile bands across runs: indicator, region, year, unit, n_runs, n_nan,
+    q05, q25, q50, q75, q95, mean (NaN values are counted in n_nan and left out).
 
 Examples
 --------
@@ -115,6 +115,8 @@ class EnsembleStore:
         self.path = str(path)
         if read_only and not Path(self.path).exists():
             raise FileNotFoundError(self.path)
+        if not read_only and self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         # One thread: the parent must leave the cores to the workers.
         self.con = duckdb.connect(self.path, read_only=read_only, config={"threads": 1})
         if not read_only:
@@ -158,6 +160,14 @@ class EnsembleStore:
 
     def n_runs(self) -> int:
         return int(self.con.execute("select count(*) from runs").fetchone()[0])
+
+    def nan_runs(self) -> list[int]:
+        """Ids of runs with a NaN indicator value (the model went non-finite)."""
+        q = (
+            "select distinct run_id from indicators where value is null or isnan(value) "
+            "order by run_id"
+        )
+        return [int(r[0]) for r in self.con.execute(q).fetchall()]
 
     # -- writing ----------------------------------------------------------------------
     def write_run(self, rec: RunRecord, git_commit: str = "", base_seed: int | None = None) -> None:
@@ -225,14 +235,20 @@ class EnsembleStore:
 
     def write_bands(self) -> pd.DataFrame:
         """(Re)compute the quantile bands over every finished run and return them."""
+        # NaN values (a run whose model state went non-finite) are left out of the
+        # quantiles and counted in n_nan, so one bad run does not blank a band.
+        # (pandas hands NaN over as NULL; a NaN computed in SQL stays NaN: catch both)
+        ok = "filter (where value is not null and not isnan(value))"
         qs = ", ".join(
-            f"quantile_cont(value, {q}) as q{int(round(q * 100)):02d}" for q in QUANTILES
+            f"quantile_cont(value, {q}) {ok} as q{int(round(q * 100)):02d}" for q in QUANTILES
         )
         self.con.execute("begin transaction")
         self.con.execute(
             "create or replace table bands as "
-            f"select indicator, region, year, any_value(unit) as unit, count(*) as n_runs, {qs}, "
-            "avg(value) as mean from indicators group by indicator, region, year "
+            "select indicator, region, year, any_value(unit) as unit, "
+            f"count(*) {ok} as n_runs, count(*) filter (where value is null or isnan(value)) "
+            f"as n_nan, {qs}, "
+            f"avg(value) {ok} as mean from indicators group by indicator, region, year "
             "order by indicator, region, year"
         )
         self.con.execute("commit")

@@ -196,6 +196,15 @@ def _market_params() -> dict[str, Param]:
             "assumption: dealers re-cut within weeks (Reuter & Caulkins 2004)",
             "Share of the gap between purity and its target closed each month.",
         ),
+        "purity_max": Param(
+            0.9,
+            "0-1",
+            0.8,
+            1.0,
+            "assumption: export-quality cocaine is close to 90% pure (figures.csv counts "
+            "departures in 'export quality' tons); retail cannot be purer than what arrives",
+            "Highest retail purity, even in a glut.",
+        ),
         "retail_loss_share": Param(
             0.05,
             "0-1",
@@ -331,7 +340,7 @@ class MarketDynamics:
         markup over landed cost at normal stocks.
     elasticity, participation_share, stock_cover_months, stock_price_elasticity,
     raw_price_passthrough, raw_price_adjust, purity_adjust, retail_loss_share,
-    price_cap_mult : float
+    price_cap_mult, cost_passthrough, purity_max : float
         See :attr:`Markets.params`.
 
     Examples
@@ -360,6 +369,7 @@ class MarketDynamics:
         retail_loss_share: float = 0.05,
         price_cap_mult: float = 20.0,
         cost_passthrough: float = 1.0,
+        purity_max: float = 0.9,
     ):
         self.c100 = np.asarray(demand_t_at_100, dtype=float) / 12.0  # t pure per month
         self.u100 = np.asarray(users_at_100, dtype=float)
@@ -377,6 +387,7 @@ class MarketDynamics:
         self.pw_ref = P_REF * 1000.0 / self.mr  # wholesale price that makes 100 USD/g retail
         self.pw_cap = float(price_cap_mult) * self.pw_ref
         self.chi = float(np.clip(cost_passthrough, 0.0, 1.0))
+        self.pi_max = float(np.clip(purity_max, 1e-3, 1.0))
         n = len(self.c100)
         self.stock = np.zeros(n)  # pure t held by dealers at the end of the month
         self.raw_price = np.zeros(n)  # USD per raw retail gram
@@ -402,7 +413,7 @@ class MarketDynamics:
         self.stock = self.s0 * rent ** (-self.phi)
         p_star = self.mr * pw / 1000.0
         self.raw_price = self.normal_raw_price(p_star)
-        self.purity = np.clip(self.raw_price / p_star, 1e-3, 1.0)
+        self.purity = np.clip(self.raw_price / p_star, 1e-3, self.pi_max)
 
     def step(
         self, delivered: np.ndarray, demand_mult: np.ndarray, landed: np.ndarray
@@ -421,8 +432,8 @@ class MarketDynamics:
         self.raw_price = self.raw_price + self.a_raw * (
             self.normal_raw_price(p_star) - self.raw_price
         )
-        target = np.minimum(self.raw_price / p_star, 1.0)
-        self.purity = np.clip(self.purity + self.a_pi * (target - self.purity), 1e-3, 1.0)
+        target = np.minimum(self.raw_price / p_star, self.pi_max)
+        self.purity = np.clip(self.purity + self.a_pi * (target - self.purity), 1e-3, self.pi_max)
         p_pure = self.raw_price / self.purity
         demand = dm * self.c100 * (p_pure / P_REF) ** self.eps
         consumed = np.minimum(demand, 0.95 * avail)  # dealers cannot sell what they lack
@@ -472,6 +483,7 @@ class Markets(Module):
             p.retail_loss_share,
             p.price_cap_mult,
             p.cost_passthrough,
+            p.purity_max,
         )
         self.started = False
         self.dm_series = np.array(

@@ -153,6 +153,16 @@ class Groups(Module):
             "(bribes 30% of node gross margin, mechanisms.md (a) [C]) -> ~0.03 per place",
             "Piso fee per kg charged at a fully controlled place, as a share of the local price.",
         ),
+        "fee_price_memory": _pm(
+            0.97,
+            "1/month",
+            0.0,
+            0.99,
+            "assumption: piso fees are negotiated in USD per kg and revised slowly (about "
+            "three years of price memory), so a fall in volume cuts plaza revenue before "
+            "scarcity prices catch up",
+            "Monthly persistence of the price that piso fees are set on (0 = the current price).",
+        ),
         "return_trade": _pm(
             2.5,
             "1",
@@ -397,7 +407,7 @@ class Groups(Module):
             "Monthly loss of strength per unit of justice capacity x presence in the home country.",
         ),
         "entry_rate": _pm(
-            0.05,
+            0.1,
             "1/month",
             0.01,
             0.2,
@@ -411,6 +421,18 @@ class Groups(Module):
             0.6,
             "assumption: an organisation sends at most a third of its gunmen against one plaza",
             "Largest share of its strength a challenger commits to one target.",
+        ),
+        "integration_value": _pm(
+            2.0,
+            "1",
+            1.0,
+            3.3,
+            "assumption bounded by NarcoLogic's piso at 30% of a node's gross margin "
+            "(mechanisms.md (a) [C]): an organisation that holds the plaza on its own route "
+            "keeps more of the margin, at most ~1/0.3 times the fee; 2 (calibrated on the "
+            "number of contested Mexican states before 2007)",
+            "What a plaza's transit fees are worth to a transnational organisation that would "
+            "hold it, relative to the fees themselves.",
         ),
         "reach_transnational": _pm(
             3.0,
@@ -563,6 +585,7 @@ class Groups(Module):
             ]
         )
         self.fallback_price = np.interp(net.lat, PRICE_LAT, PRICE_USD)
+        self.fee_price: np.ndarray | None = None
         self._land_graph()
         self._secondary_paths()
         # State arrays.
@@ -580,6 +603,7 @@ class Groups(Module):
         self.frag = np.zeros(na)
         self.pat_pen = np.zeros(na)
         self.Vbar = np.zeros(n)
+        self.Vbar_t = np.zeros(n)
         self.Rbar = np.zeros(na)
         self.Rbar_transit = np.zeros(na)
         self.K = np.zeros(n)
@@ -808,11 +832,19 @@ class Groups(Module):
 
     # -- helpers ------------------------------------------------------------------------
     def price_now(self) -> np.ndarray:
+        """The price piso fees are set on: local wholesale price, smoothed (sticky fees)."""
         pp = getattr(self.sim.state, "place_price", None)
         if pp is None:
-            return self.fallback_price
-        pp = np.asarray(pp, dtype=float)
-        return np.where(np.isfinite(pp) & (pp > 0), pp, self.fallback_price)
+            now = self.fallback_price
+        else:
+            pp = np.asarray(pp, dtype=float)
+            now = np.where(np.isfinite(pp) & (pp > 0), pp, self.fallback_price)
+        if self.fee_price is None:
+            self.fee_price = now.copy()
+        else:
+            a = self.p.fee_price_memory
+            self.fee_price = a * self.fee_price + (1.0 - a) * now
+        return self.fee_price
 
     def _set_fees(self, price: np.ndarray) -> None:
         self.sim.state.fee_place = (self.p.fee_share * price) * (self.tc @ self.C) * self.terr
@@ -959,9 +991,11 @@ class Groups(Module):
         phi = np.where(heldp[:, None], (C.T @ capfrac) / np.maximum(totC, eps)[:, None], phi_all)
         V = (phi * Y.T).sum(axis=1)
         if self.first:
-            self.Vbar = V
+            self.Vbar, self.Vbar_t = V, phi[:, 0] * Y[0]
         else:
-            self.Vbar = p.value_memory * self.Vbar + (1.0 - p.value_memory) * V
+            a = p.value_memory
+            self.Vbar = a * self.Vbar + (1.0 - a) * V
+            self.Vbar_t = a * self.Vbar_t + (1.0 - a) * phi[:, 0] * Y[0]
         Vbar = self.Vbar
 
         # 4. Corruption: bribes where revenue is earned lower enforcement and presence.
@@ -1066,7 +1100,8 @@ class Groups(Module):
 
         Against a defence D (the holders' and the state's Tullock weight), a challenger
         committing s earns V s / (s + D) - r s a month, r being what a unit of its
-        strength earns elsewhere (more when projected over more land hops). The best
+        strength costs (its upkeep per unit: at the profit-maximising size the marginal
+        revenue of strength equals it), more when projected over more land hops. The best
         commitment is s* = sqrt(V D / r) - D, worth entering iff V > r D: when the
         place's value rises relative to the strength holding it. The hazard of entry is
         proportional to the return on the committed strength, sqrt(V / (r D)) - 1.
@@ -1094,10 +1129,13 @@ class Groups(Module):
             return
         npos = (frac > 0).sum(axis=1)
         capture = np.divide(frac.sum(axis=1), npos, out=np.zeros(na), where=npos > 0)
-        r_unit = np.divide(self.Rbar, S, out=np.zeros(na), where=S > 0)
-        r_eff = np.maximum(r_unit[:, None] / p.hop_decay ** np.where(cand, hops - 1, 0.0), 1.0)
+        # The cost of strength at the margin is what a unit of gunmen costs to keep (at
+        # the profit-maximising size the marginal revenue of strength equals its upkeep).
+        r_eff = self.u[:, None] / p.hop_decay ** np.where(cand, hops - 1, 0.0)
         D = np.maximum(defence, 1e-6)[None, :]
-        Vc = Vbar[None, :] * capture[:, None]
+        # Transnational organisations also value the margin on their own loads.
+        extra = np.where(self.kind == 0, p.integration_value - 1.0, 0.0)
+        Vc = (Vbar[None, :] + extra[:, None] * self.Vbar_t[None, :]) * capture[:, None]
         x = Vc / (r_eff * D)
         hazard = 3.0 * p.entry_rate * np.maximum(np.sqrt(x) - 1.0, 0.0)  # a quarter
         draw = self.rng.random(cand.shape)

@@ -184,6 +184,8 @@ def test_calibration_lowers_the_loss(twin) -> None:
     # it moved towards the values that made the data
     assert abs(res.after["interdiction.k_sea"] - 0.5) < abs(res.before["interdiction.k_sea"] - 0.5)
     assert res.n_evaluations == 5 * 8 and len(res.history) == res.n_evaluations
+    # the scenario's own values are the first candidate, so the loss cannot end higher
+    assert res.history[0] == pytest.approx(res.loss_before, rel=1e-12)
     # the reported loss is the loss of the values written (6 significant digits)
     assert cal.loss(res.after) == pytest.approx(res.loss_after, rel=1e-12)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shlex
-import sys
 import time
 from pathlib import Path
 from typing import Annotated
@@ -106,7 +105,14 @@ def report(
             base = _load(comp, seed, f"baseline ({Path(comp).name or comp})", bar, comp)
         if base is not None and rd.label == base.label:
             base.label = f"{base.label} (baseline)"
-        cmd = "isthmus " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+        args = ["isthmus", "report", run, "--seed", str(seed), "--out", str(out)]
+        if compare:
+            args += ["--compare", compare]
+        if findings is not None:
+            args += ["--findings", str(findings)]
+        if pivot != 2006:
+            args += ["--pivot", str(pivot)]
+        cmd = " ".join(shlex.quote(a) for a in args)
         path = build_report(rd, base, out=out, findings=table, pivot=pivot, command=cmd)
     size = path.stat().st_size / 1e6
     console.print(f"wrote {path} ({size:.1f} MB) in {time.perf_counter() - t0:.1f} s")

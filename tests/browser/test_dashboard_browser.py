@@ -1,0 +1,118 @@
+"""The dashboard in a real browser: it loads, a lever and Run update the map and a chart."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+# Plot divs as plotly keeps them: title and trace names of each figure on the page.
+FIGS_JS = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(el => ({
+  title: (el.layout && el.layout.title && el.layout.title.text) || '',
+  names: (el.data || []).map(t => t.name || ''),
+  geo: el.querySelectorAll('.geo .layer.land path').length,
+}))"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    port = _free_port()
+    env = dict(os.environ, XDG_CACHE_HOME=str(tmp_path_factory.mktemp("cache")))
+    log = tmp_path_factory.mktemp("log") / "serve.log"
+    with open(log, "w") as fh:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                "from isthmus.cli import main; main()",
+                "serve",
+                "--port",
+                str(port),
+            ],
+            stdout=fh,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.time() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(url + "_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.time() > deadline:
+                pytest.fail(f"isthmus serve did not start:\n{log.read_text()[-3000:]}")
+            time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def _figs(page):
+    return page.evaluate(FIGS_JS)
+
+
+def test_serve_binds_loopback_only(server):
+    """The dashboard answers on 127.0.0.1 (and `isthmus serve` passes no other address)."""
+    from isthmus.commands.serve import streamlit_command
+
+    cmd = streamlit_command(__import__("pathlib").Path("x.py"), "127.0.0.1", 1)
+    assert cmd[cmd.index("--server.address") + 1] == "127.0.0.1"
+    assert cmd[cmd.index("--browser.gatherUsageStats") + 1] == "false"
+    with urllib.request.urlopen(server + "app/static/world_50m.json", timeout=5) as r:
+        assert r.status == 200 and b'"objects"' in r.read(2000)
+
+
+def test_lever_and_run_update_map_and_chart(server, page):
+    page.goto(server)
+    # the baseline map, with plotly's base map served locally
+    page.wait_for_function(
+        f"() => ({FIGS_JS})().some(f => f.geo > 0 && f.title.includes('baseline'))", timeout=90_000
+    )
+    before = _figs(page)
+    route = [f for f in before if "first landfall" in f["title"]]
+    assert route, "no route-share chart"
+    assert not any("(baseline)" in n for n in route[0]["names"])
+    assert not any("more flow than baseline" in n for f in before for n in f["names"])
+
+    # a lever: interdiction surge (default: Guatemala and Honduras, +100%), then Run
+    page.get_by_text("Interdiction surge", exact=True).click()
+    page.get_by_text("countries", exact=True).wait_for(timeout=30_000)
+    page.get_by_role("button", name="Run").click()
+
+    # the map now shows the change against the baseline, and the chart the baseline too
+    page.wait_for_function(
+        f"() => ({FIGS_JS})().some(f => f.geo > 0 && f.names.includes('more flow than baseline'))",
+        timeout=90_000,
+    )
+    page.wait_for_function(
+        f"""() => ({FIGS_JS})().some(f => f.title.includes('first landfall')
+                 && f.names.some(n => n.includes('(baseline)')))""",
+        timeout=30_000,
+    )
+    page.get_by_text("Run with 1 lever policy against the baseline").wait_for(timeout=10_000)
+    after = _figs(page)
+    assert any(f["geo"] > 0 and "change against the baseline" in f["title"] for f in after)
+
+    rec = page.recorder
+    assert rec.remote() == [], f"requests left the machine: {rec.remote()[:5]}"
+    assert rec.errors == [], rec.errors

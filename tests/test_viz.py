@@ -1,0 +1,360 @@
+"""Maps, charts, findings text and levers (no browser)."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from isthmus.viz import geo
+from isthmus.viz.charts import (
+    homicide_cause_chart,
+    revenue_by_activity,
+    revenue_chart,
+    us_market_chart,
+)
+from isthmus.viz.maps import MapUnavailable, control_map, flow_map, homicide_map
+from isthmus.viz.narrative import Periods, key_findings, landfall_finding, market_finding
+from isthmus.viz.rundata import RunData, load_run_dir, simulate, without_policies
+
+
+@pytest.fixture(scope="module")
+def run():
+    return simulate("central-america", seed=0)
+
+
+@pytest.fixture(scope="module")
+def surge():
+    """Guatemala and Honduras double land interdiction from 2007 (same seed as ``run``)."""
+    pol = {
+        "type": "interdiction_surge",
+        "start": "2007-01",
+        "target": {"country": ["GTM", "HND"], "modes": ["land"]},
+        "size": 2.0,
+    }
+    return simulate("central-america", seed=0, policies=[pol], label="surge")
+
+
+def _with(
+    rd: RunData, rows: list[tuple[str, str, int, float, str]], drop: tuple[str, ...] = ()
+) -> RunData:
+    """A copy of a run with some indicators replaced (to test views on controlled numbers)."""
+    ia = rd.ia[~rd.ia["indicator"].isin(drop)]
+    add = pd.DataFrame(rows, columns=["indicator", "region", "year", "value", "unit"])
+    out = RunData(**{**rd.__dict__})
+    out.ia = pd.concat([ia, add], ignore_index=True)
+    return out
+
+
+# -- collected link flows ---------------------------------------------------------------
+
+
+def test_link_flows_balance_with_public_indicators(run):
+    """Tons out of links into US entry points = delivered_t; seized on links = seized_t."""
+    g = run.geo
+    pl = run.scenario.places.set_index("id")
+    us = np.array(
+        [pl.loc[p, "role"] == "destination" and pl.loc[p, "market"] == "usa" for p in g.place_ids]
+    )
+    delivered = run.link_out[:, us[g.link_to]].sum(axis=1)
+    np.testing.assert_allclose(delivered, run.pivot("delivered_t")["usa"].to_numpy(), rtol=1e-9)
+    np.testing.assert_allclose(
+        run.link_seized.sum(axis=1), run.pivot("seized_t").sum(axis=1).to_numpy(), rtol=1e-9
+    )
+    assert (run.link_out >= 0).all() and (run.link_seized >= 0).all()
+
+
+def test_run_folder_reproduces_link_flows(run, tmp_path):
+    from isthmus import Sim
+    from isthmus.results.store import write_run
+
+    res = Sim("central-america", seed=0).run()
+    (tmp_path / "out").mkdir()
+    write_run(res, tmp_path / "out" / "results.duckdb")
+    rd = load_run_dir(tmp_path / "out")
+    assert rd.link_out is not None
+    np.testing.assert_allclose(rd.link_out, run.link_out)
+    assert any("reproduced" in n for n in rd.notes)
+
+
+def test_run_folder_with_changed_scenario_falls_back(run, tmp_path):
+    """A stored hash that no longer matches: no re-run, and the map uses admin-1 arrivals."""
+    import duckdb
+
+    from isthmus import Sim
+    from isthmus.results.store import write_run
+
+    res = Sim("central-america", seed=0).run()
+    db = tmp_path / "results.duckdb"
+    write_run(res, db)
+    con = duckdb.connect(str(db))
+    con.execute("update runs set scenario_hash = 'feedfacefeedface'")
+    con.close()
+    rd = load_run_dir(tmp_path)
+    assert rd.link_out is None
+    assert any("changed since the run" in n for n in rd.notes)
+    fig = flow_map(rd, 2006)
+    assert any(tr.name == "cocaine entering (t/year)" for tr in fig.data)
+
+
+# -- maps -------------------------------------------------------------------------------
+
+
+def _line_traces(fig):
+    return [tr for tr in fig.data if tr.type == "scattergeo" and tr.mode == "lines"]
+
+
+def test_flow_map_line_width_grows_with_tons(run):
+    fig = flow_map(run, (2007, 2012))
+    lines = _line_traces(fig)
+    assert lines, "no flow lines"
+    v = run.link_out[run.year_mask((2007, 2012))].mean(axis=0)
+    # the widest class holds the busiest link
+    widest = max(lines, key=lambda tr: tr.line.width)
+    busiest = int(np.argmax(v))
+    g = run.geo
+    lons = [x for x in widest.lon if x is not None]
+    assert g.lon[g.link_from[busiest]] in lons and g.lon[g.link_to[busiest]] in lons
+    widths = sorted({tr.line.width for tr in lines})
+    assert len(widths) >= 3
+    assert fig.layout.geo.projection.type == "mercator"
+
+
+def test_difference_map_shows_displacement(run, surge):
+    """Pressure on Guatemala/Honduras land routes: the difference map has both more and less flow."""
+    fig = flow_map(surge, (2007, 2012), base=run)
+    names = {tr.name for tr in _line_traces(fig)}
+    assert {"more flow than baseline", "less flow"} <= names
+    d = surge.link_out[surge.year_mask((2007, 2012))].mean(0) - run.link_out[
+        run.year_mask((2007, 2012))
+    ].mean(0)
+    g = surge.geo
+    into_gt_hn_land = np.isin(g.country[g.link_to], ["GTM", "HND"]) & (
+        np.asarray(g.link_mode) == "land"
+    )
+    assert d[into_gt_hn_land].sum() < 0  # less flow where the pressure is
+
+
+def test_homicide_map_degrades_and_draws(run):
+    bare = _with(run, [], drop=("homicide_rate_per_100k",))
+    with pytest.raises(MapUnavailable, match="violence module"):
+        homicide_map(bare, 2008)
+    rows = [
+        ("homicide_rate_per_100k", "HN-CR", 2008, 80.0, "per 100,000"),
+        ("homicide_rate_per_100k", "GT-PE", 2008, 40.0, "per 100,000"),
+        ("homicide_rate_per_100k", "JAM", 2008, 60.0, "per 100,000"),
+    ]
+    fig = homicide_map(_with(bare, rows), 2008)
+    ch = {tr.geojson: tr for tr in fig.data if tr.type == "choropleth" and tr.name != "countries"}
+    assert sorted(ch[geo.ADMIN1_REF].locations) == ["GT-PE", "HN-CR"]
+    assert list(ch[geo.COUNTRIES_REF].locations) == ["JAM"]  # islands: country level
+    assert ch[geo.ADMIN1_REF].zmax == pytest.approx(80.0)
+
+
+def test_control_map_needs_groups(run):
+    if run.controller is None:
+        with pytest.raises(MapUnavailable, match="groups module"):
+            control_map(run, 2010)
+    else:
+        fig = control_map(run, 2010)
+        assert any(tr.type == "choropleth" and tr.showlegend for tr in fig.data)
+
+
+def test_geojson_wound_for_d3():
+    """Exterior rings clockwise (d3/plotly), else a shape paints the whole globe."""
+    for gj in (geo.admin1_geojson(), geo.countries_geojson()):
+        for f in gj["features"]:
+            g = f["geometry"]
+            polys = g["coordinates"] if g["type"] == "MultiPolygon" else [g["coordinates"]]
+            for poly in polys:
+                assert geo._ring_area2(poly[0]) < 0, f["id"]
+
+
+def test_map_files_small():
+    total = sum(p.stat().st_size for p in geo.data_dir().iterdir() if p.is_file())
+    assert total <= 5e6, f"map files {total / 1e6:.1f} MB"
+
+
+def test_offline_page_has_no_remote_loads(run):
+    page = geo.offline_page([flow_map(run, 2006)])
+    assert "PlotlyGeoAssets" in page and "world_50m" in page
+    assert re.findall(r'(?:src|href)\s*=\s*["\'](https?://[^"\']+)', page) == []
+    assert "<script src=" not in page
+
+
+# -- charts -----------------------------------------------------------------------------
+
+
+def test_charts_appear_with_their_indicators(run):
+    bare = _with(
+        run,
+        [],
+        drop=(
+            "revenue_usd",
+            "homicides_contest",
+            "homicides_predation",
+            "homicides_state",
+            "homicides_baseline",
+            "price_per_pure_gram_usd",
+            "purity",
+            "consumption_t",
+        ),
+    )
+    assert revenue_chart(bare) is None
+    assert homicide_cause_chart(bare) is None
+    assert us_market_chart(bare) is None
+    rows = [
+        ("revenue_usd", f"{g}:{a}", y, v, "USD")
+        for y in (2006, 2007)
+        for g, a, v in (
+            ("ZETAS", "transit", 10e6),
+            ("ZETAS", "extortion", 5e6),
+            ("MS13", "extortion", 1e6),
+        )
+    ]
+    rows += [
+        ("homicides_contest", "HND", 2007, 900.0, "count"),
+        ("homicides_state", "HND", 2007, 100.0, "count"),
+    ]
+    rows += [("purity", "usa", y, 0.6, "0-1") for y in (2006, 2007)]
+    rd = _with(bare, rows)
+    rev = revenue_by_activity(rd)
+    assert rev.loc[2007, "extortion"] == pytest.approx(6e6)
+    fig = revenue_chart(rd)
+    assert {tr.name for tr in fig.data} == {"transit", "extortion"}
+    hc = homicide_cause_chart(rd, 2007)
+    assert {tr.name for tr in hc.data} == {"contest", "state"}
+    um = us_market_chart(rd)
+    assert len(um.data) == 1  # purity only: the panels follow the indicators
+
+
+# -- findings text ----------------------------------------------------------------------
+
+
+def test_findings_follow_the_numbers(run):
+    """The same run with the landfall shares swapped tells the opposite story."""
+    per = Periods.of(run)
+    sh = run.pivot("us_bound_share")
+    rows_a, rows_b = [], []
+    for y in sh.index:
+        after = y > per.pivot
+        ca, cb = (0.3, 0.6) if after else (0.6, 0.3)
+        rows_a += [
+            ("us_bound_share", "central_america", y, ca, "0-1"),
+            ("us_bound_share", "caribbean", y, cb, "0-1"),
+            ("us_bound_share", "mexico_direct", y, 0.1, "0-1"),
+        ]
+        rows_b += [
+            ("us_bound_share", "central_america", y, cb, "0-1"),
+            ("us_bound_share", "caribbean", y, ca, "0-1"),
+            ("us_bound_share", "mexico_direct", y, 0.1, "0-1"),
+        ]
+    fa = landfall_finding(_with(run, rows_a, drop=("us_bound_share",)), per)
+    fb = landfall_finding(_with(run, rows_b, drop=("us_bound_share",)), per)
+    assert "Central America lost 30 points" in fa.text and "to Caribbean" in fa.text
+    assert "Central America gained 30 points" in fb.text and "to Central America" in fb.text
+
+
+def test_market_finding_reads_price_and_purity(run):
+    per = Periods.of(run)
+    rows = []
+    for y in run.all_years:
+        rows.append(
+            ("price_per_pure_gram_usd", "usa", y, 100.0 if y <= per.pivot else 150.0, "USD/g")
+        )
+        rows.append(("purity", "usa", y, 0.7 if y <= per.pivot else 0.5, "0-1"))
+    f = market_finding(_with(run, rows, drop=("price_per_pure_gram_usd", "purity")), per)
+    assert "price per pure gram rose 50%" in f.text
+    assert "from 70% in 2006 to 50%" in f.text
+
+
+def test_key_findings_with_baseline(run):
+    base = simulate(without_policies("central-america"), seed=0, label="no dated policies")
+    fs = key_findings(run, base)
+    topics = [f.topic for f in fs]
+    assert "displacement" in topics and topics[-1] == "comparison"
+    assert "no dated policies" in fs[-1].text
+    # every sentence carries numbers from the run
+    assert all(re.search(r"\d", f.text) for f in fs)
+
+
+def test_findings_json_formats(tmp_path):
+    from isthmus.viz.report import load_findings
+
+    recs = [
+        {"finding": "F1", "measured": 0.12, "holds": True},
+        {"finding": "F2", "measured": -0.3, "holds": False},
+    ]
+    for data in (recs, {"findings": recs}, {"F1": recs[0], "F2": recs[1]}):
+        p = tmp_path / "f.json"
+        p.write_text(json.dumps(data))
+        t = load_findings(p)
+        assert len(t) == 2 and "holds" in t.columns
+
+
+# -- levers -----------------------------------------------------------------------------
+
+
+def test_lever_policies_build_valid_interventions():
+    from isthmus.viz import levers as lv
+
+    kinds = lv.registry()
+    state = {
+        "start": "2008-01",
+        "end": "2010-12",
+        "interdiction_surge:on": True,
+        "interdiction_surge:size": 0.8,
+        "interdiction_surge:countries": ["GTM", "transit_zone"],
+        "interdiction_surge:modes": ["land", "sea"],
+        "military_deployment:on": True,
+        "military_deployment:size": 5000.0,
+        "military_deployment:places": ["GT-PE"],
+        "military_deployment:countries": ["MEX"],  # ignored: troops go to places
+    }
+    pols = lv.lever_policies(state, kinds)
+    assert [p["type"] for p in pols] == ["interdiction_surge", "military_deployment"]
+    surge = pols[0]
+    assert surge["target"] == {"country": ["GTM", "transit_zone"], "modes": ["land", "sea"]}
+    assert (surge["start"], surge["end"], surge["size"]) == ("2008-01", "2010-12", 0.8)
+    assert pols[1]["target"] == {"places": ["GT-PE"]}
+    assert lv.check_policies(pols, "central-america") == []
+    # a lever switched on without a target does nothing rather than fail
+    assert (
+        lv.lever_policies(
+            {"interdiction_surge:on": True, "interdiction_surge:countries": []}, kinds
+        )
+        == []
+    )
+
+
+def test_levers_follow_the_registry():
+    """Only registered types are offered; a group without any is reported missing."""
+    from isthmus.viz import levers as lv
+
+    kinds = {k: v for k, v in lv.registry().items() if k == "interdiction_surge"}
+    assert lv.grouped_levers(kinds) == {"Enforcement by country and mode": ["interdiction_surge"]}
+    assert "Demand reduction" in lv.missing_levers(kinds)
+    state = {"us_demand_reduction:on": True, "us_demand_reduction:size": 0.2}
+    assert lv.lever_policies(state, kinds) == []  # not registered: ignored
+
+
+def test_lever_ranges_respect_class_bounds():
+    from isthmus.viz import levers as lv
+
+    for kind, cls in lv.registry().items():
+        r = lv.size_range(kind, cls)
+        lo, hi = getattr(cls, "size_bounds", (None, None))
+        assert r.low <= r.default <= r.high
+        assert lo is None or r.low >= lo
+        assert hi is None or r.high <= hi
+
+
+def test_check_policies_reports_bad_targets():
+    from isthmus.viz import levers as lv
+
+    bad = lv.make_policy("interdiction_surge", "2007-01", None, 0.5, countries=["XXX"])
+    probs = lv.check_policies([bad], "central-america")
+    assert probs and any("XXX" in p for p in probs)

@@ -119,3 +119,26 @@ def test_calibrate_cli_small_budget(tmp_path: Path, cli) -> None:
     # an existing, non-empty --out is refused (exit 2) rather than overwritten
     code, text = cli("calibrate", "--params", "routes.theta", "--out", str(out))
     assert code == 2 and "not empty" in text
+
+
+def test_calibrate_cli_write_updates_the_scenario_folder(scenario_copy: Path, cli) -> None:
+    before = (scenario_copy / "parameters.csv").read_text(encoding="utf-8")
+    code, text = cli(
+        "calibrate",
+        str(scenario_copy),
+        "--params",
+        "routes.theta=8:30",
+        "--maxiter",
+        "0",
+        "--replicates",
+        "1",
+        "--workers",
+        "1",
+        "--write",
+    )
+    assert code == 0, text
+    after = (scenario_copy / "parameters.csv").read_text(encoding="utf-8")
+    changed = [a for a, b in zip(after.splitlines(), before.splitlines(), strict=True) if a != b]
+    assert len(changed) == 1 and changed[0].startswith("routes,theta,")
+    assert "calibrated " in changed[0] and "loss before" in changed[0]
+    assert (scenario_copy / "calibration.yaml").exists()

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
 from rich.table import Table
 
 from .common import atomic_dir, console, progress_bar
@@ -76,16 +77,21 @@ def compare(
     with progress_bar() as bar:
         task = bar.add_task(f"{len(cmp.arms)} arms x {seeds} seeds", total=n)
         cmp.run(progress=lambda k, _n: bar.update(task, completed=k), workers=workers)
+    # Not a terminal (a log, a pipe): print the tables at full width rather than at 80 columns.
+    wide = console if console.is_terminal else Console(width=120)
+    span = f"{period[0]}" if period[0] == period[1] else f"{period[0]}-{period[1]}"
     summary = cmp.summary()
     key = cmp.key_table(period)
     for arm in cmp.arms[1:]:
         d = key[key["scenario"] == arm.name]
         tb = Table(
-            title=f"{arm.name} minus {cmp.base_name}, {period[0]}-{period[1]}",
+            title=f"{arm.name} minus {cmp.base_name}, {span}",
             caption=f"tons summed, shares, rates and prices averaged; 90% interval over {seeds} seeds",
         )
-        for col in ("indicator", "region", "base", arm.name, "difference [90%]"):
-            tb.add_column(col, justify="left" if col in ("indicator", "region") else "right")
+        for col in ("indicator", "region", "base", arm.name, "difference", "90% interval"):
+            tb.add_column(
+                col, justify="left" if col in ("indicator", "region") else "right", no_wrap=True
+            )
         last = None
         for r in d.itertuples(index=False):
             tb.add_row(
@@ -93,10 +99,11 @@ def compare(
                 r.region,
                 _fmt(r.base),
                 _fmt(r.value),
-                f"{_fmt(r.diff)} [{_fmt(r.diff_p05)}, {_fmt(r.diff_p95)}]",
+                _fmt(r.diff),
+                f"[{_fmt(r.diff_p05)}, {_fmt(r.diff_p95)}]",
             )
             last = r.indicator
-        console.print(tb)
+        wide.print(tb)
     if out is not None:
         with atomic_dir(out) as tmp:
             summary.to_csv(tmp / "compare.csv", index=False)

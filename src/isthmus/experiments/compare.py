@@ -266,15 +266,21 @@ def summarize(runs: pd.DataFrame, base: str) -> pd.DataFrame:
     df = runs.merge(b, on=keys + ["seed"], how="left")
     df["diff"] = df["value"] - df["base"]
     g = df.groupby(["scenario"] + keys, sort=False)
-    out = g.agg(
-        unit=("unit", "first"),
-        n_seeds=("value", "size"),
-        mean=("value", "mean"),
-        p05=("value", _q05),
-        p95=("value", _q95),
-        diff_mean=("diff", "mean"),
-        diff_p05=("diff", _q05),
-        diff_p95=("diff", _q95),
+    lo, hi = QUANTILES
+    # Vectorised quantiles (a Python function per group is far too slow on ~10^5 groups).
+    qv = g["value"].quantile([lo, hi]).unstack()
+    qd = g["diff"].quantile([lo, hi]).unstack()
+    out = pd.DataFrame(
+        {
+            "unit": g["unit"].first(),
+            "n_seeds": g["value"].size(),
+            "mean": g["value"].mean(),
+            "p05": qv[lo],
+            "p95": qv[hi],
+            "diff_mean": g["diff"].mean(),
+            "diff_p05": qd[lo],
+            "diff_p95": qd[hi],
+        }
     ).reset_index()
     return out[COLUMNS]
 

@@ -43,8 +43,6 @@ from ..engine.network import MARKETS
 if TYPE_CHECKING:  # pragma: no cover
     from ..engine.sim import Sim
 
-US = MARKETS.index("usa")
-
 
 def link_corruption_factor(sim: Sim) -> np.ndarray:
     """(1 - corruption) of each link's jurisdiction: capacity -> effective effort."""
@@ -140,7 +138,7 @@ class RouteResponse:
     traffickers move towards) once they have learned the new risks.
     """
 
-    def __init__(self, sim: Sim, eff: np.ndarray):
+    def __init__(self, sim: Sim, eff: np.ndarray, markets: tuple[str, ...] = ("usa",)):
         self.sim = sim
         self.net = sim.net
         self.eff = eff
@@ -152,7 +150,8 @@ class RouteResponse:
         self.theta = float(sim.pars["routes"]["theta"])
         net = self.net
         self.orig_pos = np.searchsorted(net.origins, net.path_origin)
-        self.us = (net.path_market == US).astype(float)
+        # Routes whose delivered tons count (the US market, or every market).
+        self.us = np.isin(net.path_market, [MARKETS.index(m) for m in markets]).astype(float)
         supply = getattr(st, "supply_origin", None)
         if supply is None or np.sum(supply) <= 0:
             supply = np.ones(len(net.origins))
@@ -214,6 +213,7 @@ def coordinated_allocation(
     steps: int = 24,
     n_eval: int = 6,
     eff: np.ndarray | None = None,
+    markets: tuple[str, ...] = ("usa",),
 ) -> np.ndarray:
     """Capacity per link that most reduces US-delivered tons (greedy, response included).
 
@@ -231,6 +231,9 @@ def coordinated_allocation(
         Candidates, ranked by the linearised response, evaluated exactly per chunk.
     eff : array, optional
         Hazard per capacity unit on each link (default :func:`link_effectiveness`).
+    markets : tuple of str
+        Markets whose delivered tons are minimised (default the US; ``("usa", "europe")``
+        for the total flow).
 
     Returns
     -------
@@ -250,7 +253,7 @@ def coordinated_allocation(
         if len(c):
             out[c] = budget / len(c)
         return out
-    model = RouteResponse(sim, eff)
+    model = RouteResponse(sim, eff, markets)
     chunk = budget / steps
     d_now, p, sh = model.delivered(out)
     for _ in range(steps):

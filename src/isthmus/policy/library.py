@@ -418,7 +418,10 @@ class CoordinatedAllocation(Intervention):
     splits it into ``steps`` chunks and gives each chunk to the link with the
     largest reduction of US-delivered tons per unit, allowing for the
     traffickers' re-routing (their route-choice model evaluated under the new
-    risks). Capacity is subject to each country's corruption.
+    risks). ``objective`` is ``usa`` (tons delivered to the US, the default) or
+    ``total`` (tons delivered to every market: DESIGN.md's "one regional
+    allocation against the total flow"). Capacity is subject to each country's
+    corruption.
     """
 
     kind = "coordinated_allocation"
@@ -427,8 +430,10 @@ class CoordinatedAllocation(Intervention):
         "One regional budget against the whole flow to the US, allowing for re-routing (F8)."
     )
     required_targets = ("country",)
+    choices: ClassVar[dict[str, tuple[str, ...]]] = {"objective": ("usa", "total")}
     reoptimize_months: int = 12
     steps: int = 24
+    objective: str = "usa"
     late = True
 
     def init(self, sim: Sim) -> None:
@@ -438,8 +443,9 @@ class CoordinatedAllocation(Intervention):
 
     def step(self, sim: Sim, t: int) -> None:
         if t - self._last >= max(self.reoptimize_months, 1):
+            markets = ("usa",) if self.objective == "usa" else ("usa", "europe")
             self.last_allocation = coordinated_allocation(
-                sim, self.size, self._cand, steps=max(self.steps, 1)
+                sim, self.size, self._cand, steps=max(self.steps, 1), markets=markets
             )
             self._last = t
         sim.state.link_extra_effort += self.last_allocation * link_corruption_factor(sim)

@@ -92,7 +92,7 @@ def _chain_params() -> dict[str, Param]:
             "Price of cocaine leaving the production areas (start of the price chain).",
         ),
         "arrest_premium": Param(
-            0.58,
+            0.57,
             "1/effort unit",
             0.2,
             1.2,
@@ -102,7 +102,7 @@ def _chain_params() -> dict[str, Param]:
             "capacity of its jurisdiction (the expected penalty crews are paid to bear).",
         ),
         "export_margin": Param(
-            0.66,
+            0.71,
             "1",
             0.4,
             0.9,
@@ -234,7 +234,7 @@ def _market_params() -> dict[str, Param]:
             "Upper bound of the wholesale price, as a multiple of 100 USD/g over the markup.",
         ),
         "us_demand_t_at_100": Param(
-            416.0,
+            419.0,
             "t pure/year",
             360.0,
             470.0,
@@ -243,7 +243,7 @@ def _market_params() -> dict[str, Param]:
             _US + "pure consumption at 100 USD per pure gram (the scale of the demand curve).",
         ),
         "us_users_at_100": Param(
-            2.36e6,
+            2.33e6,
             "persons",
             2e6,
             2.7e6,
@@ -259,7 +259,7 @@ def _market_params() -> dict[str, Param]:
             _US + "retail target price per pure gram over the wholesale price per gram.",
         ),
         "us_purity_at_100": Param(
-            0.69,
+            0.68,
             "0-1",
             0.6,
             0.78,
@@ -267,7 +267,7 @@ def _market_params() -> dict[str, Param]:
             _US + "normal retail purity when the target price is 100 USD per pure gram.",
         ),
         "us_import_markup": Param(
-            1.77,
+            1.69,
             "1",
             1.4,
             2.1,
@@ -286,7 +286,7 @@ def _market_params() -> dict[str, Param]:
             _EU + "pure consumption at 100 USD per pure gram.",
         ),
         "eu_users_at_100": Param(
-            2.44e6,
+            2.42e6,
             "persons",
             1.8e6,
             3.2e6,
@@ -304,7 +304,7 @@ def _market_params() -> dict[str, Param]:
             _EU + "retail target price per pure gram over the wholesale price per gram.",
         ),
         "eu_purity_at_100": Param(
-            0.53,
+            0.52,
             "0-1",
             0.4,
             0.65,
@@ -313,7 +313,7 @@ def _market_params() -> dict[str, Param]:
             _EU + "normal retail purity when the target price is 100 USD per pure gram.",
         ),
         "eu_import_markup": Param(
-            6.3,
+            6.0,
             "1",
             4.0,
             9.0,

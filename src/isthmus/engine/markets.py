@@ -584,8 +584,13 @@ class Markets(Module):
         """
         log_m, add = self.link_log_markup()
         cum = self.segcumsum(log_m[self.e_link])
-        z = (add * np.exp(log_m))[self.e_link] * np.exp(-cum)
-        return cum + np.log(self.p0 + self.segcumsum(z))
+        z = (add * np.exp(log_m))[self.e_link]
+        z /= np.exp(cum)
+        z = self.segcumsum(z)
+        z += self.p0
+        np.log(z, out=z)
+        z += cum
+        return z
 
     def segcumsum(self, x: np.ndarray) -> np.ndarray:
         """Inclusive cumulative sum of per-entry values within each route."""
@@ -603,15 +608,18 @@ class Markets(Module):
         log_p0 = np.log(self.p0)
         span = np.maximum(log_price[self.last] - log_p0, 1e-9)
         tilt = self.p.scarcity_passthrough * np.log(np.maximum(scarcity, 1e-9))[net.path_market]
-        k = (tilt / span)[self.e_path]
-        return np.exp(log_price + k * (log_price - log_p0))
+        out = log_price - log_p0
+        out *= (tilt / span)[self.e_path]
+        out += log_price
+        return np.exp(out, out=out)
 
     def place_prices(self, entry_price: np.ndarray) -> np.ndarray:
         """Flow-weighted price at each place (routes with no flow count a little)."""
         net, st = self.sim.net, self.sim.state
         w = (getattr(st, "path_flow", self.zero_paths) + 1e-9)[self.e_path]
-        num = np.bincount(self.e_place, weights=w * entry_price, minlength=net.n_places)
         den = np.bincount(self.e_place, weights=w, minlength=net.n_places)
+        w *= entry_price
+        num = np.bincount(self.e_place, weights=w, minlength=net.n_places)
         price = np.divide(num, den, out=np.zeros(net.n_places), where=den > 0)
         price[net.origins] = self.p0
         if self.off_route.any():

@@ -101,6 +101,20 @@ def test_runs_store_seed_params_and_version(short_scenario):
     assert d.groupby("run_id")["value"].sum().nunique() == 4
 
 
+def test_fast_annual_table_equals_the_public_indicators_table(short_scenario):
+    from isthmus import Sim
+    from isthmus.experiments.ensemble import annual_table
+
+    res = Sim(short_scenario, seed=4).run()
+    fast = annual_table(res, run_id=2, seed=4).to_pandas()
+    ref = res.indicators_annual
+    assert (fast["run_id"] == 2).all() and (fast["seed"] == 4).all()
+    for c in ("indicator", "region", "unit"):
+        assert fast[c].astype(str).tolist() == ref[c].astype(str).tolist(), c
+    assert fast["year"].tolist() == ref["year"].tolist()
+    np.testing.assert_array_equal(fast["value"].to_numpy(), ref["value"].to_numpy(dtype=float))
+
+
 def test_no_draws_gives_replicates_that_differ_only_by_seed(short_scenario):
     res = Ensemble(short_scenario, runs=3, seed=5, draws=False).run()
     assert res.params.empty

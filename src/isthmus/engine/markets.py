@@ -7,15 +7,15 @@ route of the choice set the wholesale price per kg rises link by link from the
 price of cocaine leaving the Colombian jungle, by multiplicative markups
 (Caulkins 1994 found stable price ratios between market levels)::
 
-    P_to = (P_from + c + f) x exp(mu km / 1000 + kappa J e) / (1 - p)
+    P_to = (P_from + c + f) x exp(mu km / 1000 + x + kappa J e) / (1 - p)
 
 with c the link's transport cost, f the piso fee charged where it ends
 (``st.fee_place``), p the seizure share traffickers have learned for the link
 (``st.p_hat``: what is seized must be paid for by what gets through), e the
 enforcement effort on the link and J the justice capacity of its jurisdiction
 (crews are paid for the expected penalty: arrest risk grows with enforcement,
-and its cost with the courts' capacity to convict), and mu a markup per
-distance. That is the *cost* chain; it ends at a market's entry points with a
+and its cost with the courts' capacity to convict), mu a markup per distance
+and x the exporters' margin on the links that leave the production areas. That is the *cost* chain; it ends at a market's entry points with a
 landed cost L. What importers get above it, the scarcity rent s, passes back
 down the chain multiplicatively, the more the nearer a place is to the market
 (its share of the route's log markup). A place's price is flow-weighted over the
@@ -493,8 +493,11 @@ class Markets(Module):
         self.zero_links = np.zeros(net.n_links)
         self.zero_paths = np.zeros(net.n_paths)
         self.link_cls = MODE_CLASS[net.link_mode]
-        self.log_km_link = p.markup_per_1000km * net.link_length / 1000.0
-        self.log_km_link = self.log_km_link + p.export_margin * np.isin(net.link_from, net.origins)
+        # Static part of each link's log markup: distance, and the exporters' margin on the
+        # links that leave the production areas.
+        self.log_base_link = p.markup_per_1000km * net.link_length / 1000.0 + (
+            p.export_margin * np.isin(net.link_from, net.origins)
+        )
         ctab = sim.scenario.countries.set_index("id")["justice_capacity"].astype(float)
         self.justice_link = np.array([float(ctab.get(j, 0.0)) for j in net.juris_ids], dtype=float)[
             net.link_juris
@@ -551,9 +554,10 @@ class Markets(Module):
     def link_log_markup(self) -> tuple[np.ndarray, np.ndarray]:
         """Per link: log of the multiplicative markup, and the additive cost (USD/kg).
 
-        log M = mu km / 1000 + kappa J e - log(1 - p), with e the enforcement
-        effort on the link, J the justice capacity of its jurisdiction and p
-        the learned seizure share.
+        log M = mu km / 1000 + x + kappa J e - log(1 - p), with x the exporters'
+        margin on links leaving the production areas, e the enforcement effort on
+        the link, J the justice capacity of its jurisdiction and p the learned
+        seizure share.
         """
         net, st, p = self.sim.net, self.sim.state, self.p
         ph = np.clip(getattr(st, "p_hat", self.zero_links), 0.0, 0.95)
@@ -571,7 +575,7 @@ class Markets(Module):
             justice = justice.copy()
             justice[self.has_country] = np.asarray(jc)[self.link_country[self.has_country]]
         self.last_arrest_log = p.arrest_premium * justice * e
-        log_m = self.log_km_link + self.last_arrest_log - np.log1p(-ph)  # km: + export margin
+        log_m = self.log_base_link + self.last_arrest_log - np.log1p(-ph)
         fee = getattr(st, "fee_place", None)
         add = net.link_cost if fee is None else net.link_cost + np.maximum(fee, 0.0)[net.link_to]
         return log_m, add

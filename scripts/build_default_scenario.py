@@ -94,12 +94,12 @@ CAPACITY = {
     "maritime-pacific": 150.0,
     "maritime-caribbean": 150.0,
     "maritime-atlantic": 60.0,
-    "air": 3.0,
+    "air": 0.5,
     "container": 25.0,
 }
 SRC_CAP = (
     "capacity: assumption: a corridor moves a few go-fast/truck loads a day (land 40 t/month), "
-    "maritime lanes ~150 t/month, air ~3 t/month per airstrip route (a few light-aircraft flights of 0.5-1 t)"
+    "maritime lanes ~150 t/month, air ~0.5 t/month per airstrip route (one light-aircraft flight a month; UNODC TOCTA 2012 counts tens of flights a year into Honduras at the peak)"
 )
 
 

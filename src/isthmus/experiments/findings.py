@@ -311,11 +311,11 @@ TRANSIT_STATES = [
     "ANT",
 ]
 # The same budget and states as examples/policies/unilateral.yaml and coordinated.yaml.
-F8_BUDGET = 20.0
+F8_BUDGET = 18.0
 
 
 def f8_policies(kind: str) -> list[dict]:
-    """Unilateral crackdowns or one coordinated allocation, with the same 20-unit budget (2008-12)."""
+    """Unilateral crackdowns or one coordinated allocation, with the same 18-unit budget (2008-12)."""
     common = {
         "start": "2008-01",
         "end": "2012-12",

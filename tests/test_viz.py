@@ -67,7 +67,7 @@ def test_link_flows_balance_with_public_indicators(run):
     assert (run.link_out >= 0).all() and (run.link_seized >= 0).all()
 
 
-def test_run_folder_reproduces_link_flows(run, tmp_path):
+def test_run_folder_reproduces_link_flows(tmp_path):
     from isthmus import Sim
     from isthmus.results.store import write_run
 
@@ -76,11 +76,21 @@ def test_run_folder_reproduces_link_flows(run, tmp_path):
     write_run(res, tmp_path / "out" / "results.duckdb")
     rd = load_run_dir(tmp_path / "out")
     assert rd.link_out is not None
-    np.testing.assert_allclose(rd.link_out, run.link_out)
     assert any("reproduced" in n for n in rd.notes)
+    # the re-run's link flows add up to the deliveries stored in the database
+    g = rd.geo
+    pl = rd.scenario.places.set_index("id")
+    us = np.array(
+        [pl.loc[p, "role"] == "destination" and pl.loc[p, "market"] == "usa" for p in g.place_ids]
+    )
+    np.testing.assert_allclose(
+        rd.link_out[:, us[g.link_to]].sum(axis=1),
+        rd.pivot("delivered_t")["usa"].to_numpy(),
+        rtol=1e-9,
+    )
 
 
-def test_run_folder_with_changed_scenario_falls_back(run, tmp_path):
+def test_run_folder_with_changed_scenario_falls_back(tmp_path):
     """A stored hash that no longer matches: no re-run, and the map uses admin-1 arrivals."""
     import duckdb
 
@@ -285,14 +295,32 @@ def test_findings_json_formats(tmp_path):
     from isthmus.viz.report import load_findings
 
     recs = [
-        {"finding": "F1", "measured": 0.12, "holds": True},
-        {"finding": "F2", "measured": -0.3, "holds": False},
+        {
+            "id": "F1",
+            "effect": 0.12,
+            "interval": [0.101234, 0.14],
+            "holds": True,
+            "detail": {"x": 1.23456},
+        },
+        {
+            "id": "F2",
+            "effect": -0.3,
+            "interval": [-0.4, -0.2],
+            "holds": False,
+            "detail": {"x": 2.0},
+        },
     ]
-    for data in (recs, {"findings": recs}, {"F1": recs[0], "F2": recs[1]}):
+    # as `isthmus findings --json` writes it, a bare list, and a mapping by id
+    for data in (
+        {"scenario": "central-america", "seeds": 2, "findings": recs},
+        recs,
+        {r["id"]: r for r in recs},
+    ):
         p = tmp_path / "f.json"
         p.write_text(json.dumps(data))
         t = load_findings(p)
-        assert len(t) == 2 and "holds" in t.columns
+        assert len(t) == 2 and list(t.columns[:4]) == ["id", "effect", "interval", "holds"]
+        assert t.loc[0, "interval"] == "[0.101, 0.14]" and t.loc[0, "detail"] == "x = 1.23"
 
 
 # -- levers -----------------------------------------------------------------------------
@@ -358,3 +386,25 @@ def test_check_policies_reports_bad_targets():
     bad = lv.make_policy("interdiction_surge", "2007-01", None, 0.5, countries=["XXX"])
     probs = lv.check_policies([bad], "central-america")
     assert probs and any("XXX" in p for p in probs)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "isthmus.viz",
+        "isthmus.viz.geo",
+        "isthmus.viz.rundata",
+        "isthmus.viz.maps",
+        "isthmus.viz.charts",
+        "isthmus.viz.narrative",
+        "isthmus.viz.provenance",
+        "isthmus.viz.levers",
+        "isthmus.viz.report",
+    ],
+)
+def test_viz_doctests(name):
+    import doctest
+    import importlib
+
+    res = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
+    assert res.attempted > 0 and res.failed == 0

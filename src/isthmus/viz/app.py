@@ -155,6 +155,11 @@ def main() -> None:
             st.caption(f"{group}: not available yet (needs {', '.join(kinds)})")
         run_clicked = st.button("Run", type="primary", key="run", width="stretch")
 
+    # Tighter top margin (Streamlit's default leaves a band of empty space above the title).
+    st.markdown(
+        "<style>.block-container{padding-top:1.5rem;padding-bottom:1rem}</style>",
+        unsafe_allow_html=True,
+    )
     st.title("isthmus: policy laboratory")
     st.caption(f"{title} · seed {seed} · baseline = the scenario with its own dated policies")
     with st.spinner("running the baseline..."):

@@ -60,6 +60,7 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 details { margin: 6px 0; } summary { cursor: pointer; }
 .isthmus-fig { width: 100%; margin: 10px 0 24px; }
 footer { margin-top: 3em; font-size: 0.85em; color: #666; }
+@media print { .isthmus-fig, table, li { break-inside: avoid; } details { display: block; } }
 """
 
 
@@ -131,10 +132,34 @@ def load_findings(path: str | Path) -> pd.DataFrame:
         raise ValueError(f"{path}: expected a list of findings")
     rows = [r if isinstance(r, dict) else {"value": r} for r in data]
     df = pd.DataFrame(rows)
-    for c in df.columns:  # nested values (lists, dicts) as compact JSON text
+    for c in df.columns:  # nested values (intervals, details) as short text
         if df[c].map(lambda v: isinstance(v, (list, dict))).any():
-            df[c] = df[c].map(lambda v: json.dumps(v) if isinstance(v, (list, dict)) else v)
-    return df
+            df[c] = df[c].map(_nested_text)
+    first = [c for c in FINDINGS_ORDER if c in df.columns]
+    return df[first + [c for c in df.columns if c not in first]]
+
+
+# Column order of `isthmus findings --json` (other columns follow as written).
+FINDINGS_ORDER = (
+    "id",
+    "description",
+    "finding",
+    "experiment",
+    "effect_label",
+    "effect",
+    "interval",
+    "share_of_seeds",
+    "holds",
+    "seeds",
+)
+
+
+def _nested_text(v: Any) -> Any:
+    if isinstance(v, list):
+        return "[" + ", ".join(_fmt(x) for x in v) + "]"
+    if isinstance(v, dict):
+        return "; ".join(f"{k} = {_fmt(x)}" for k, x in v.items())
+    return v
 
 
 def _holds_class(v: Any) -> str:

@@ -1,0 +1,150 @@
+"""Screenshot the flow map and the dashboard into docs/ (for the README).
+
+Needs Debian's Chromium (``apt-get install -y chromium``) and the ``playwright``
+Python package (``pip install -e '.[dev]'``); never ``playwright install``.
+
+    .venv/bin/python scripts/screenshots.py            # writes docs/map.png, docs/dashboard.png
+    .venv/bin/python scripts/screenshots.py --out /tmp  # elsewhere
+
+The map is the default run's cocaine flow and seizures in 2007-2012 (the
+model's prediction), rendered offline from the report's own HTML. The
+dashboard shot starts ``isthmus serve`` on a free loopback port, switches on
+the interdiction-surge lever (Guatemala and Honduras, +100%), presses Run and
+waits for the difference map.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+FIGS_JS = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(el => ({
+  names: (el.data || []).map(t => t.name || ''),
+  geo: el.querySelectorAll('.geo .layer.land path').length,
+}))"""
+
+
+def shoot_map(browser, out: Path) -> Path:  # noqa: ANN001
+    """docs/map.png: flows and seizures of the default run, 2007-2012."""
+    from isthmus.viz.geo import offline_page
+    from isthmus.viz.maps import flow_map
+    from isthmus.viz.rundata import simulate
+
+    rd = simulate("central-america", seed=0)
+    fig = flow_map(
+        rd,
+        (2007, 2012),
+        height=640,
+        title="Cocaine flow (lines, t/year) and seizures (points), 2007-2012: default run",
+    )
+    fig.update_layout(width=1100)
+    with tempfile.TemporaryDirectory() as d:
+        page_file = Path(d) / "map.html"
+        page_file.write_text(offline_page([fig], "isthmus map"), encoding="utf-8")
+        page = browser.new_page(viewport={"width": 1120, "height": 700})
+        page.goto(page_file.as_uri())
+        page.wait_for_selector(".geo .layer.land path", timeout=60_000)
+        page.wait_for_timeout(500)
+        path = out / "map.png"
+        page.locator(".isthmus-fig").first.screenshot(path=str(path))
+        page.close()
+    return path
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def shoot_dashboard(browser, out: Path) -> Path:  # noqa: ANN001
+    """docs/dashboard.png: the dashboard after one lever and Run."""
+    port = _free_port()
+    with tempfile.TemporaryDirectory() as cache:
+        env = dict(os.environ, XDG_CACHE_HOME=cache)
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                "from isthmus.cli import main; main()",
+                "serve",
+                "--port",
+                str(port),
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            url = f"http://127.0.0.1:{port}/"
+            deadline = time.time() + 90
+            while True:
+                try:
+                    with urllib.request.urlopen(url + "_stcore/health", timeout=2):
+                        break
+                except OSError:
+                    if proc.poll() is not None or time.time() > deadline:
+                        raise RuntimeError("isthmus serve did not start") from None
+                    time.sleep(0.3)
+            page = browser.new_page(viewport={"width": 1440, "height": 1020})
+            page.goto(url)
+            page.wait_for_function(f"() => ({FIGS_JS})().some(f => f.geo > 0)", timeout=90_000)
+            page.get_by_text("Interdiction surge", exact=True).click()
+            page.get_by_text("countries", exact=True).wait_for(timeout=30_000)
+            page.get_by_role("button", name="Run").click()
+            page.wait_for_function(
+                f"() => ({FIGS_JS})().some(f => f.geo > 0 && f.names.includes('more flow than baseline'))",
+                timeout=90_000,
+            )
+            page.wait_for_timeout(1500)
+            path = out / "dashboard.png"
+            page.screenshot(path=str(path))
+            page.close()
+            return path
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--out", type=Path, default=Path(__file__).resolve().parents[1] / "docs")
+    args = ap.parse_args()
+    if not Path(CHROMIUM).exists():
+        sys.exit(f"{CHROMIUM} not found: apt-get install -y chromium")
+    from playwright.sync_api import sync_playwright
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        try:
+            for f in (shoot_map, shoot_dashboard):
+                path = f(browser, args.out)
+                print(f"wrote {path} ({path.stat().st_size / 1e3:.0f} kB)")
+        finally:
+            browser.close()
+
+
+if __name__ == "__main__":
+    main()

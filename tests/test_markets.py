@@ -356,3 +356,35 @@ def test_synthetic_runs_keep_prices_purity_and_stocks_valid(seed, shape):
     assert (rec["price_per_pure_gram_usd"] > 0).all()
     assert ((rec["purity"] > 0) & (rec["purity"] <= 1)).all()
     assert (rec["consumption_t"] >= 0).all() and (rec["users_past_month"] >= 0).all()
+
+
+def test_enforcement_raises_prices_along_the_chain(scenario):
+    """Risks and prices: more Mexican land enforcement raises Mexican and landed prices."""
+    mods = [*FLOW, "state"]
+    base = Sim(scenario, seed=4, modules=mods)
+    base.run()
+    surge = {
+        "type": "interdiction_surge",
+        "name": "test surge",
+        "start": SHOCK,
+        "target": {"country": "MEX", "modes": ["land"]},
+        "size": 2.0,
+        "source": "assumption: test",
+    }
+    more = Sim(scenario, seed=4, modules=mods, policies=[surge])
+    more.run()
+    t = month_of(base, SHOCK) + 3
+    col = base.rec.series["price_usd_per_kg"].regions
+    ratio = {}
+    for place in ("MX-CHP", "MX-VER", "MX-TAM"):  # entering Mexico -> northern border
+        k = col.index(place)
+        ratio[place] = more.rec["price_usd_per_kg"][t, k] / base.rec["price_usd_per_kg"][t, k]
+    print({k: round(v, 3) for k, v in ratio.items()})
+    # The markups accumulate along the route through Mexico.
+    assert 1.0 < ratio["MX-CHP"] < ratio["MX-TAM"]
+    assert ratio["MX-TAM"] > 1.02
+    landed = more.rec["_landed_cost_usd_per_kg"][t, 0] / base.rec["_landed_cost_usd_per_kg"][t, 0]
+    assert landed > 1.02
+    # Before the surge nothing differs.
+    t0 = month_of(base, SHOCK)
+    assert np.allclose(more.rec["price_usd_per_kg"][:t0], base.rec["price_usd_per_kg"][:t0])

@@ -413,7 +413,8 @@ class CoordinatedAllocation(Intervention):
     """One regional budget goes to the links that most cut the tons delivered to the US.
 
     ``size`` is the total budget in effort units, spent over the links of the
-    targeted countries' jurisdictions. Every ``reoptimize_months`` the greedy
+    targeted countries' jurisdictions. Every ``reoptimize_months`` (default: every
+    month, as fast as the unilateral enforcers react to the flow they see) the greedy
     heuristic of :func:`isthmus.policy.allocation.coordinated_allocation`
     splits it into ``steps`` chunks and gives each chunk to the link with the
     largest reduction of US-delivered tons per unit, allowing for the
@@ -431,8 +432,8 @@ class CoordinatedAllocation(Intervention):
     )
     required_targets = ("country",)
     choices: ClassVar[dict[str, tuple[str, ...]]] = {"objective": ("usa", "total")}
-    reoptimize_months: int = 12
-    steps: int = 24
+    reoptimize_months: int = 1
+    steps: int = 12
     objective: str = "usa"
     late = True
 

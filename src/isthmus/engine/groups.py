@@ -154,13 +154,13 @@ class Groups(Module):
             "Piso fee per kg charged at a fully controlled place, as a share of the local price.",
         ),
         "fee_price_memory": _pm(
-            0.97,
-            "1/month",
-            0.0,
             0.99,
-            "assumption: piso fees are negotiated in USD per kg and revised slowly (about "
-            "three years of price memory), so a fall in volume cuts plaza revenue before "
-            "scarcity prices catch up",
+            "1/month",
+            0.95,
+            0.995,
+            "assumption: piso fees are quoted in USD per kg (InSight Crime: 2,000-2,500 USD/kg "
+            "across Guatemala) and renegotiated rarely (half-life ~6 years), so a fall in "
+            "volume cuts plaza revenue long before scarcity prices catch up",
             "Monthly persistence of the price that piso fees are set on (0 = the current price).",
         ),
         "return_trade": _pm(
@@ -184,6 +184,16 @@ class Groups(Module):
             "Marginal revenue of strength on untapped predatory activities, in units of upkeep "
             "per unit of strength.",
         ),
+        "gang_predation_return": _pm(
+            2.0,
+            "1",
+            1.2,
+            4.0,
+            "assumption: the maras are urban, extortion-based gangs (UNODC 2007, 2012): street "
+            "extortion of small businesses and transport is their trade",
+            "Marginal revenue of a gang's strength on untapped predation, in units of its upkeep "
+            "per unit of strength (replaces return_predation for gangs).",
+        ),
         "need_premium": _pm(
             1.0,
             "1",
@@ -201,6 +211,17 @@ class Groups(Module):
             "assumption: recruiting and arming (or shedding) members takes about two years",
             "Share of the gap between strength and its profit-maximising size (marginal revenue "
             "= upkeep per unit) closed each month.",
+        ),
+        "strength_shed_rate": _pm(
+            0.01,
+            "1/month",
+            0.003,
+            0.04,
+            "assumption: gunmen who lose their trafficking income stay and turn to other crimes "
+            "(UNODC 2012: if cocaine flows abate, groups seek other acquisitive crime; F5: they "
+            "keep using violence until dislodged), so groups shed strength over years, mostly "
+            "through arrests and deaths",
+            "Share of the gap closed each month when a group is larger than its profit-maximising size.",
         ),
         "revenue_memory": _pm(
             0.85,
@@ -639,7 +660,12 @@ class Groups(Module):
         self.app = p.apprehension_per_place
         self.gun_sz = p.firearm_seizure_per_place
         self.fire_grp = p.firearm_group_weight / 1e4
-        self.urho = np.outer(self.u, self.rho)
+        gang = self.kind == KINDS.index("gang")
+        rho_a = np.tile(self.rho, (na, 1))
+        rho_a[np.ix_(gang, PREDATION)] = p.gang_predation_return
+        self.rho_a = rho_a
+        self.urho = self.u[:, None] * rho_a
+        self.log_rho = np.log(np.maximum(rho_a, 1.0))
         self.inv_u = 1.0 / self.u[:, None]
         nmax = np.arange(na + 2, dtype=float)
         self.crit = (nmax / (nmax + 1.0)) ** (1.0 / p.collusion_deviation_months)
@@ -750,6 +776,9 @@ class Groups(Module):
         entries = [e for e in US_LAND_ENTRY_WEIGHTS if e in net.place_index]
         e_idx = [net.place_index[e] for e in entries]
         self.entry_w = np.array([US_LAND_ENTRY_WEIGHTS[e] for e in entries])
+        if not e_idx:  # another network: every US entry point, equally
+            e_idx = np.flatnonzero((net.dest_market == 0) & (net.place_level == "entry")).tolist()
+            self.entry_w = np.ones(len(e_idx))
         if len(e_idx):
             self.entry_w = self.entry_w / self.entry_w.sum()
             dist, pred = dijkstra(self.km, directed=False, indices=e_idx, return_predecessors=True)
@@ -1047,14 +1076,17 @@ class Groups(Module):
         st.armed_strength = fighters
 
         # 7. Strength moves toward its profit-maximising size, where the marginal revenue
-        # of strength equals its upkeep (lambda = u): sum_k (Y_k / c_k) ln(c_k / u)^+.
+        # of strength equals its upkeep (lambda = u): sum_k (Y_k / c_k) ln(c_k / u)^+,
+        # c_k = rho_k u; it sheds strength more slowly than it grows.
         # Prosecution (the state step's pressure, else justice capacity x presence at
         # home) and troops wear it down.
         sp = getattr(st, "strength_pressure", None)
         jpress = sp if sp is not None and len(sp) == na else self.justice_press
         attr = np.minimum(jpress + p.troop_attrition * (s_loc @ troops) / np.maximum(S, eps), 0.5)
-        s_opt = (Ya / cmarg * np.log(np.maximum(cmarg * self.inv_u, 1.0))).sum(axis=1)
-        S += p.strength_rate * (s_opt - S) - attr * S
+        # (The premium of need redeploys strength; it does not make a group grow.)
+        s_opt = (Ya / self.urho * self.log_rho).sum(axis=1)
+        gap = s_opt - S
+        S += np.where(gap > 0, p.strength_rate, p.strength_shed_rate) * gap - attr * S
         np.maximum(S, 0.0, out=S)
         S *= act
         if self.frag.any() or self.pat_pen.any():

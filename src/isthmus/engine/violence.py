@@ -71,10 +71,10 @@ class Violence(Module):
             "Homicides per million USD of extortion revenue.",
         ),
         "gang_predation_multiplier": Param(
-            6.0,
+            3.0,
             "1",
-            2.0,
-            10.0,
+            1.0,
+            8.0,
             "calibrated on 2000-2006 only: gangs extort many small victims (bus drivers, "
             "shopkeepers; the 'renta') and enforce it by killing, so a dollar of gang extortion "
             "costs more lives than a dollar of a cartel's business 'piso' (InSight Crime 2011; "

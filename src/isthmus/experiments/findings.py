@@ -336,8 +336,6 @@ def f8_policies(kind: str) -> list[dict]:
         {
             "type": "coordinated_allocation",
             "name": "Coordinated allocation (findings F8)",
-            "reoptimize_months": 12,
-            "steps": 24,
             **common,
         }
     ]

@@ -677,6 +677,7 @@ class Groups(Module):
         self.mig_first_iso = self.place_iso[self.mig.place[self.mig.first_in_country]]
         self.fire_first_iso = self.place_iso[self.fire.place[self.fire.first_in_country]]
         self._set_fees(self.price_now())
+        self.fee_price = None  # set from the first month's prices (markets run before groups)
 
     def _read_actors(self) -> None:
         sim, net = self.sim, self.sim.net

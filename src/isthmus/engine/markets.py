@@ -928,3 +928,44 @@ def calibrate(
         )
     }
     return fitted, report
+
+
+def write_fitted(fitted: dict[str, float], path) -> list[str]:  # noqa: ANN001
+    """Write fitted ``markets`` values into a scenario's ``parameters.csv``, in place.
+
+    Only the value column of existing ``markets`` rows changes (each row keeps its
+    unit, range and source); a missing parameter is appended with its declared
+    unit, range and source. Returns the names written.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "parameters.csv"
+    >>> _ = f.write_text("module,name,value,unit,low,high,source\\n")
+    >>> write_fitted({"markets.us_import_markup": 1.5}, f)
+    ['us_import_markup']
+    >>> "markets,us_import_markup,1.5," in f.read_text()
+    True
+    """
+    from pathlib import Path
+
+    path = Path(path)
+    if path.is_dir():
+        path = path / "parameters.csv"
+    lines = path.read_text().splitlines()
+    done = []
+    for key, value in fitted.items():
+        name = key.split(".", 1)[1] if "." in key else key
+        v = str(round(float(value))) if abs(value) >= 1e5 else f"{float(value):.4g}"
+        for i, line in enumerate(lines):
+            if line.startswith(f"markets,{name},"):
+                parts = line.split(",", 3)
+                lines[i] = ",".join([parts[0], parts[1], v, parts[3]])
+                break
+        else:
+            p = Markets.params[name]
+            src = p.source.replace('"', "'")
+            lines.append(f'markets,{name},{v},{p.unit},{p.low},{p.high},"fitted: {src}"')
+        done.append(name)
+    path.write_text("\n".join(lines) + "\n")
+    return done

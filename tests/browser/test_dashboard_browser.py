@@ -11,6 +11,8 @@ import urllib.request
 
 import pytest
 
+pytestmark = pytest.mark.browser  # needs Debian chromium (skipped without it)
+
 # Plot divs as plotly keeps them: title and trace names of each figure on the page.
 FIGS_JS = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(el => ({
   title: (el.layout && el.layout.title && el.layout.title.text) || '',
@@ -71,6 +73,17 @@ def _figs(page):
     return page.evaluate(FIGS_JS)
 
 
+def _wait(page, js: str, timeout: int, what: str) -> None:
+    """Wait for a JS condition; on timeout fail with what the page shows (e.g. a traceback)."""
+    from playwright.sync_api import TimeoutError as PWTimeout
+
+    try:
+        page.wait_for_function(js, timeout=timeout)
+    except PWTimeout:
+        body = page.inner_text("body")[-3000:]
+        pytest.fail(f"timed out waiting for {what}; console: {page.recorder.errors}; page:\n{body}")
+
+
 def test_serve_binds_loopback_only(server):
     """The dashboard answers on 127.0.0.1 (and `isthmus serve` passes no other address)."""
     from isthmus.commands.serve import streamlit_command
@@ -85,8 +98,11 @@ def test_serve_binds_loopback_only(server):
 def test_lever_and_run_update_map_and_chart(server, page):
     page.goto(server)
     # the baseline map, with plotly's base map served locally
-    page.wait_for_function(
-        f"() => ({FIGS_JS})().some(f => f.geo > 0 && f.title.includes('baseline'))", timeout=90_000
+    _wait(
+        page,
+        f"() => ({FIGS_JS})().some(f => f.geo > 0 && f.title.includes('baseline'))",
+        90_000,
+        "the baseline map",
     )
     before = _figs(page)
     route = [f for f in before if "first landfall" in f["title"]]
@@ -100,18 +116,22 @@ def test_lever_and_run_update_map_and_chart(server, page):
     page.get_by_role("button", name="Run").click()
 
     # the map now shows the change against the baseline, and the chart the baseline too
-    page.wait_for_function(
-        f"() => ({FIGS_JS})().some(f => f.geo > 0 && f.names.includes('more flow than baseline'))",
-        timeout=90_000,
+    _wait(
+        page,
+        f"() => ({FIGS_JS})().some(f => f.geo > 0 && f.title.includes('change against the baseline'))",
+        90_000,
+        "the difference map after Run",
     )
-    page.wait_for_function(
+    _wait(
+        page,
         f"""() => ({FIGS_JS})().some(f => f.title.includes('first landfall')
                  && f.names.some(n => n.includes('(baseline)')))""",
-        timeout=30_000,
+        30_000,
+        "the route-share chart with the baseline",
     )
     page.get_by_text("Run with 1 lever policy against the baseline").wait_for(timeout=10_000)
-    after = _figs(page)
-    assert any(f["geo"] > 0 and "change against the baseline" in f["title"] for f in after)
+    diff = [f for f in _figs(page) if "change against the baseline" in f["title"]][0]
+    assert {"more flow than baseline", "less flow"} & set(diff["names"])
 
     rec = page.recorder
     assert rec.remote() == [], f"requests left the machine: {rec.remote()[:5]}"

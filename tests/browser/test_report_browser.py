@@ -7,6 +7,8 @@ import pytest
 from isthmus.viz.report import build_report
 from isthmus.viz.rundata import simulate, without_policies
 
+pytestmark = pytest.mark.browser  # needs Debian chromium (skipped without it)
+
 
 @pytest.fixture(scope="module")
 def report(tmp_path_factory):

@@ -186,6 +186,10 @@ def us_market_chart(rd: RunData, base: RunData | None = None) -> go.Figure | Non
     return _layout(fig, "US cocaine market", height=360)
 
 
+def _is_iso3(code: str) -> bool:
+    return len(code) == 3 and code.isalpha() and code.isupper()
+
+
 def _country_order(cols: list[str]) -> list[str]:
     pref = ["MEX", *CA7]
     return [c for c in pref if c in cols] + sorted(c for c in cols if c not in pref)
@@ -197,7 +201,7 @@ def homicide_rate_chart(rd: RunData, base: RunData | None = None) -> go.Figure |
     if not rd.has(ind):
         return None
     p = rd.pivot(ind)
-    countries = [c for c in _country_order(list(p.columns)) if len(c) == 3 and c.isupper()]
+    countries = [c for c in _country_order(list(p.columns)) if _is_iso3(c)]
     colors = {c: PALETTE[i % len(PALETTE)] for i, c in enumerate(countries)}
     fig = go.Figure()
     _lines(fig, rd, base, ind, countries, COUNTRY_NAMES, colors)
@@ -221,6 +225,7 @@ def homicide_cause_chart(
     for c in present:
         s = rd.pivot(f"homicides_{c}")
         s = _period_mean(s, years)
+        s = s[[_is_iso3(k) for k in s.index]]  # countries only (admin-1 units are on the map)
         vals[c] = s
         cols |= set(s.index)
     countries = _country_order(sorted(cols))
@@ -339,9 +344,15 @@ def revenue_by_group_chart(
     _layout(
         fig,
         f"Revenue by group and activity, {period_label(years, d['year'])}",
+        height=440,
         ytitle="million USD per year",
     )
-    fig.update_layout(hovermode="closest")
+    # long group names: legend above the plot, labels below
+    fig.update_layout(
+        hovermode="closest",
+        legend=dict(orientation="h", y=1.0, yanchor="bottom"),
+        margin=dict(t=90),
+    )
     return fig
 
 

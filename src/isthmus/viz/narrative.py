@@ -255,7 +255,10 @@ def violence_finding(rd: RunData, per: Periods) -> Finding | None:
             f"Between {per.pivot} and {y1} the homicide rate per 100,000 rose most in {lst(ups)}."
         )
     else:
-        text = f"Between {per.pivot} and {y1} the homicide rate per 100,000 rose nowhere by more than 0.5."
+        text = (
+            f"Between {per.pivot} and {y1} the homicide rate did not rise by more than 0.5 per "
+            "100,000 in any country."
+        )
     if downs:
         text += f" It fell in {lst(downs)}."
     if a1:

@@ -47,6 +47,8 @@ def parameter_table(rd: RunData) -> pd.DataFrame:
             origin, src = "module default", p.source
         else:
             origin, src = "override", p.source if p else ""
+        lo, hi = (p.low, p.high) if p else (None, None)
+        outside = (lo is not None and value < lo) or (hi is not None and value > hi)
         rows.append(
             {
                 "parameter": key,
@@ -54,7 +56,7 @@ def parameter_table(rd: RunData) -> pd.DataFrame:
                 "unit": p.unit if p else str(sc.get("unit", "") if sc else ""),
                 "low": p.low if p else None,
                 "high": p.high if p else None,
-                "set by": origin,
+                "set by": origin + (" (outside the declared range)" if outside else ""),
                 "source": src,
                 "description": p.description if p else "",
             }

@@ -280,3 +280,11 @@ def test_invariants_on_random_groups(seed: int, n_actors: int, kingpin: bool) ->
     again = Sim(sc, seed=seed, policies=pol).run()
     for name in ("homicides", "revenue_usd", "group_strength"):
         np.testing.assert_array_equal(rec[name], again.series[name].data)
+
+
+def test_scenario_without_actors_runs() -> None:
+    sc = synthetic_scenario(n_places=25, n_links=110, seed=4, end="2001-12")
+    res = Sim(sc, seed=4).run()
+    assert (res.series["homicides"].data >= 0).all()
+    assert (res.series["homicides_contest"].data == 0).all()
+    assert (res.series["firearms_trafficked"].data >= 0).all()

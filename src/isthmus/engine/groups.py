@@ -637,7 +637,7 @@ class Groups(Module):
         st.control_share = self.C
         st.presence_effective = self.presence_default.copy()
         st.contest_intensity = np.zeros(n)
-        st.predation_usd = np.zeros((len(KINDS), n))
+        st.predation_usd = np.zeros((len(KINDS), len(PREDATION) + 1, n))
         st.armed_strength = np.zeros(n)
         st.corruption_spend = np.zeros(n)
         if not hasattr(st, "fee_place"):
@@ -926,6 +926,9 @@ class Groups(Module):
     def step(self, t: int) -> None:
         net, st, p = self.sim.net, self.sim.state, self.p
         na, nk = len(self.actor_ids), len(ACTIVITIES)
+        if na == 0:  # no actors in the scenario: only the secondary flows move
+            self._step_without_actors(t)
+            return
         self._activate_splits(t)
         if getattr(st, "kingpin_events", None):
             self._kingpins()
@@ -1097,6 +1100,37 @@ class Groups(Module):
         # Fees for next month's route choice.
         self._set_fees(price)
         self._record(t, rev, L, spend, place_rev, Vbar, contested, mig_at, fire_at, cocaine_kg)
+
+    def _step_without_actors(self, t: int) -> None:
+        st = self.sim.state
+        pres = getattr(st, "presence", self.presence_default)
+        st.presence_effective = pres
+        st.link_enf_mult = np.ones(self.sim.net.n_links)
+        mig_at, _ = self.mig.flows(self.mig_w * self.migrant_month[t], self.app * pres)
+        fw = self.pop_fire
+        fire_at, _ = self.fire.flows(
+            fw * (self.firearm_month[t] / max(fw.sum(), 1e-12)), self.gun_sz * pres
+        )
+        link_out = getattr(st, "link_out", None)
+        kg = (
+            np.bincount(self.sim.net.link_to, weights=link_out, minlength=self.sim.net.n_places)
+            * self.kg_terr
+            if link_out is not None
+            else self.zeros
+        )
+        empty = np.zeros((0, len(ACTIVITIES)))
+        self._record(
+            t,
+            empty,
+            empty,
+            self.zeros,
+            np.zeros((0, len(self.zeros))),
+            self.zeros,
+            np.zeros(len(self.zeros), dtype=bool),
+            mig_at,
+            fire_at,
+            kg,
+        )
 
     @staticmethod
     def shadow_value(Ya: np.ndarray, c: np.ndarray, S: np.ndarray) -> np.ndarray:

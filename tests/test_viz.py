@@ -411,3 +411,25 @@ def test_viz_doctests(name):
 
     res = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
     assert res.attempted > 0 and res.failed == 0
+
+
+def test_every_offered_lever_runs_with_its_defaults():
+    """All levers the dashboard offers, switched on with their defaults, validate and run together."""
+    from isthmus import load_scenario
+    from isthmus.viz import levers as lv
+
+    sc = load_scenario("central-america")
+    choices = lv.scenario_choices(sc)
+    state = {"start": "2007-01", "end": "2010-12"}
+    for kinds in lv.grouped_levers().values():
+        for kind in kinds:
+            state.update(lv.default_state(kind, choices))
+    pols = lv.lever_policies(state)
+    offered = {k for ks in lv.grouped_levers().values() for k in ks}
+    assert {p["type"] for p in pols} == offered
+    assert lv.check_policies(pols, sc) == []
+    rd = simulate(sc, seed=0, policies=pols, label="all levers")
+    base = simulate(sc, seed=0)
+    pre, post = rd.years < 2007, (rd.years >= 2008) & (rd.years <= 2010)
+    np.testing.assert_allclose(rd.link_out[pre], base.link_out[pre])
+    assert not np.allclose(rd.link_out[post], base.link_out[post])

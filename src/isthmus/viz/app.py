@@ -66,27 +66,30 @@ def lever_widgets(kind: str, choices: dict[str, list[str]]) -> None:
     if not on:
         return
     r = lv.size_range(kind, cls)
+    d = lv.default_state(kind, choices, cls)
     unit = getattr(cls, "size_unit", "")
-    st.slider(f"size ({unit})", r.low, r.high, r.default, r.step, key=f"{kind}:size")
+    st.slider(f"size ({unit})", r.low, r.high, d[f"{kind}:size"], r.step, key=f"{kind}:size")
     tk = lv.target_kind(kind, cls)
     countries = [c for c in choices["countries"] if c != "transit_zone"]
     if tk == "country_modes":
         st.multiselect(
-            "countries", choices["countries"], default=["GTM", "HND"], key=f"{kind}:countries"
+            "countries",
+            choices["countries"],
+            default=d[f"{kind}:countries"],
+            key=f"{kind}:countries",
         )
-        st.multiselect(
-            "modes", choices["modes"], default=list(choices["modes"]), key=f"{kind}:modes"
-        )
+        st.multiselect("modes", choices["modes"], default=d[f"{kind}:modes"], key=f"{kind}:modes")
     elif tk in ("countries", "countries_optional"):
         st.multiselect(
             "countries" + (" (empty: all)" if tk == "countries_optional" else ""),
             countries,
-            default=["GTM", "HND", "SLV"] if tk == "countries" else [],
+            default=d[f"{kind}:countries"],
             key=f"{kind}:countries",
         )
     elif tk == "places":
-        default = [p for p in ("GT-PE", "GT-IZ", "HN-CR") if p in choices["places"]]
-        st.multiselect("places (admin-1)", choices["places"], default=default, key=f"{kind}:places")
+        st.multiselect(
+            "places (admin-1)", choices["places"], default=d[f"{kind}:places"], key=f"{kind}:places"
+        )
     elif tk == "group":
         if choices["groups"]:
             st.selectbox("group", choices["groups"], key=f"{kind}:group")

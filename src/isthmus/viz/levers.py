@@ -139,7 +139,9 @@ def target_kind(kind: str, cls: type | None = None) -> str:
         return "countries"
     if kind in ("us_demand_reduction",):
         return "none"
-    return "countries_optional"
+    # Types may check targets beyond required_targets (crime_prevention needs places or a
+    # country): default to countries, which every type accepts.
+    return "countries"
 
 
 def extra_fields(kind: str, cls: type | None = None) -> dict[str, tuple[str, ...]]:
@@ -205,6 +207,44 @@ def make_policy(
         if k in allowed:
             pol[k] = v
     return pol
+
+
+# Default targets when a lever is switched on (kept only if the scenario has them).
+DEFAULT_COUNTRIES = ("GTM", "HND")
+DEFAULT_REFORM_COUNTRIES = ("GTM", "HND", "SLV")
+DEFAULT_PLACES = ("GT-PE", "GT-IZ", "HN-CR")
+
+
+def default_state(
+    kind: str, choices: dict[str, list[str]], cls: type | None = None
+) -> dict[str, Any]:
+    """Widget values of a lever just switched on (``<kind>:*`` keys), valid for the scenario.
+
+    Examples
+    --------
+    >>> from isthmus import load_scenario
+    >>> d = default_state("interdiction_surge", scenario_choices(load_scenario("central-america")))
+    >>> d["interdiction_surge:countries"], d["interdiction_surge:size"]
+    (['GTM', 'HND'], 1.0)
+    """
+    cls = cls or registry().get(kind)
+    tk = target_kind(kind, cls)
+    countries = [c for c in choices["countries"] if c != "transit_zone"]
+    out: dict[str, Any] = {f"{kind}:on": True, f"{kind}:size": size_range(kind, cls).default}
+    if tk == "country_modes":
+        out[f"{kind}:countries"] = [c for c in DEFAULT_COUNTRIES if c in choices["countries"]]
+        out[f"{kind}:modes"] = list(choices["modes"])
+    elif tk == "countries":
+        out[f"{kind}:countries"] = [c for c in DEFAULT_REFORM_COUNTRIES if c in countries]
+    elif tk == "countries_optional":
+        out[f"{kind}:countries"] = []
+    elif tk == "places":
+        out[f"{kind}:places"] = [p for p in DEFAULT_PLACES if p in choices["places"]]
+    elif tk == "group":
+        out[f"{kind}:group"] = choices["groups"][0] if choices["groups"] else None
+    for f, opts in extra_fields(kind, cls).items():
+        out[f"{kind}:{f}"] = opts[0]
+    return out
 
 
 def lever_policies(

@@ -92,7 +92,7 @@ def _chain_params() -> dict[str, Param]:
             "Price of cocaine leaving the production areas (start of the price chain).",
         ),
         "arrest_premium": Param(
-            0.6,
+            0.6333,
             "1/effort unit",
             0.2,
             1.2,
@@ -102,7 +102,7 @@ def _chain_params() -> dict[str, Param]:
             "capacity of its jurisdiction (the expected penalty crews are paid to bear).",
         ),
         "export_margin": Param(
-            0.72,
+            0.7083,
             "1",
             0.4,
             0.9,
@@ -234,19 +234,19 @@ def _market_params() -> dict[str, Param]:
             "Upper bound of the wholesale price, as a multiple of 100 USD/g over the markup.",
         ),
         "us_demand_t_at_100": Param(
-            347.0,
+            335.0,
             "t pure/year",
-            305.0,
-            389.0,
+            294.8,
+            375.2,
             "fitted: the demand curve passes through the 2006 STRIDE price (94.73 USD per pure "
             "gram, Q3 2006, figures.csv) at the model's 2006 deliveries",
             _US + "pure consumption at 100 USD per pure gram (the scale of the demand curve).",
         ),
         "us_users_at_100": Param(
-            2.32e6,
+            2317000.0,
             "persons",
-            1.97e6,
-            2.67e6,
+            1969000.0,
+            2665000.0,
             "fitted: 2.4 million past-month users in 2006 (NSDUH via CS Monitor 2013, figures.csv)",
             _US + "past-month users at 100 USD per pure gram.",
         ),
@@ -259,7 +259,7 @@ def _market_params() -> dict[str, Param]:
             _US + "retail target price per pure gram over the wholesale price per gram.",
         ),
         "us_purity_at_100": Param(
-            0.67,
+            0.6597,
             "0-1",
             0.6,
             0.78,
@@ -267,7 +267,7 @@ def _market_params() -> dict[str, Param]:
             _US + "normal retail purity when the target price is 100 USD per pure gram.",
         ),
         "us_import_markup": Param(
-            1.67,
+            1.611,
             "1",
             1.4,
             2.1,
@@ -277,19 +277,19 @@ def _market_params() -> dict[str, Param]:
             _US + "m0: importers' markup over landed cost at normal stocks.",
         ),
         "eu_demand_t_at_100": Param(
-            352.0,
+            367.8,
             "t pure/year",
-            310.0,
-            394.0,
+            323.7,
+            411.9,
             "fitted: European wholesale 53,000-55,000 USD/kg (Stratfor 2013; structural) at the "
             "model's 2006 European deliveries",
             _EU + "pure consumption at 100 USD per pure gram.",
         ),
         "eu_users_at_100": Param(
-            2.47e6,
+            2469000.0,
             "persons",
-            1.85e6,
-            3.09e6,
+            1852000.0,
+            3086000.0,
             "fitted to an assumption: ~2 million past-month users in the EU mid-2000s (EMCDDA "
             "annual reports; recalled, unchecked)",
             _EU + "past-month users at 100 USD per pure gram.",
@@ -304,7 +304,7 @@ def _market_params() -> dict[str, Param]:
             _EU + "retail target price per pure gram over the wholesale price per gram.",
         ),
         "eu_purity_at_100": Param(
-            0.54,
+            0.5421,
             "0-1",
             0.4,
             0.65,
@@ -313,7 +313,7 @@ def _market_params() -> dict[str, Param]:
             _EU + "normal retail purity when the target price is 100 USD per pure gram.",
         ),
         "eu_import_markup": Param(
-            6.46,
+            6.504,
             "1",
             4.0,
             9.0,

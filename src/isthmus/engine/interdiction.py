@@ -143,8 +143,10 @@ class Interdiction(Module):
         st.link_out = np.zeros(net.n_links)
         st.path_delivered = np.zeros(net.n_paths)
         self.nnz_start = net.A.indptr[:-1]
-        self.first_of_path = np.zeros(len(net.nnz_link), dtype=bool)
-        self.first_of_path[self.nnz_start[np.diff(net.A.indptr) > 0]] = True
+        self.has_prev = self.nnz_start > 0
+        self.prev_idx = np.maximum(self.nnz_start - 1, 0)
+        self.ends = net.A.indptr[1:] - 1
+        self.AT = net.A.T.tocsr()  # link x path, for the expected inflow of each link
 
     def seizure_prob(self) -> np.ndarray:
         st, p = self.sim.state, self.p
@@ -157,7 +159,7 @@ class Interdiction(Module):
         st.p_true = self.seizure_prob()
         flow = st.path_flow
         # Expected inflow per link sets the number of shipments (randomness of seizures).
-        exp_in = np.bincount(net.nnz_link, weights=flow[net.nnz_path], minlength=net.n_links)
+        exp_in = self.AT @ flow
         n_ship = np.maximum(exp_in / p.shipment_t, 1.0)
         # Realised rate: lognormal around p with the variance of n Bernoulli shipments. One
         # standard-normal draw per link and month, so two scenarios run with the same seed
@@ -167,16 +169,14 @@ class Interdiction(Module):
         s2 = np.log1p((1.0 - pt) / (pt * n_ship))
         r = np.clip(pt * np.exp(np.sqrt(s2) * z - 0.5 * s2), 0.0, 0.999)
         # Seizures in travel order along each route: a segmented cumulative sum of log survival.
-        lg = np.log1p(-r[net.nnz_link])
+        lg = np.log1p(-r)[net.nnz_link]
         cs = np.cumsum(lg)
-        start_cs = np.where(self.nnz_start > 0, cs[self.nnz_start - 1], 0.0)
-        before = cs - lg - start_cs[net.nnz_path]
-        inflow = flow[net.nnz_path] * np.exp(before)
-        seized = inflow * r[net.nnz_link]
-        ends = net.A.indptr[1:] - 1
-        st.path_delivered = flow * np.exp(cs[ends] - start_cs)
+        start_cs = np.where(self.has_prev, cs[self.prev_idx], 0.0)
+        inflow = flow[net.nnz_path] * np.exp(cs - lg - start_cs[net.nnz_path])
+        st.path_delivered = flow * np.exp(cs[self.ends] - start_cs)
         st.link_inflow = np.bincount(net.nnz_link, weights=inflow, minlength=net.n_links)
-        st.link_seized = np.bincount(net.nnz_link, weights=seized, minlength=net.n_links)
+        # Each link seizes the same share r of every route's tons passing it.
+        st.link_seized = st.link_inflow * r
         st.link_out = st.link_inflow - st.link_seized
         # Enforcers move effort towards the flow they saw (within jurisdiction and mode class).
         g_in = np.bincount(self.group, weights=st.link_inflow, minlength=self.n_groups)

@@ -302,7 +302,11 @@ class Results:
 
     def __init__(self, sim: Sim):
         self.scenario_name = sim.scenario.name
-        self.scenario_hash = sim.scenario.hash()
+        self._scenario = sim.scenario
+        self._extra_policies = [
+            iv.to_dict() for iv in sim.interventions[len(sim.scenario.policies) :]
+        ]
+        self._hash: str | None = None
         self.seed = sim.seed
         self.version = __version__
         self.active_modules = list(sim.active)
@@ -403,6 +407,18 @@ class Results:
         return pd.Series(
             vals[:, s.regions.index(region)], index=years, name=f"{indicator}/{region}"
         )
+
+    @property
+    def scenario_hash(self) -> str:
+        """Content hash of the scenario and of any policies added to the run (computed on demand)."""
+        if self._hash is None:
+            import hashlib
+
+            h = self._scenario.hash()
+            if self._extra_policies:
+                h = hashlib.sha256((h + repr(self._extra_policies)).encode()).hexdigest()[:16]
+            self._hash = h
+        return self._hash
 
     def metadata(self) -> dict[str, Any]:
         return {

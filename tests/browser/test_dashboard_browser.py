@@ -104,6 +104,14 @@ def test_lever_and_run_update_map_and_chart(server, page):
         90_000,
         "the baseline map",
     )
+    # Streamlit sends elements one by one: the charts come after the map
+    _wait(
+        page,
+        f"() => ({FIGS_JS})().some(f => f.title.includes('first landfall'))",
+        60_000,
+        "the route-share chart",
+    )
+    page.get_by_text("Baseline shown.").wait_for(timeout=10_000)
     before = _figs(page)
     route = [f for f in before if "first landfall" in f["title"]]
     assert route, "no route-share chart"

@@ -128,3 +128,21 @@ def test_report_input_errors_exit_2(cli, tmp_path, args, msg):
     code, out = cli(*args, "--out", str(tmp_path / "x.html"))
     assert code == 2 and msg in out
     assert not (tmp_path / "x.html").exists()
+
+
+@pytest.mark.parametrize("period", [("2000-01", "2000-12"), ("2003-01", "2004-06")])
+def test_report_on_short_synthetic_runs(tmp_path, period):
+    """Short runs on another network: the report still builds, and says what it cannot compare."""
+    from isthmus.scenario.synthetic import synthetic_scenario
+    from isthmus.viz import build_report, simulate
+
+    sc = synthetic_scenario(30, 80, 1, start=period[0], end=period[1])
+    out = build_report(
+        simulate(sc, seed=0), simulate(sc, seed=1, label="seed 1"), out=tmp_path / "r.html"
+    )
+    html = out.read_text(encoding="utf-8")
+    assert "Key findings" in html and _external(html) == []
+    if period[0][:4] == period[1][:4]:
+        assert "no before and after to compare" in html
+    else:
+        assert "US-bound cocaine by first landfall" in html

@@ -48,12 +48,24 @@ class Periods:
     def before(self) -> tuple[int, int]:
         return (self.first, self.pivot)
 
+    @property
+    def comparable(self) -> bool:
+        """False for a run of a single year: there is no before and after."""
+        return self.after[0] > self.pivot
+
     @classmethod
     def of(cls, rd: RunData, pivot: int = 2006, horizon: int = 6) -> Periods:
         ys = rd.all_years
         first, last = ys[0], ys[-1]
-        pivot = min(max(pivot, first), last - 1) if last > first else first
+        if last == first:
+            return cls(first, first, (first, first))
+        pivot = min(max(pivot, first), last - 1)
         return cls(first, pivot, (pivot + 1, min(pivot + horizon, last)))
+
+
+def _span(span: tuple[int, int]) -> str:
+    """A period as text: "2007-2012", or "2007" for a single year."""
+    return str(span[0]) if span[0] == span[1] else f"{span[0]}-{span[1]}"
 
 
 def _pct(x: float) -> str:
@@ -109,22 +121,26 @@ def landfall_finding(rd: RunData, per: Periods) -> Finding | None:
     lead_b = max(routes, key=lambda r: before[r])
     lead_a = max(routes, key=lambda r: after[r])
     parts = [
-        f"{ROUTE_LABELS[r]} {_pct(_at(p, r, per.first))} in {per.first}, "
-        f"{_pct(_at(p, r, per.pivot))} in {per.pivot}, {_pct(after[r])} on average in "
-        f"{per.after[0]}-{per.after[1]}"
+        (
+            f"{ROUTE_LABELS[r]} {_pct(_at(p, r, per.first))} in {per.first}, "
+            if per.first < per.pivot
+            else f"{ROUTE_LABELS[r]} "
+        )
+        + f"{_pct(_at(p, r, per.pivot))} in {per.pivot}, {_pct(after[r])} on average in "
+        f"{_span(per.after)}"
         for r in routes
     ]
     text = "US-bound cocaine by first landfall: " + "; ".join(parts) + ". "
     if abs(shift[big]) < 0.02:
         text += (
-            f"Landfall shares moved by less than 2 points between {per.before[0]}-{per.before[1]} "
-            f"and {per.after[0]}-{per.after[1]}."
+            f"Landfall shares moved by less than 2 points between {_span(per.before)} "
+            f"and {_span(per.after)}."
         )
     else:
         gain = "gained" if shift[big] > 0 else "lost"
         text += (
             f"The largest shift after {per.pivot}: {ROUTE_LABELS[big]} {gain} "
-            f"{abs(shift[big]) * 100:.0f} points against {per.before[0]}-{per.before[1]}."
+            f"{abs(shift[big]) * 100:.0f} points against {_span(per.before)}."
         )
     if lead_a != lead_b:
         text += f" The main landfall changed from {ROUTE_LABELS[lead_b]} to {ROUTE_LABELS[lead_a]}."
@@ -142,15 +158,17 @@ def mexico_entry_finding(rd: RunData, per: Periods) -> Finding | None:
         return None
     before = {r: _series_mean(p, r, per.before) for r in p.columns}
     after = {r: _series_mean(p, r, per.after) for r in p.columns}
+    if not np.nansum(list(after.values())) > 0:  # nothing enters Mexico in this scenario
+        return None
     top = max(after, key=lambda r: after[r])
     land_ca = [r for r in p.columns if r in CA7]
     ca_b = sum(before[r] for r in land_ca)
     ca_a = sum(after[r] for r in land_ca)
     name = COUNTRY_NAMES.get(top, top)
     text = (
-        f"Of the cocaine entering Mexico in {per.after[0]}-{per.after[1]}, {_pct(after[top])} came "
+        f"Of the cocaine entering Mexico in {_span(per.after)}, {_pct(after[top])} came "
         f"{'by ' + top if top in ('sea', 'air') else 'from ' + name}"
-        f" ({_pct(before[top])} in {per.before[0]}-{per.before[1]})."
+        f" ({_pct(before[top])} in {_span(per.before)})."
     )
     if land_ca:
         d = (ca_a - ca_b) * 100
@@ -177,8 +195,8 @@ def seizure_finding(rd: RunData, per: Periods) -> Finding | None:
     ca_b = sum(_series_mean(p, c, per.before) for c in CA7 if c in p.columns)
     ca_a = sum(_series_mean(p, c, per.after) for c in CA7 if c in p.columns)
     text = (
-        f"Seizures {_moved(b, a)} between {per.before[0]}-{per.before[1]} and "
-        f"{per.after[0]}-{per.after[1]} ({_num(b, 't')} to {_num(a, 't')} a year); in the seven "
+        f"Seizures {_moved(b, a)} between {_span(per.before)} and "
+        f"{_span(per.after)} ({_num(b, 't')} to {_num(a, 't')} a year); in the seven "
         f"Central American countries they {_moved(ca_b, ca_a)} ({_num(ca_b, 't')} to {_num(ca_a, 't')})."
     )
     return Finding("interdiction", text, {"seized_before": b, "seized_after": a})
@@ -196,7 +214,7 @@ def market_finding(rd: RunData, per: Periods) -> Finding | None:
     ylow = int(win.idxmin())
     text = (
         f"Cocaine delivered to the US {_moved(dl0, float(win.min()))} from {base_y} to its "
-        f"{y0}-{y1} low in {ylow} ({_num(dl0, 't')} to {_num(float(win.min()), 't')})."
+        f"{_span((y0, y1))} low in {ylow} ({_num(dl0, 't')} to {_num(float(win.min()), 't')})."
     )
     nums = {"us_delivered_pivot": dl0, "us_delivered_low": float(win.min())}
     pp = rd.pivot("price_per_pure_gram_usd")
@@ -222,7 +240,7 @@ def market_finding(rd: RunData, per: Periods) -> Finding | None:
         c0, c1 = _at(co, "usa", base_y), _series_mean(co, "usa", per.after)
         text += (
             f" US consumption {_moved(c0, c1)} ({_num(c0, 't')} pure in {base_y}, "
-            f"{_num(c1, 't')} a year on average in {y0}-{y1})."
+            f"{_num(c1, 't')} a year on average in {_span((y0, y1))})."
         )
         nums |= {"consumption_pivot": c0, "consumption_after": c1}
     return Finding("market", text, nums)
@@ -286,7 +304,7 @@ def violence_finding(rd: RunData, per: Periods) -> Finding | None:
         grew = max(cause, key=lambda c: tot_a[c] - tot_b[c])
         text += (
             f" Across the region, {grew} homicides changed most: {_num(tot_b[grew])} a year in "
-            f"{per.before[0]}-{per.before[1]}, {_num(tot_a[grew])} in {per.after[0]}-{per.after[1]}."
+            f"{_span(per.before)}, {_num(tot_a[grew])} in {_span(per.after)}."
         )
     return Finding("violence", text, {f"rate_change_{c}": v for c, v in d.items()})
 
@@ -370,7 +388,7 @@ def comparison_findings(rd: RunData, base: RunData, per: Periods) -> list[Findin
         nums["homicides"] = x - y
     if not parts:
         return []
-    text = f"Against the baseline ({base.label}), in {span[0]}-{span[1]} " + "; ".join(parts) + "."
+    text = f"Against the baseline ({base.label}), in {_span(span)} " + "; ".join(parts) + "."
     return [Finding("comparison", text, nums)]
 
 
@@ -387,7 +405,16 @@ TOPICS = (
 def key_findings(rd: RunData, base: RunData | None = None, pivot: int = 2006) -> list[Finding]:
     """All key findings the run's indicators support, in reading order."""
     per = Periods.of(rd, pivot)
-    out = [f for f in (t(rd, per) for t in TOPICS) if f is not None]
+    if not per.comparable:
+        out = [
+            Finding(
+                "period",
+                f"The run covers {per.first} only: there is no before and after to compare.",
+                {},
+            )
+        ]
+    else:
+        out = [f for f in (t(rd, per) for t in TOPICS) if f is not None]
     if base is not None:
         out += comparison_findings(rd, base, per)
     return out

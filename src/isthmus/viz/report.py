@@ -37,7 +37,7 @@ from .charts import (
 )
 from .geo import figure_div, offline_head
 from .maps import MapUnavailable, control_map, flow_map, homicide_map
-from .narrative import Periods, key_findings
+from .narrative import Periods, _span, key_findings
 from .provenance import parameter_table, policy_table, table_sources
 from .rundata import RunData
 
@@ -205,12 +205,14 @@ def comparison_table(rd: RunData, base: RunData | None, per: Periods) -> pd.Data
         if not rd.has(ind):
             continue
         r = {"indicator": label}
-        r[f"{per.before[0]}-{per.before[1]}"] = rd.value(ind, reg, per.before) * sc
-        r[f"{per.after[0]}-{per.after[1]}"] = rd.value(ind, reg, per.after) * sc
+        after = _span(per.after)
+        if per.comparable:
+            r[_span(per.before)] = rd.value(ind, reg, per.before) * sc
+        r[after] = rd.value(ind, reg, per.after) * sc
         if base is not None:
             b = base.value(ind, reg, per.after) * sc
-            r[f"baseline {per.after[0]}-{per.after[1]}"] = b
-            r["difference"] = r[f"{per.after[0]}-{per.after[1]}"] - b
+            r[f"baseline {after}"] = b
+            r["difference"] = r[after] - b
         if all(
             not (isinstance(v, float) and math.isfinite(v))
             for k, v in r.items()
@@ -306,11 +308,16 @@ def build_report(
     parts.append(f"<p class='meta'>Run: {_describe(rd)}.</p>")
     if base is not None:
         parts.append(f"<p class='meta'>Baseline <b>{_e(base.label)}</b>: {_describe(base)}.</p>")
-    parts.append(
-        f"<p class='meta'>Periods compared: {per.before[0]}-{per.before[1]} (the calibration "
-        f"window: data up to 2006 only) and {per.after[0]}-{per.after[1]} (the model's prediction, "
-        "not fitted). Every sentence below is computed from this run's indicators.</p>"
-    )
+    if per.comparable:
+        fitted = (
+            " (the default scenario is calibrated on data up to 2006 only)"
+            if per.pivot == 2006
+            else ""
+        )
+        parts.append(
+            f"<p class='meta'>Periods compared: {_span(per.before)} and {_span(per.after)}{fitted}. "
+            "Every sentence below is computed from this run's indicators.</p>"
+        )
     for n in rd.notes + ([f"baseline: {x}" for x in base.notes] if base is not None else []):
         parts.append(f"<div class='note'>{_e(n)}</div>")
 

@@ -46,7 +46,7 @@ class Routes(Module):
     name = "routes"
     params = {
         "theta": Param(
-            30.0,
+            22.0,
             "1 (per unit of normalised profit)",
             10.0,
             60.0,
@@ -87,9 +87,9 @@ class Routes(Module):
             "Weight (pseudo-tons) of the prior risk, the posture traffickers can see, against observed seizures.",
         ),
         "asc_europe": Param(
-            -1.0,
+            -3.5,
             "1",
-            -3.0,
+            -5.0,
             1.0,
             "calibrated: ~30% of Andean exports went to Europe c.2006 (drugwarfacts: US ~44% and Europe ~25% of "
             "consumption, 2008; 520-730 t departing to the US in 2005, ONDCP)",

@@ -57,6 +57,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
+from ..policy.interventions import Intervention
 from ..scenario import Problem, ScenarioError
 from .params import Param
 from .sim import Module, Sim, register
@@ -74,6 +75,11 @@ MARKETS = ("usa", "europe")
 # Schema defaults for countries missing from the table (see schema/countries.csv).
 DEFAULT_JUSTICE = 0.3
 DEFAULT_PRESENCE = 0.5
+
+
+def _clip01(x: np.ndarray) -> np.ndarray:
+    """``np.clip(x, 0, 1)`` without its Python wrapper (same values)."""
+    return np.minimum(np.maximum(x, 0.0), 1.0)
 
 
 def _num(row, key: str, default: float) -> float:  # noqa: ANN001 - a pandas row
@@ -301,25 +307,68 @@ class State(Module):
         rec.declare("prevention", list(net.countries), "0-1", agg="mean")
         rec.declare("deployed_personnel", list(net.countries), "persons", agg="mean")
         self.n_place_c = np.bincount(pc[pc >= 0], minlength=nC).astype(float)
+        # Constants of the monthly step (why: the step runs 192 times a run; nothing here
+        # changes within a run).
+        self._ok = np.flatnonzero(pc >= 0)
+        self._pc_ok = pc[self._ok]
+        self._n_rec = np.maximum(self.n_place_c, 1.0)
+        self._ext_gain = np.zeros(nC + 1)  # [police_gain, 0]: jurisdictions without a country
+        self._ext_corr = np.zeros(nC + 1)
+        self._ext_jus = np.zeros(nC + 1)
+        # Prosecution pressure by actor: home places as (actor, place) pairs for a
+        # bincount; numpy sums fewer than 8 numbers in order, as bincount does.
+        na = len(self.actor_ids)
+        self._h_actor = np.repeat(np.arange(na), [len(h) for h in self.actor_home]).astype(np.int64)
+        self._h_place = (
+            np.concatenate(self.actor_home) if na else np.zeros(0, dtype=np.int64)
+        ).astype(np.int64)
+        self._h_n = np.array([len(h) for h in self.actor_home], dtype=float)
+        self._h_long = [a for a, h in enumerate(self.actor_home) if len(h) >= 8]
+        # Months in which each intervention is active (policies do not change in a run).
+        self._windows = [
+            (iv, *iv.months(sim)) if type(iv).active is Intervention.active else (iv, None, None)
+            for iv in self.order
+        ]
+        self._rec_cache: dict[str, tuple[object, np.ndarray]] = {}
+        # Stocks at rest (at their neutral target with no lever on them) are not
+        # integrated; effort and prosecution pressure are reused while their inputs are
+        # the same objects.
+        self._corr_target0 = _clip01(self.corr0 * 1.0)
+        self._jus_target0 = _clip01(self.justice0 + 0.0)
+        self._corr_rest = bool((st.corruption_c == self._corr_target0).all())
+        self._jus_rest = bool((st.justice_c == self._jus_target0).all())
+        self._effort_key: tuple | None = None
+        self._press_key: tuple | None = None
         self.prepare(0, integrate=False)
 
     # -- one month ----------------------------------------------------------------------
     def _reset_levers(self) -> None:
         """Neutral inputs; the active interventions then move them for the coming month."""
         net, st = self.sim.net, self.sim.state
-        nC = len(net.countries)
-        st.enf_mult = np.ones_like(self.police_cap)
+        st.enf_mult = np.ones(self.police_cap.shape)
         st.link_extra_effort = np.zeros(net.n_links)
         st.deployed_personnel = np.zeros(net.n_places)
         st.kingpin_events = []
-        st.levers = SimpleNamespace(
-            police_target=np.zeros(nC),  # relative police capacity gain sought by reforms
-            police_active=np.zeros(nC, dtype=bool),
-            corruption_factor=np.ones(nC),  # multiplies the corruption target
-            justice_add=np.zeros(nC),  # added to the justice capacity target
-            prevention_target=np.zeros(net.n_places),  # 0-1 reduction sought
-            demand_cut={m: 0.0 for m in MARKETS},  # relative demand-curve shift sought
-        )
+        lv = getattr(st, "levers", None)
+        if lv is None:
+            nC = len(net.countries)
+            st.levers = SimpleNamespace(
+                police_target=np.zeros(nC),  # relative police capacity gain sought by reforms
+                police_active=np.zeros(nC, dtype=bool),
+                corruption_factor=np.ones(nC),  # multiplies the corruption target
+                justice_add=np.zeros(nC),  # added to the justice capacity target
+                prevention_target=np.zeros(net.n_places),  # 0-1 reduction sought
+                demand_cut={m: 0.0 for m in MARKETS},  # relative demand-curve shift sought
+            )
+            return
+        # The levers live one month: reset in place (no intervention keeps them).
+        lv.police_target.fill(0.0)
+        lv.police_active.fill(False)
+        lv.corruption_factor.fill(1.0)
+        lv.justice_add.fill(0.0)
+        lv.prevention_target.fill(0.0)
+        for m in MARKETS:
+            lv.demand_cut[m] = 0.0
 
     def _integrate(self) -> None:
         """Advance the slow stocks by one month towards the targets set by the levers."""
@@ -340,10 +389,16 @@ class State(Module):
             )
             st.presence = st.presence + (target_p - st.presence) / p.presence_tau
         # Corruption and justice relax towards their targets (and relapse when programmes end).
-        target_c = np.clip(self.corr0 * lv.corruption_factor, 0.0, 1.0)
-        st.corruption_c = corr + (target_c - corr) / p.corruption_tau
-        target_j = np.clip(self.justice0 + lv.justice_add, 0.0, 1.0)
-        st.justice_c = st.justice_c + (target_j - st.justice_c) / p.justice_tau
+        # A stock at its target with no lever on it stays as it is (x + 0 / tau == x), and
+        # keeps its identity so that what depends on it only is not recomputed.
+        if not (self._corr_rest and (lv.corruption_factor == 1.0).all()):
+            target_c = _clip01(self.corr0 * lv.corruption_factor)
+            st.corruption_c = corr + (target_c - corr) / p.corruption_tau
+            self._corr_rest = bool((st.corruption_c == self._corr_target0).all())
+        if not (self._jus_rest and not lv.justice_add.any()):
+            target_j = _clip01(self.justice0 + lv.justice_add)
+            st.justice_c = st.justice_c + (target_j - st.justice_c) / p.justice_tau
+            self._jus_rest = bool((st.justice_c == self._jus_target0).all())
         # Crime prevention: a two-stage lag; the effect fades when programmes stop.
         if self._prev_on or lv.prevention_target.any():
             self._prev_on = True
@@ -356,34 +411,84 @@ class State(Module):
 
     def _effort(self) -> np.ndarray:
         """capacity x (1 - corruption), police capacity raised by reforms."""
-        st = self.sim.state
-        gain = np.append(st.police_gain, 0.0)[self.jc]
-        corr = np.append(st.corruption_c, 0.0)[self.jc]
+        st, nC = self.sim.state, len(self.corr0)
+        key = self._effort_key
+        if key is not None and key[0] is st.police_gain and key[1] is st.corruption_c:
+            return key[2]  # neither stock moved this month
+        self._ext_gain[:nC] = st.police_gain
+        self._ext_corr[:nC] = st.corruption_c
+        gain = self._ext_gain[self.jc]
+        corr = self._ext_corr[self.jc]
         cap = self.police_cap * (1.0 + gain)[:, None] + self.other_cap
-        return cap * (1.0 - corr)[:, None]
+        out = cap * (1.0 - corr)[:, None]
+        self._effort_key = (st.police_gain, st.corruption_c, out)
+        return out
 
     def _pressure(self) -> None:
-        """Prosecution pressure on groups: justice capacity x presence, per place and actor."""
+        """Prosecution pressure on groups: justice capacity x presence, per place and actor.
+
+        An actor's pressure is the mean over the places it controls (its home places
+        when it controls none), computed with bincounts: numpy sums fewer than 8
+        numbers in order, as bincount does, so only actors with 8 places or more take
+        the (exact) per-actor mean.
+        """
         net, st = self.sim.net, self.sim.state
-        jus = np.append(st.justice_c, 0.0)[net.place_country_idx]
-        st.justice_pressure = self.p.justice_attrition * jus * st.presence
-        if not self.actor_ids:
-            return
+        na = len(self.actor_ids)
         ctrl = getattr(st, "controller", None)
-        out = np.zeros(len(self.actor_ids))
-        for a, home in enumerate(self.actor_home):  # ~15 actors: a short loop
-            where = np.flatnonzero(ctrl == a) if ctrl is not None else home
-            if len(where) == 0:
-                where = home
-            out[a] = st.justice_pressure[where].mean() if len(where) else 0.0
+        key = self._press_key
+        if key is not None and key[0] is st.justice_c and key[1] is st.presence:
+            # Justice and presence did not move: the same pressure per place, and per
+            # actor too unless control changed.
+            jp = key[2]
+            st.justice_pressure = jp
+            prev = key[3]
+            if not na or (
+                ctrl is None
+                if prev is None
+                else ctrl is not None and len(ctrl) == len(prev) and (ctrl == prev).all()
+            ):
+                st.strength_pressure = key[4]
+                return
+            out = key[5].copy()
+        else:
+            nC = len(self.corr0)
+            self._ext_jus[:nC] = st.justice_c
+            jus = self._ext_jus[net.place_country_idx]
+            jp = self.p.justice_attrition * jus * st.presence
+            st.justice_pressure = jp
+            if not na:
+                self._press_key = (st.justice_c, st.presence, jp, None, None, None)
+                return
+            # Home places (the fallback).
+            hs = np.bincount(self._h_actor, weights=jp[self._h_place], minlength=na)
+            out = np.divide(hs, self._h_n, out=np.zeros(na), where=self._h_n > 0)
+            for a in self._h_long:
+                out[a] = jp[self.actor_home[a]].mean()
+        home = out.copy()
+        if ctrl is not None:
+            lab = ctrl + 1
+            cnt = np.bincount(lab, minlength=na + 1)[1:]
+            sums = np.bincount(lab, weights=jp, minlength=na + 1)[1:]
+            out = np.where(cnt > 0, sums / np.maximum(cnt, 1), out)
+            if cnt.max() >= 8:
+                for a in np.flatnonzero(cnt >= 8):
+                    out[a] = jp[ctrl == a].mean()
         st.strength_pressure = out
+        self._press_key = (
+            st.justice_c,
+            st.presence,
+            jp,
+            None if ctrl is None else np.array(ctrl, copy=True),
+            out,
+            home,
+        )
 
     def prepare(self, t: int, integrate: bool = True) -> None:
         """Set the inputs of month ``t``: levers from the active interventions, then stocks."""
         sim, st = self.sim, self.sim.state
         self._reset_levers()
-        for iv in self.order:
-            if iv.active(sim, t):
+        for iv, t0, t1 in self._windows:
+            if (t0 <= t <= t1) if t0 is not None else iv.active(sim, t):
                 iv.step(sim, t)
         if integrate:
             self._integrate()
@@ -391,23 +496,35 @@ class State(Module):
         st.effort = st.base_effort * st.enf_mult
         self._pressure()
 
+    def _by_country(self, key: str, x: np.ndarray, how: str) -> np.ndarray:
+        """Sum (or mean) of a per-place array by country; reused while ``x`` is unchanged."""
+        hit = self._rec_cache.get(key)
+        if hit is not None and hit[0] is x:
+            return hit[1]
+        nC = len(self.corr0)
+        out = np.bincount(self._pc_ok, weights=x[self._ok], minlength=nC)
+        if how == "mean":
+            out = out / self._n_rec
+        # Stocks that no lever moves stay the same object (see _integrate); a
+        # deployment writes a fresh array each month.
+        self._rec_cache[key] = (x, out)
+        return out
+
     def _record(self, t: int) -> None:
         net, st, rec = self.sim.net, self.sim.state, self.sim.rec
-        pc = net.place_country_idx
-        ok = pc >= 0
-        nC = len(net.countries)
         rec["state_effort"][t] = st.effort.sum(axis=1) + np.bincount(
             net.link_juris, weights=st.link_extra_effort, minlength=len(net.juris_ids)
         )
         rec["corruption"][t] = st.corruption_c
         rec["justice_capacity"][t] = st.justice_c
         rec["police_capacity_gain"][t] = st.police_gain
-        n = np.maximum(self.n_place_c, 1.0)
-        rec["state_presence"][t] = np.bincount(pc[ok], weights=st.presence[ok], minlength=nC) / n
-        rec["prevention"][t] = np.bincount(pc[ok], weights=st.prevention[ok], minlength=nC) / n
-        rec["deployed_personnel"][t] = np.bincount(
-            pc[ok], weights=st.deployed_personnel[ok], minlength=nC
-        )
+        rec["state_presence"][t] = self._by_country("presence", st.presence, "mean")
+        rec["prevention"][t] = self._by_country("prevention", st.prevention, "mean")
+        dp = st.deployed_personnel
+        if dp.any():
+            rec["deployed_personnel"][t] = np.bincount(
+                self._pc_ok, weights=dp[self._ok], minlength=len(self.corr0)
+            )
 
     def step(self, t: int) -> None:
         st = self.sim.state

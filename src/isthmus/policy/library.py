@@ -64,6 +64,15 @@ class InterdictionSurge(Intervention):
         self._links = None
         if self.target.get("places") or self.target.get("segment"):
             self._links = np.flatnonzero(self.link_mask(sim))
+        # Targets resolved once (the step runs every month of the surge): a multiplier
+        # matrix when no jurisdiction is repeated (x * 1.0 == x elsewhere).
+        self._cls = [CLASSES.index(c) for c in self.classes()]
+        self._juris = [int(j) for j in self.juris_indices(sim)]
+        self._mult = None
+        if len(set(self._juris)) == len(self._juris):
+            self._mult = np.ones((len(sim.net.juris_ids), len(CLASSES)))
+            for j in self._juris:
+                self._mult[j, self._cls] = 1.0 + self.size
 
     def step(self, sim: Sim, t: int) -> None:
         st = sim.state
@@ -75,9 +84,13 @@ class InterdictionSurge(Intervention):
             routine = st.effort.ravel()[group[self._links]] * st.alloc[self._links]
             st.link_extra_effort[self._links] += self.size * routine
             return
-        cls = [CLASSES.index(c) for c in self.classes()]
-        for j in self.juris_indices(sim):
-            st.enf_mult[j, cls] *= 1.0 + self.size
+        if not hasattr(self, "_cls"):  # stepped without init
+            self.init(sim)
+        if self._mult is not None and st.enf_mult.shape == self._mult.shape:
+            st.enf_mult *= self._mult
+            return
+        for j in self._juris:
+            st.enf_mult[j, self._cls] *= 1.0 + self.size
 
 
 @intervention
@@ -118,11 +131,17 @@ class MilitaryDeployment(Intervention):
         n_into = np.bincount(net.link_to[self._links], minlength=net.n_places)
         per_place = self.size / 1000.0 / max(len(places), 1)
         self._effort = per_place / np.maximum(n_into[net.link_to[self._links]], 1)
+        # Dense increments (links and places are unique; x + 0.0 == x elsewhere).
+        self._effort_dense = np.zeros(net.n_links)
+        self._effort_dense[self._links] = self._effort
+        self._troops_dense = np.zeros(net.n_places)
+        self._troops_dense[places] = self.size / max(len(places), 1)
 
     def step(self, sim: Sim, t: int) -> None:
-        sim.state.link_extra_effort[self._links] += self._effort
-        if hasattr(sim.state, "deployed_personnel"):
-            sim.state.deployed_personnel[self._places] += self.size / max(len(self._places), 1)
+        st = sim.state
+        st.link_extra_effort += self._effort_dense
+        if hasattr(st, "deployed_personnel"):
+            st.deployed_personnel += self._troops_dense
 
 
 @intervention

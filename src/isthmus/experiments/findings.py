@@ -54,15 +54,25 @@ def without_policies(sc: Scenario, pred: Callable[[dict], bool]) -> Scenario:
     return out
 
 
+MEXICAN_GROUPS = {"SINALOA", "GULF", "ZETAS", "JUAREZ", "TIJUANA"}
+
+
 def mexican_escalations(p: dict) -> bool:
     """Mexico's dated enforcement escalations (2000 and December 2006 onwards)."""
     return _targets_mexico(p) and p.get("type") in ("interdiction_surge", "military_deployment")
 
 
+def _against_mexican_groups(p: dict) -> bool:
+    groups = (p.get("target") or {}).get("group") or []
+    groups = [groups] if isinstance(groups, str) else groups
+    return p.get("type") == "kingpin_strategy" and bool(MEXICAN_GROUPS & set(groups))
+
+
 def mexican_2006_strategy(p: dict) -> bool:
-    """The December 2006 strategy and its follow-on deployments (policies starting 2006-12 or later)."""
+    """The December 2006 strategy: its deployments, interdiction and kingpin strategy (from 2006-12)."""
     ym = parse_month(str(p.get("start", "")))
-    return mexican_escalations(p) and ym is not None and ym >= (2006, 12)
+    started = ym is not None and ym >= (2006, 12)
+    return started and (mexican_escalations(p) or _against_mexican_groups(p))
 
 
 def with_supply_cut(sc: Scenario, start: str = "2010-01", factor: float = 0.5) -> Scenario:

@@ -244,7 +244,7 @@ def f3(lab: Lab, seed: int) -> Outcome:
 def f4(lab: Lab, seed: int) -> Outcome:
     b = lab.base(seed)
     c = lab.sim("supply-cut", seed, with_supply_cut(lab.sc))
-    yrs = range(2011, 2015)
+    yrs = range(2010, 2013)
     ext = _revenue(c, "extortion", yrs) / _revenue(b, "extortion", yrs) - 1
     regions = ["MEX", *CA7]
     flow = _sum_regions(c, "flow_t", regions, yrs) / _sum_regions(b, "flow_t", regions, yrs) - 1
@@ -296,7 +296,7 @@ def f6(lab: Lab, seed: int) -> Outcome:
 def f7(lab: Lab, seed: int) -> Outcome:
     b = lab.base(seed)
     c = lab.sim("supply-cut", seed, with_supply_cut(lab.sc))
-    yrs = range(2011, 2015)
+    yrs = range(2010, 2013)
     acts = ("migrant_smuggling", "human_trafficking", "firearms")
     rb = sum(_revenue(b, a, yrs) for a in acts)
     rc = sum(_revenue(c, a, yrs) for a in acts)
@@ -495,7 +495,7 @@ FINDINGS: list[Finding] = [
         "F4",
         "If cocaine flows abate, old families turn to extortion and violence may rise",
         "default run vs Andean supply halved from 2010",
-        "relative change of extortion revenue, 2011-14",
+        "relative change of extortion revenue, 2010-12",
         f4,
     ),
     Finding(
@@ -516,7 +516,7 @@ FINDINGS: list[Finding] = [
         "F7",
         "Zetas, maras and others turn to migrant smuggling, trafficking and firearms if cocaine revenue falls",
         "default run vs Andean supply halved from 2010",
-        "relative change of migrant smuggling, human trafficking and firearms revenue, 2011-14",
+        "relative change of migrant smuggling, human trafficking and firearms revenue, 2010-12",
         f7,
     ),
     Finding(

@@ -203,6 +203,10 @@ def test_same_seed_same_results_on_1_and_2_workers_and_dask(dask_cluster):
     assert a["run_id"].nunique() == 6
     pd.testing.assert_frame_equal(a, b)
     pd.testing.assert_frame_equal(a, c)
+    # bit for bit, NaN signs included (the export must be byte-identical)
+    bits = [x["value"].to_numpy(dtype=float).view(np.uint64) for x in (a, b, c)]
+    np.testing.assert_array_equal(bits[0], bits[1])
+    np.testing.assert_array_equal(bits[0], bits[2])
     pd.testing.assert_frame_equal(one.runs, two.runs)
     pd.testing.assert_frame_equal(one.runs, dsk.runs)
     pd.testing.assert_frame_equal(one.bands, dsk.bands)
@@ -338,3 +342,10 @@ def test_cli_ensemble_and_export(cli, tmp_path):
     assert code == 2
     code, out = cli("ensemble", "central-america", "--runs", "2", "--params", "routes.nope")
     assert code == 2 and "routes.nope" in out
+
+
+def test_unreachable_scheduler_is_a_clear_error():
+    from isthmus.experiments.ensemble import connect
+
+    with pytest.raises(EnsembleError, match="cannot connect"):
+        connect("tcp://127.0.0.1:1", timeout=1)

@@ -298,10 +298,17 @@ def sensitivity(
             f"{sa.n_runs} runs on {_backend_label(kw)}",
             highlight=False,
         )
-    with _Progress(
-        f"{method} sensitivity", sa.n_runs, quiet=quiet or not sys.stderr.isatty()
-    ) as prog:
-        res = sa.run(out=out, progress=prog, **kw)
+    from ..experiments.ensemble import EnsembleError
+
+    try:
+        # one line per run would flood a batch log: the bar shows only on a terminal
+        with _Progress(
+            f"{method} sensitivity", sa.n_runs, quiet=quiet or not sys.stderr.isatty()
+        ) as prog:
+            res = sa.run(out=out, progress=prog, **kw)
+    except EnsembleError as exc:
+        console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        raise typer.Exit(2) from None
     for o in sa.outputs:
         w = res.wide(o.label)
         tb = Table(title=f"{method} indices of {o.label} (95% confidence intervals)")

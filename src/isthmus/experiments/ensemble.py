@@ -273,6 +273,23 @@ def execute(job: Job, spec: RunSpec) -> RunRecord:
     return rec
 
 
+def canonical(x: np.ndarray) -> np.ndarray:
+    """Values with one NaN and one zero, so that tables compare equal byte for byte.
+
+    NumPy's SIMD loops may return a NaN with either sign bit depending on memory
+    alignment (so ``-nan`` in one process and ``nan`` in another for the same
+    run); ``-0.0`` becomes ``0.0`` likewise.
+
+    Examples
+    --------
+    >>> canonical(np.array([-np.nan, -0.0, 1.5])).tolist()
+    [nan, 0.0, 1.5]
+    >>> bool(np.signbit(canonical(np.array([-np.nan]))[0]))
+    False
+    """
+    return np.where(np.isnan(x), np.nan, x + 0.0)
+
+
 def annual_table(res: Any, run_id: int = 0, seed: int = 0) -> Any:
     """A run's annual indicators as an Arrow table, ready for the store.
 
@@ -314,7 +331,7 @@ def annual_table(res: Any, run_id: int = 0, seed: int = 0) -> Any:
         names.append(s.name)
         cols["reg"].append(np.tile(codes, len(years)))
         cols["year"].append(np.repeat(years, len(s.regions)).astype(np.int32))
-        cols["val"].append(np.asarray(vals, dtype=float).ravel())
+        cols["val"].append(canonical(np.asarray(vals, dtype=float).ravel()))
         cols["unit"].append(np.full(n, units.setdefault(s.unit, len(units)), dtype=np.int32))
 
     def cat(k: str, dtype: Any) -> np.ndarray:
@@ -456,6 +473,18 @@ def local_cluster(n_workers: int = 2, **kwargs: Any) -> Iterator[Any]:
         finally:
             client.close()
             cluster.close()
+
+
+def connect(scheduler: str, timeout: float = 30.0) -> Any:
+    """A ``distributed.Client`` for a scheduler address, or a clear :class:`EnsembleError`."""
+    from distributed import Client
+
+    try:
+        return Client(scheduler, timeout=timeout)
+    except (OSError, ValueError, TimeoutError) as exc:
+        raise EnsembleError(
+            f"cannot connect to the Dask scheduler at {scheduler!r}: {exc}".strip()
+        ) from None
 
 
 def code_version() -> tuple[str, str]:
@@ -629,23 +658,28 @@ class Ensemble:
             out = Path(out)
             out.mkdir(parents=True, exist_ok=True)
             path = out / "results.duckdb"
-        store = self._open_store(path, resume)
-        version, commit = code_version()
-        done = store.done_ids()
-        todo = [s for s in self.specs() if s.run_id not in done]
-        total, n_done = self.runs, len([i for i in done if i < self.runs])
-        t0 = time.perf_counter()
-        failures: list[RunRecord] = []
+            if path.exists() and not resume:
+                raise EnsembleError(
+                    f"{path} already exists: pass resume=True (--resume) to finish that "
+                    "ensemble, or choose another output folder"
+                )
         with contextlib.ExitStack() as stack:
+            if client is None and scheduler is not None:
+                # connect before touching the store: a wrong address must leave nothing behind
+                client = stack.enter_context(connect(scheduler))
+            store = self._open_store(path, resume)
+            # on any error (or Ctrl-C), release the file: committed runs stay for --resume
+            stack.push(lambda et, ev, tb: store.close() if et is not None else None)
+            _, commit = code_version()
+            done = store.done_ids()
+            todo = [s for s in self.specs() if s.run_id not in done]
+            total, n_done = self.runs, len([i for i in done if i < self.runs])
+            t0 = time.perf_counter()
+            failures: list[RunRecord] = []
             if not todo:
                 recs: Iterator[RunRecord] = iter(())
             elif client is not None:
                 recs = run_dask(self.job(), todo, client)
-            elif scheduler is not None:
-                from distributed import Client
-
-                cl = stack.enter_context(Client(scheduler))
-                recs = run_dask(self.job(), todo, cl)
             elif local_cluster_workers is not None:
                 cl = stack.enter_context(local_cluster(local_cluster_workers))
                 recs = run_dask(self.job(), todo, cl)

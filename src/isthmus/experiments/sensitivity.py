@@ -41,6 +41,8 @@ from .ensemble import (
     Job,
     ParamRange,
     RunSpec,
+    canonical,
+    connect,
     derive_seed,
     local_cluster,
     parameter_space,
@@ -321,9 +323,7 @@ class Sensitivity:
             if client is not None:
                 recs = run_dask(job, specs, client)
             elif scheduler is not None:
-                from distributed import Client
-
-                recs = run_dask(job, specs, stack.enter_context(Client(scheduler)))
+                recs = run_dask(job, specs, stack.enter_context(connect(scheduler)))
             elif local_cluster_workers is not None:
                 recs = run_dask(
                     job, specs, stack.enter_context(local_cluster(local_cluster_workers))
@@ -341,6 +341,7 @@ class Sensitivity:
                 if progress is not None:
                     progress(k, len(specs), rec)
         elapsed = time.perf_counter() - t0
+        Y = canonical(Y)
         if failures:
             first = failures[0]
             raise RuntimeError(

@@ -65,6 +65,7 @@ KINDS = ("transnational", "territorial", "gang")
 ACTIVITIES = ("transit", "extortion", "migrant_smuggling", "human_trafficking", "firearms")
 TRADE = [0, 4]  # transit fees and firearms: trade, with its own return on strength
 PREDATION = [1, 2, 3]  # extortion, migrant smuggling and kidnapping, trafficking in persons
+# (The monthly step and shadow_value address these columns as 0, 4 and 1:4.)
 TERRITORY_GROUPS = ("central_america", "mexico", "caribbean")
 MIGRANT_ORIGINS = {"GTM": 0.35, "HND": 0.30, "SLV": 0.30, "NIC": 0.05}
 MIGRANT_ORIGIN_PLACES = 3  # departments per origin country, by population
@@ -676,6 +677,72 @@ class Groups(Module):
         self.agg_iso[np.flatnonzero(ok), self.place_iso[ok]] = 1.0
         self.mig_first_iso = self.place_iso[self.mig.place[self.mig.first_in_country]]
         self.fire_first_iso = self.place_iso[self.fire.place[self.fire.first_in_country]]
+        self._mig_first = np.flatnonzero(self.mig.first_in_country)
+        self._fire_first = np.flatnonzero(self.fire.first_in_country)
+        self._rec = {k: s.data for k, s in sim.rec.series.items()}  # this module's arrays
+        self._rec_buf = np.zeros((3, n))
+        # Buffers and constants of the monthly step (why: it runs every month; none of
+        # this changes within a run).
+        self.na, self.n = na, n
+        self._Y = np.zeros((len(ACTIVITIES), n))
+        self._Yrows = tuple(self._Y)
+        self._eK = np.exp(-self.K * self.inv_kref)  # exp(-bribes / ref), kept from the step
+        self._eK_of = self.K
+        self._mig_w_e = self.mig_w[self.mig.seg] if self.mig.n else np.zeros(0)
+        self._any_frag = False
+        self._all_act_from = int(self.t_active.max()) if na else 0
+        # The columns of cmarg for transit and firearms do not move with need (no premium).
+        self._cmarg = self.urho * (1.0 + p.need_premium * np.outer(np.zeros(na), self.pred))
+        self._cm_pred = self._cmarg[:, 1:4]
+        self._urho_pred = self.urho[:, 1:4]
+        self._log_c0 = np.log(self._cmarg[:, 0])  # as np.log(cmarg[:, 0]) in shadow_value
+        self._link_to = net.link_to
+        self._neg_app = -self.app
+        self._neg_gun = -self.gun_sz
+        self._mig_flow_e = self._mig_w_e[None, :] * self.migrant_month[:, None]
+        self._fire_seg = self.fire.seg
+        lm, lf = len(self.mig.place), len(self.fire.place)
+        self._sec = {
+            "lm": lm,
+            "neg_loss": -np.array([[self.app], [self.gun_sz]]),
+            "place": np.concatenate([self.mig.place, self.fire.place + n]),
+            "lab": np.concatenate([self.mig.place, self.fire.place + n]),
+            "cs": np.zeros(lm + lf + 1),
+            "start": np.concatenate(
+                [
+                    np.where(self.mig.starts > 0, self.mig.starts - 1, lm + lf)[self.mig.seg],
+                    np.where(self.fire.starts > 0, lm + self.fire.starts - 1, lm + lf)[
+                        self.fire.seg
+                    ],
+                ]
+            ).astype(np.int64),
+            "flow_e": np.zeros(lm + lf),
+        }
+        self._pval = np.ones((na, n))  # patience of each contender, by place
+        self._pval_stale = True
+        self._pat_any = False
+        self._commit_any = False
+        # Monthly arrays of the records, summed by region once a year (see _flush).
+        nm = sim.n_months
+        self._rev_rec = self._rec["revenue_usd"]
+        self._gs_rec = self._rec["group_strength"]
+        self._m_Ya = np.zeros((nm, na, len(ACTIVITIES)))
+        self._m_frac = np.zeros((nm, na, len(ACTIVITIES)))
+        self._m_cm = np.zeros((nm, na, len(ACTIVITIES)))
+        self._m_ctrl = np.zeros((nm, n), dtype=np.int64)
+        self._m_prs = np.zeros((nm, na))
+        self._m_spend = np.zeros((nm, n))
+        self._m_cont = np.zeros((nm, n))
+        self._m_Vbar = np.zeros((nm, n))
+        self._m_kg = np.zeros((nm, n))
+        self._m_C = np.zeros((nm, na, n))
+        self._m_mig = np.zeros((nm, len(self.mig.place)))
+        self._m_fire = np.zeros((nm, len(self.fire.place)))
+        self._iso_ok = np.flatnonzero(self.place_iso >= 0)
+        self._flushed = 0
+        self._last_t = -1
+        self._dissip = p.contest_dissipation
+        self._entry_hops()
         self._set_fees(self.price_now())
         self.fee_price = None  # set from the first month's prices (markets run before groups)
 
@@ -769,6 +836,43 @@ class Groups(Module):
         w[net.link_from[land], net.link_to[land]] = net.link_length[land]
         w = np.maximum(w, w.T)
         self.km = sp.csr_matrix(w)
+
+    def _entry_hops(self) -> None:
+        """Hop distances to the held places for the challengers' reach, in one product.
+
+        ``W[i, j] = B ** (hmax - d(i, j))`` for land-hop distance ``d <= hmax`` (else 0),
+        with ``B = n + 1``: the product ``held @ W`` counts places by distance in base B,
+        so its leading digit gives the distance to the nearest held place. The numbers
+        are integers below 2**53 (exact in float64); otherwise hops are found by the
+        breadth-first search of :meth:`_hops_bfs`.
+        """
+        n, hmax = self.sim.net.n_places, self.hmax
+        self._hopW = None
+        self._hop_cache = None
+        if hmax < 1 or n == 0:
+            return
+        B = float(n + 1)
+        if n * B**hmax >= 2.0**53:
+            return
+        import scipy.sparse as sp
+        from scipy.sparse.csgraph import shortest_path
+
+        d = shortest_path(sp.csr_matrix(self.adjf), directed=False, unweighted=True)
+        W = np.where(d <= hmax, B ** (hmax - np.minimum(d, hmax)), 0.0)
+        self._hopW = W
+        self._hopB = B
+        self._hop_pow = B ** np.arange(hmax + 1)  # B**0 ... B**hmax
+        # An actor reaches hop h <= reach: the product reaches B ** (hmax - floor(reach)).
+        rmax = np.minimum(np.floor(self.reach), hmax)
+        self._hop_thr = np.where(rmax >= 0, B ** (hmax - np.maximum(rmax, 0)), np.inf)
+
+    def _hops_bfs(self, heldm: np.ndarray) -> np.ndarray:
+        hops = np.where(heldm > 0, 0.0, np.inf)
+        frontier = heldm
+        for h in range(1, self.hmax + 1):
+            frontier = np.minimum(frontier @ self.adjf, 1.0)
+            hops = np.where((frontier > 0) & np.isinf(hops), float(h), hops)
+        return hops
 
     def _secondary_paths(self) -> None:
         """Migrant (northbound) and firearm (southbound) paths: fixed shortest paths by km."""
@@ -873,7 +977,9 @@ class Groups(Module):
             self.fee_price = now.copy()
         else:
             a = self.p.fee_price_memory
-            self.fee_price = a * self.fee_price + (1.0 - a) * now
+            fp = self.fee_price
+            np.multiply(fp, a, out=fp)  # a * price + (1 - a) * now, in place
+            fp += (1.0 - a) * now
         return self.fee_price
 
     def _set_fees(self, price: np.ndarray) -> None:
@@ -921,124 +1027,155 @@ class Groups(Module):
                 st.group_strength[i] *= 1.0 - p.kingpin_strength_loss
                 self.frag[i] = 1.0
                 self.pat_pen[i] = p.kingpin_patience_drop
+                self._any_frag = True
+                self._pat_any = True
 
     # -- the month ------------------------------------------------------------------------
     def step(self, t: int) -> None:
-        net, st, p = self.sim.net, self.sim.state, self.p
-        na, nk = len(self.actor_ids), len(ACTIVITIES)
+        st, p = self.sim.state, self.p
+        na, n = self.na, self.n
         if na == 0:  # no actors in the scenario: only the secondary flows move
             self._step_without_actors(t)
             return
-        self._activate_splits(t)
+        self._last_t = t
+        if t in self.start_months:
+            self._activate_splits(t)
         if getattr(st, "kingpin_events", None):
             self._kingpins()
         S = st.group_strength
+        all_act = t >= self._all_act_from  # (x * True == x: the masks are skipped then)
         act = self.t_active <= t
-        S *= act
+        if not all_act:
+            S *= act
         C = self.C
         eps = 1e-12
+        add, mul, maximum, where = np.add, np.multiply, np.maximum, np.where
 
         # Inputs from the other modules (defaults when they are inactive).
         price = self.price_now()
         link_out = getattr(st, "link_out", None)
-        cocaine_kg = (
-            np.bincount(net.link_to, weights=link_out, minlength=net.n_places) * self.kg_terr
-            if link_out is not None
-            else self.zeros
-        )
+        if link_out is not None:
+            cocaine_kg = np.bincount(self._link_to, weights=link_out, minlength=n)
+            cocaine_kg *= self.kg_terr
+        else:
+            cocaine_kg = self.zeros
+        if self._eK_of is not self.K:  # the stock of bribes was set from outside
+            self._eK, self._eK_of = np.exp(-self.K * self.inv_kref), self.K
         presence = getattr(st, "presence", self.presence_default)
-        pres = presence * (1.0 - p.presence_loss_max * (1.0 - np.exp(-self.K * self.inv_kref)))
+        pres = presence * (1.0 - p.presence_loss_max * (1.0 - self._eK))
         st.presence_effective = pres
         troops = getattr(st, "deployed_personnel", None)
-        troops = self.zeros if troops is None else np.asarray(troops, dtype=float) / 1000.0
+        has_troops = False
+        if troops is not None:
+            troops = np.asarray(troops, dtype=float)
+            has_troops = bool(troops.any())  # no troops: the troop terms add exact zeros
+            if has_troops:
+                troops = troops / 1000.0
 
         # Secondary commodities on fixed paths (migrants north, firearms south).
-        mig_at, mig_flow = self.mig.flows(self.mig_w * self.migrant_month[t], self.app * pres)
         fw = self.pop_fire + self.fire_grp * st.armed_strength[self.fire_dest]
-        fire_at, fire_flow = self.fire.flows(
-            fw * (self.firearm_month[t] / max(fw.sum(), eps)), self.gun_sz * pres
-        )
+        pf = fw * (self.firearm_month[t] / max(add.reduce(fw), eps))
+        mig_at, mig_flow, fire_at, fire_flow = self._secondary_flows(pres, t, pf)
 
         # 1. Potentials by activity (USD/month at full exploitation by a sole holder).
+        Y = self._Y
+        y_fee, y_ext, y_mig, y_hum, y_fire = self._Yrows
         absent = self.pop * (1.0 - pres)
-        Y = np.stack(
-            [
-                p.fee_share * price * cocaine_kg,
-                p.extortion_usd_per_capita * absent,
-                p.migrant_fee_usd * mig_flow,
-                p.trafficking_usd_per_migrant * mig_flow + p.trafficking_usd_per_capita * absent,
-                p.firearm_markup_usd * fire_flow,
-            ]
-        )
+        mul(p.fee_share, price, out=y_fee)
+        y_fee *= cocaine_kg
+        mul(p.extortion_usd_per_capita, absent, out=y_ext)
+        mul(p.migrant_fee_usd, mig_flow, out=y_mig)
+        mul(p.trafficking_usd_per_migrant, mig_flow, out=y_hum)
+        y_hum += p.trafficking_usd_per_capita * absent
+        mul(p.firearm_markup_usd, fire_flow, out=y_fire)
         if self.first:
-            self.Vbar = Y.sum(axis=0)  # first month only: revised below
+            self.Vbar = add.reduce(Y, axis=0)  # first month only: revised below
         Vbar = self.Vbar  # last month's smoothed plaza value sets the contest geometry
 
         # 2. Where each group's strength is: committed to the places it attacks, the rest
         # spread over its holdings in proportion to their value (not to its share, which
         # would make every contest winner-take-all).
+        commit = self.commit
         held = C > 0
         hv = held * (Vbar + p.value_floor_usd)
-        spread = (1.0 - self.commit.sum(axis=1)) * S / np.maximum(hv.sum(axis=1), eps)
-        s_loc = S[:, None] * self.commit + spread[:, None] * hv
-        contender = held | (self.commit > 0)
-        z = s_loc * self.home_mult
+        spread = (1.0 - add.reduce(commit, axis=1)) * S / maximum(add.reduce(hv, axis=1), eps)
+        s_loc = S[:, None] * commit
+        s_loc += spread[:, None] * hv
+        contender = commit > 0
+        contender |= held
+        z = s_loc * self.home_mult  # 0 where a group neither holds nor attacks
         if p.tullock_r != 1.0:
             z = z**p.tullock_r
-        z *= contender
-        z_state = p.state_strength * pres + p.troop_strength * troops
+            z *= contender
+        z_state = p.state_strength * pres
+        if has_troops:
+            z_state = z_state + p.troop_strength * troops
         if p.tullock_r != 1.0:
             z_state = z_state**p.tullock_r
-        zg = z.sum(axis=0)
-        n_cont = contender.sum(axis=0)
+        zg = add.reduce(z, axis=0)
+        n_cont = add.reduce(contender, axis=0, dtype=np.intp)
         # Collusion (grim trigger): holds iff every contender's discount factor
-        # delta >= (n / (n + 1))^(1 / T).
-        pat = np.where(contender, (self.patience - self.pat_pen)[:, None], 1.0).min(axis=0)
+        # delta >= (n / (n + 1))^(1 / T). (The minimum starts at 1.0: where every group
+        # contends, a patience above 1 passes crit < 1 all the same.)
+        if self._pat_any or self._pval_stale:
+            self._pval[...] = (self.patience - self.pat_pen)[:, None]
+            self._pval_stale = False
+        pat = np.minimum.reduce(self._pval, axis=0, where=contender, initial=1.0)
         multi = n_cont >= 2
-        collude = multi & (pat >= self.crit[n_cont])
-        contested = multi & ~collude
-        rivalry = multi * (1.0 - (z * z).sum(axis=0) / np.maximum(zg * zg, eps))  # 1 - HHI
+        collude = pat >= self.crit[n_cont]
+        collude &= multi
+        any_collude = bool(collude.any())
+        contested = multi & ~collude if any_collude else multi
+        z2 = z * z
+        rivalry = 1.0 - add.reduce(z2, axis=0) / maximum(zg * zg, eps)  # 1 - HHI
+        rivalry = multi * rivalry
 
         # 3. Activity portfolio by marginal return (closed form, module docstring).
         bearing = C * (1.0 - p.contest_dissipation * rivalry * contested)
         cap = self.cap
-        if self.frag.any():
+        frag = self._any_frag
+        if frag:
             cap = cap.copy()
             cap[:, 0] *= 1.0 - p.kingpin_route_loss * self.frag  # feuding factions lose routes
-        Ya = (bearing @ Y.T) * cap  # (actors, activities)
-        short = np.minimum(np.maximum(1.0 - self.Rbar_transit / (self.u * S + 1.0), 0.0), 1.0)
-        cmarg = self.urho * (1.0 + p.need_premium * np.outer(short, self.pred))
-        lam = self.shadow_value(Ya, cmarg, S)
-        frac = np.maximum(1.0 - lam[:, None] / cmarg, 0.0) * (Ya > 0)
+        Ya = bearing @ Y.T  # (actors, activities)
+        Ya *= cap
+        short = np.minimum(maximum(1.0 - self.Rbar_transit / (self.u * S + 1.0), 0.0), 1.0)
+        # The need premium moves the predation columns only (transit and firearms: x 1).
+        cmarg = self._cmarg
+        mul(self._urho_pred, (1.0 + p.need_premium * short)[:, None], out=self._cm_pred)
+        lam = self._shadow(Ya, cmarg, S)
+        frac = maximum(1.0 - lam[:, None] / cmarg, 0.0)
+        frac *= Ya > 0
         rev = Ya * frac
-        L = Ya * -np.log1p(-np.minimum(frac, 1.0 - 1e-9)) / cmarg  # strength on each activity
         capfrac = cap * frac
-        place_rev = bearing * (capfrac @ Y)  # (actors, places) USD
+        place_rev = capfrac @ Y
+        place_rev *= bearing  # (actors, places) USD
 
         # Plaza value: what the place yields per unit of control at its holders' current
         # exploitation (fees on the flow plus the other revenue); an unheld place at the
         # average exploitation of each activity across groups.
-        phi_all = rev.sum(axis=0) / np.maximum(Ya.sum(axis=0), eps)
-        totC = C.sum(axis=0)
-        heldp = totC > 0
-        phi = np.where(heldp[:, None], (C.T @ capfrac) / np.maximum(totC, eps)[:, None], phi_all)
-        V = (phi * Y.T).sum(axis=1)
+        phi_all = add.reduce(rev, axis=0) / maximum(add.reduce(Ya, axis=0), eps)
+        totC = add.reduce(C, axis=0)
+        phi = (C.T @ capfrac) / maximum(totC, eps)[:, None]
+        phi = where((totC > 0)[:, None], phi, phi_all)
+        V = add.reduce(phi * Y.T, axis=1)
         if self.first:
-            self.Vbar, self.Vbar_t = V, phi[:, 0] * Y[0]
+            self.Vbar, self.Vbar_t = V, phi[:, 0] * y_fee
         else:
             a = p.value_memory
             self.Vbar = a * self.Vbar + (1.0 - a) * V
-            self.Vbar_t = a * self.Vbar_t + (1.0 - a) * phi[:, 0] * Y[0]
+            self.Vbar_t = a * self.Vbar_t + (1.0 - a) * phi[:, 0] * y_fee
         Vbar = self.Vbar
 
         # 4. Corruption: bribes where revenue is earned lower enforcement and presence.
-        spend = p.corruption_share * place_rev.sum(axis=0)
+        spend = p.corruption_share * add.reduce(place_rev, axis=0)
         self.K = p.corruption_memory * self.K + spend
-        m = p.enf_mult_min + (1.0 - p.enf_mult_min) * np.exp(-self.K * self.inv_kref)
-        st.link_enf_mult = m[net.link_to]
+        self._eK = np.exp(-self.K * self.inv_kref)  # also next month's presence loss
+        self._eK_of = self.K
+        m = p.enf_mult_min + (1.0 - p.enf_mult_min) * self._eK
+        st.link_enf_mult = m[self._link_to]
         st.corruption_spend = spend
-        R_tot = rev.sum(axis=1)
-        R_net = (1.0 - p.corruption_share) * R_tot
+        R_net = (1.0 - p.corruption_share) * add.reduce(rev, axis=1)
         if self.first:
             self.Rbar, self.Rbar_transit = R_net.copy(), rev[:, 0].copy()
             self.first = False
@@ -1050,33 +1187,51 @@ class Groups(Module):
         # 5. Shares move toward the Tullock outcome against the other groups and the state;
         # colluding places keep their split (only the groups' joint share moves).
         defence = zg + z_state
-        target = z / np.maximum(defence, eps)
+        target = z / maximum(defence, eps)
         mu = p.contest_speed
-        joint = 1.0 + mu * (target.sum(axis=0) - totC) / np.maximum(totC, eps)
-        C_new = np.where(collude, C * joint, C + mu * (target - C))
-        C_new *= contender & act[:, None]
-        C_new[C_new < p.exit_share] = 0.0
+        C_new = target - C
+        C_new *= mu
+        C_new += C
+        if any_collude:
+            joint = 1.0 + mu * (add.reduce(target, axis=0) - totC) / maximum(totC, eps)
+            np.copyto(C_new, C * joint, where=collude)
+        # Groups leave places where they are no contender (or not yet active) or below
+        # the exit share.
+        keep = C_new >= p.exit_share
+        keep &= contender
+        if not all_act:
+            keep &= act[:, None]
+        C_new *= keep
         # Challengers stop committing strength once they have left or won the place.
-        self.commit *= (C_new > 0) & ((C_new > 0).sum(axis=0) > 1)
+        if self._commit_any:
+            pos = keep if p.exit_share > 0 else C_new > 0  # (kept <=> C_new >= exit > 0)
+            commit *= pos & (add.reduce(pos, axis=0, dtype=np.intp) > 1)
         if t % 3 == 0:  # challengers decide each quarter
             self._entries(S, act, C_new, defence, Vbar, frac)
+        self._commit_any = bool(commit.any())
         self.C = C_new
         st.control_share = C_new
 
         # 6. Contest intensity: Tullock rent dissipation value x (1 - HHI), less where the
         # groups collude, bounded by the fighters' strength; feuds after a leader's removal.
-        fighters = s_loc.sum(axis=0)
-        bound = -np.expm1(-fighters * p.contest_capacity_usd / np.maximum(Vbar, 1.0))
-        heat = rivalry * np.where(collude, p.collusion_violence, 1.0)
-        if self.frag.any():
+        fighters = add.reduce(s_loc, axis=0)
+        bound = -np.expm1(-fighters * p.contest_capacity_usd / maximum(Vbar, 1.0))
+        heat = rivalry * where(collude, p.collusion_violence, 1.0) if any_collude else rivalry
+        if frag:
             heat = heat + 0.5 * (self.frag @ C)
         st.contest_intensity = Vbar * np.minimum(heat, 1.0) * bound * self.terr
         st.contested = contested
         top = C_new.argmax(axis=0)
-        st.controller = np.where((C_new[top, self.cols] >= 0.5) & ~contested, top, -1)
+        ctrl_ok = np.maximum.reduce(C_new, axis=0) >= 0.5
+        if any_collude:
+            ctrl_ok &= ~contested
+        else:
+            ctrl_ok &= ~multi
+        st.controller = where(ctrl_ok, top, -1)
         # Predation revenue by kind of actor, activity and place (for the violence step).
-        pred = (bearing[:, None, :] * capfrac[:, 1:, None]) * Y[None, 1:, :]
-        st.predation_usd = (self.kind_onehot @ pred.reshape(na, -1)).reshape(len(KINDS), nk - 1, -1)
+        pred = bearing[:, None, :] * capfrac[:, 1:, None]
+        pred *= Y[None, 1:, :]
+        st.predation_usd = (self.kind_onehot @ pred.reshape(na, -1)).reshape(len(KINDS), 4, n)
         st.armed_strength = fighters
 
         # 7. Strength moves toward its profit-maximising size, where the marginal revenue
@@ -1086,20 +1241,128 @@ class Groups(Module):
         # home) and troops wear it down.
         sp = getattr(st, "strength_pressure", None)
         jpress = sp if sp is not None and len(sp) == na else self.justice_press
-        attr = np.minimum(jpress + p.troop_attrition * (s_loc @ troops) / np.maximum(S, eps), 0.5)
+        if has_troops:
+            attr = np.minimum(jpress + p.troop_attrition * (s_loc @ troops) / maximum(S, eps), 0.5)
+        else:
+            attr = np.minimum(jpress, 0.5)
         # (The premium of need redeploys strength; it does not make a group grow.)
-        s_opt = (Ya / self.urho * self.log_rho).sum(axis=1)
+        s_opt = add.reduce(Ya / self.urho * self.log_rho, axis=1)
         gap = s_opt - S
-        S += np.where(gap > 0, p.strength_rate, p.strength_shed_rate) * gap - attr * S
-        np.maximum(S, 0.0, out=S)
-        S *= act
-        if self.frag.any() or self.pat_pen.any():
+        S += where(gap > 0, p.strength_rate, p.strength_shed_rate) * gap - attr * S
+        maximum(S, 0.0, out=S)
+        if not all_act:
+            S *= act
+        if frag or self._pat_any:
             self.frag *= self.decay
             self.pat_pen *= self.decay
+            self._any_frag = bool(self.frag.any())
+            self._pat_any = bool(self.pat_pen.any())
 
         # Fees for next month's route choice.
         self._set_fees(price)
-        self._record(t, rev, L, spend, place_rev, Vbar, contested, mig_at, fire_at, cocaine_kg)
+        # Monthly records: the month's arrays now, the sums by region once a year.
+        self._rev_rec[t] = rev.ravel()
+        self._gs_rec[t] = S
+        self._m_Ya[t] = Ya
+        self._m_frac[t] = frac
+        self._m_cm[t] = cmarg
+        self._m_ctrl[t] = st.controller
+        add.reduce(place_rev, axis=1, out=self._m_prs[t])
+        self._m_spend[t] = spend
+        self._m_cont[t] = contested
+        self._m_Vbar[t] = Vbar
+        self._m_kg[t] = cocaine_kg
+        self._m_C[t] = C_new
+        self._m_mig[t] = mig_at
+        self._m_fire[t] = fire_at
+        if (t + 1) % 12 == 0 or t + 1 == self.sim.n_months:
+            self._flush(t + 1)
+
+    def _secondary_flows(
+        self, pres: np.ndarray, t: int, pf: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """:meth:`_Paths.flows` of migrants and firearms in one pass (the same numbers).
+
+        Entries of both kinds of path sit in one array: one gather, subtraction, exp and
+        bincount for both, and a running sum for each (``_sec`` set up in ``init``).
+        """
+        sec = self._sec
+        n, lm = self.n, sec["lm"]
+        # Log-survival of each place, log1p(-min(loss, 0.999)) = log1p(max(-loss, -0.999)).
+        lg2 = np.log1p(np.maximum(sec["neg_loss"] * pres, -0.999))
+        lg = lg2.ravel()[sec["place"]]
+        cs = sec["cs"]  # [running sum of migrant entries | of firearm entries | 0]
+        np.add.accumulate(lg[:lm], out=cs[:lm])
+        np.add.accumulate(lg[lm:], out=cs[lm:-1])
+        surv = cs[:-1] - lg
+        surv -= cs[sec["start"]]  # the sum before the path's first stop (0 for the first)
+        np.exp(surv, out=surv)
+        fe = sec["flow_e"]
+        fe[:lm] = self._mig_flow_e[t]
+        np.take(pf, self._fire_seg, out=fe[lm:])
+        surv *= fe
+        through = np.bincount(sec["lab"], weights=surv, minlength=2 * n)
+        return surv[:lm], through[:n], surv[lm:], through[n:]
+
+    def finalize(self) -> None:
+        self._flush(self._last_t + 1)
+
+    def _flush(self, t1: int) -> None:
+        """Sums by region of the months not yet summed, up to month ``t1`` (excluded).
+
+        The step keeps each month's arrays and sums them once a year and at the last
+        month (and :meth:`finalize` for a run stopped early): the same numbers as a
+        monthly sum, with far fewer operations.
+        """
+        t0 = self._flushed
+        if self.na == 0 or t1 <= t0:
+            return
+        self._flushed = t1
+        r, na, ni, k = self._rec, self.na, len(self.iso), t1 - t0
+        sl = slice(t0, t1)
+        months = np.arange(k)[:, None]
+        # Effort shares: strength on each activity over the group's strength.
+        Ya, frac, cm = self._m_Ya[sl], self._m_frac[sl], self._m_cm[sl]
+        L = Ya * -np.log1p(-np.minimum(frac, 1.0 - 1e-9)) / cm
+        Ls = L.sum(axis=2, keepdims=True)
+        r["effort_share"][sl] = (L / np.maximum(Ls, 1e-300)).reshape(k, -1)
+        lab = (self._m_ctrl[sl] + 1 + months * (na + 1)).ravel()
+        r["places_controlled"][sl] = np.bincount(lab, minlength=k * (na + 1)).reshape(k, na + 1)[
+            :, 1:
+        ]
+        # By country: sums over its places, in place order.
+        ok = self._iso_ok
+        lab = (months * ni + self.place_iso[ok][None, :]).ravel()
+
+        def by_iso(x: np.ndarray) -> np.ndarray:
+            return np.bincount(lab, weights=x[:, ok].ravel(), minlength=k * ni).reshape(k, ni)
+
+        cu = r["corruption_usd"]
+        cu[sl, :na] = self.p.corruption_share * self._m_prs[sl]
+        cu[sl, na:] = by_iso(self._m_spend[sl])
+        r["contested_places"][sl] = by_iso(self._m_cont[sl])
+        vb = self._m_Vbar[sl]
+        pv = r["plaza_value_usd"]
+        pv[sl, :ni] = by_iso(vb)
+        pv[sl, ni:] = vb[:, self.admin1]
+        # Cocaine moved: local holders in proportion to control x transport capacity;
+        # the rest by the organisations that own the loads (transnational).
+        kg = self._m_kg[sl]
+        total = kg.sum(axis=1) / 1000.0
+        # (Stacked matrix-vector products: the same numbers as the monthly ones.)
+        held = np.matmul(self._m_C[sl] * self.tc[None, :, None], kg[:, :, None])
+        by_kind = np.matmul(self.kind_onehot[None, :, :], held)[:, :, 0] / 1000.0
+        by_kind[:, 0] += np.maximum(total - by_kind.sum(axis=1), 0.0)
+        r["cocaine_handled_share"][sl] = by_kind
+        r["_cocaine_handled_t"][sl, 0] = total
+        lab = (months * ni + self.mig_first_iso[None, :]).ravel()
+        r["migrants_smuggled"][sl] = np.bincount(
+            lab, weights=self._m_mig[sl][:, self._mig_first].ravel(), minlength=k * ni
+        ).reshape(k, ni)
+        lab = (months * ni + self.fire_first_iso[None, :]).ravel()
+        r["firearms_trafficked"][sl] = np.bincount(
+            lab, weights=self._m_fire[sl][:, self._fire_first].ravel(), minlength=k * ni
+        ).reshape(k, ni)
 
     def _step_without_actors(self, t: int) -> None:
         st = self.sim.state
@@ -1150,13 +1413,33 @@ class Groups(Module):
         1.0
         """
         eps = 1e-300
-        wT = (Ya[:, TRADE] / c[:, TRADE]).sum(axis=1)
-        wP = (Ya[:, PREDATION] / c[:, PREDATION]).sum(axis=1)
+        q = Ya / c
+        wT = q[:, 0] + q[:, 4]  # TRADE (numpy sums a few numbers in order)
+        wP = q[:, 1] + q[:, 2] + q[:, 3]  # PREDATION
         lT, lP = np.log(c[:, 0]), np.log(c[:, 1])
         t_hi = lT >= lP
         w_hi, w_lo = np.where(t_hi, wT, wP), np.where(t_hi, wP, wT)
         l_hi, l_lo = np.where(t_hi, lT, lP), np.where(t_hi, lP, lT)
         one = l_hi - S / np.maximum(w_hi, eps)  # only the higher-return level is worked
+        both = (w_hi * l_hi + w_lo * l_lo - S) / np.maximum(w_hi + w_lo, eps)
+        ll = np.where((one >= l_lo) | (w_lo <= 0), one, both)
+        ll = np.where(w_hi > 0, ll, l_lo - S / np.maximum(w_lo, eps))
+        return np.where((wT + wP > 0) & (S > 0), np.exp(ll), np.inf)
+
+    def _shadow(self, Ya: np.ndarray, c: np.ndarray, S: np.ndarray) -> np.ndarray:
+        """:meth:`shadow_value` for the step's ``cmarg``, whose transit column is constant."""
+        eps = 1e-300
+        q = Ya / c
+        wT = q[:, 0] + q[:, 4]
+        wP = q[:, 1] + q[:, 2] + q[:, 3]
+        lT, lP = self._log_c0, np.log(c[:, 1])
+        t_hi = lT >= lP
+        if t_hi.all():  # transit pays best for every group (np.where picks the first)
+            w_hi, w_lo, l_hi, l_lo = wT, wP, lT, lP
+        else:
+            w_hi, w_lo = np.where(t_hi, wT, wP), np.where(t_hi, wP, wT)
+            l_hi, l_lo = np.where(t_hi, lT, lP), np.where(t_hi, lP, lT)
+        one = l_hi - S / np.maximum(w_hi, eps)
         both = (w_hi * l_hi + w_lo * l_lo - S) / np.maximum(w_hi + w_lo, eps)
         ll = np.where((one >= l_lo) | (w_lo <= 0), one, both)
         ll = np.where(w_hi > 0, ll, l_lo - S / np.maximum(w_lo, eps))
@@ -1174,45 +1457,59 @@ class Groups(Module):
         proportional to the return on the committed strength, sqrt(V / (r D)) - 1.
         """
         p = self.p
-        na = len(self.actor_ids)
+        na = self.na
         if na == 0:
             return
-        heldm = (C_new >= 0.1).astype(float)
-        hops = np.where(heldm > 0, 0.0, np.inf)
-        frontier = heldm
-        for h in range(1, self.hmax + 1):
-            frontier = np.minimum(frontier @ self.adjf, 1.0)
-            hops = np.where((frontier > 0) & np.isinf(hops), float(h), hops)
-        cand = (
-            (hops <= self.reach[:, None])
-            & (hops >= 1)
-            & (C_new == 0)
-            & self.terr[None, :]
-            & (act & (self.kind != KINDS.index("gang")) & (S > 0))[:, None]
-        )
+        heldm = (C_new >= 0.1).astype(float)  # (0/1 for the hop product)
         room = np.maximum(1.0 - p.max_commit - self.commit.sum(axis=1), 0.0)  # keep some home
-        cand &= (room > 0)[:, None]
+        able = act & (self.kind != KINDS.index("gang")) & (S > 0) & (room > 0)
+        if not able.any():
+            return
+        # Places within reach of each group's holdings, and their hop distance: kept while
+        # the holdings (shares >= 0.1) do not change.
+        hc = self._hop_cache
+        if hc is None or not np.array_equal(hc[0], heldm):
+            if self._hopW is not None:
+                s = heldm @ self._hopW  # base-B digits: distance to the nearest held place
+                near = (s >= self._hop_thr[:, None]) & (s < self._hop_pow[-1])
+                hops = (self.hmax + 1 - np.searchsorted(self._hop_pow, s, side="right")).astype(
+                    float
+                )
+            else:
+                hops = self._hops_bfs(heldm)
+                near = (hops <= self.reach[:, None]) & (hops >= 1)
+            hc = self._hop_cache = (heldm, near, hops)
+        cand = C_new == 0
+        cand &= hc[1]
+        cand &= self.terr[None, :]
+        cand &= able[:, None]
         if not cand.any():
             return
-        npos = (frac > 0).sum(axis=1)
-        capture = np.divide(frac.sum(axis=1), npos, out=np.zeros(na), where=npos > 0)
+        # Only the candidates (actor, place) from here on.
+        ci = np.flatnonzero(cand)
+        ca, cj = np.divmod(ci, self.n)
+        h = hc[2].ravel()[ci]
+        npos = np.add.reduce(frac > 0, axis=1, dtype=np.intp)
+        capture = np.divide(np.add.reduce(frac, axis=1), npos, out=np.zeros(na), where=npos > 0)
         # The cost of strength at the margin is what a unit of gunmen costs to keep (at
         # the profit-maximising size the marginal revenue of strength equals its upkeep).
-        r_eff = self.u[:, None] / p.hop_decay ** np.where(cand, hops - 1, 0.0)
-        D = np.maximum(defence, 1e-6)[None, :]
+        r_eff = self.u[ca] / p.hop_decay ** (h - 1)
+        D = np.maximum(defence, 1e-6)[cj]
         # Transnational organisations also value the margin on their own loads.
         extra = np.where(self.kind == 0, p.integration_value - 1.0, 0.0)
-        Vc = (Vbar[None, :] + extra[:, None] * self.Vbar_t[None, :]) * capture[:, None]
+        Vc = (Vbar[cj] + extra[ca] * self.Vbar_t[cj]) * capture[ca]
         x = Vc / (r_eff * D)
         hazard = 3.0 * p.entry_rate * np.maximum(np.sqrt(x) - 1.0, 0.0)  # a quarter
         draw = self.rng.random(cand.shape)
-        enter = cand & (draw < -np.expm1(-hazard))
+        enter = draw.ravel()[ci] < -np.expm1(-hazard)
         if enter.any():
-            s_star = np.sqrt(Vc * D / r_eff) - D
-            f = np.minimum(s_star / np.maximum(S[:, None], 1e-12), p.max_commit)
-            f = np.minimum(f, room[:, None])
-            self.commit[enter] = f[enter]
-            C_new[enter] = p.entry_share
+            ea, ej = ca[enter], cj[enter]
+            De = D[enter]
+            s_star = np.sqrt(Vc[enter] * De / r_eff[enter]) - De
+            f = np.minimum(s_star / np.maximum(S[ea], 1e-12), p.max_commit)
+            f = np.minimum(f, room[ea])
+            self.commit[ea, ej] = f
+            C_new[ea, ej] = p.entry_share
             tot = C_new.sum(axis=0)
             over = tot > 1.0
             C_new[:, over] /= tot[over]
@@ -1220,31 +1517,37 @@ class Groups(Module):
     def _record(
         self, t, rev, L, spend, place_rev, Vbar, contested, mig_at, fire_at, cocaine_kg
     ) -> None:  # noqa: ANN001, E501
-        rec, st = self.sim.rec, self.sim.state
+        r, st = self._rec, self.sim.state
         na = len(self.actor_ids)
-        rec["revenue_usd"][t] = rev.ravel()
+        r["revenue_usd"][t] = rev.ravel()
         Ls = L.sum(axis=1, keepdims=True)
-        rec["effort_share"][t] = (L / np.maximum(Ls, 1e-300)).ravel()
-        rec["group_strength"][t] = st.group_strength
+        r["effort_share"][t] = (L / np.maximum(Ls, 1e-300)).ravel()
+        r["group_strength"][t] = st.group_strength
         ctrl = st.controller
-        rec["places_controlled"][t] = np.bincount(ctrl + 1, minlength=na + 1)[1:]
-        by_c = np.stack([spend, contested, Vbar]) @ self.agg_iso
-        rec["corruption_usd"][t, :na] = self.p.corruption_share * place_rev.sum(axis=1)
-        rec["corruption_usd"][t, na:] = by_c[0]
-        rec["contested_places"][t] = by_c[1]
-        rec["plaza_value_usd"][t, : len(self.iso)] = by_c[2]
-        rec["plaza_value_usd"][t, len(self.iso) :] = Vbar[self.admin1]
+        r["places_controlled"][t] = np.bincount(ctrl + 1, minlength=na + 1)[1:]
+        buf = self._rec_buf  # the rows of np.stack([spend, contested, Vbar])
+        buf[0] = spend
+        buf[1] = contested
+        buf[2] = Vbar
+        by_c = buf @ self.agg_iso
+        ni = len(self.iso)
+        cu = r["corruption_usd"]
+        cu[t, :na] = self.p.corruption_share * place_rev.sum(axis=1)
+        cu[t, na:] = by_c[0]
+        r["contested_places"][t] = by_c[1]
+        pv = r["plaza_value_usd"]
+        pv[t, :ni] = by_c[2]
+        pv[t, ni:] = Vbar[self.admin1]
         # Cocaine moved: local holders in proportion to control x transport capacity;
         # the rest by the organisations that own the loads (transnational).
         total = cocaine_kg.sum() / 1000.0
         by_kind = self.kind_onehot @ ((self.C * self.tc[:, None]) @ cocaine_kg) / 1000.0
         by_kind[0] += max(total - by_kind.sum(), 0.0)
-        rec["cocaine_handled_share"][t] = by_kind
-        rec["_cocaine_handled_t"][t, 0] = total
-        ni = len(self.iso)
-        rec["migrants_smuggled"][t] = np.bincount(
-            self.mig_first_iso, weights=mig_at[self.mig.first_in_country], minlength=ni
+        r["cocaine_handled_share"][t] = by_kind
+        r["_cocaine_handled_t"][t, 0] = total
+        r["migrants_smuggled"][t] = np.bincount(
+            self.mig_first_iso, weights=mig_at[self._mig_first], minlength=ni
         )
-        rec["firearms_trafficked"][t] = np.bincount(
-            self.fire_first_iso, weights=fire_at[self.fire.first_in_country], minlength=ni
+        r["firearms_trafficked"][t] = np.bincount(
+            self.fire_first_iso, weights=fire_at[self._fire_first], minlength=ni
         )

@@ -232,38 +232,83 @@ class Violence(Module):
         k = np.full(len(KINDS), self.p.predation_homicides_per_musd / 1e6)
         k[KINDS.index("gang")] *= self.p.gang_predation_multiplier
         self.k_pred = k[:, None]
+        # Constants of the monthly step. The mask of counted places is folded into the
+        # per-cause factors (x * 1.0 == x, x * 0.0 == 0.0 for the finite, non-negative
+        # inputs); the country sums are bincounts over the counted places, the admin-1
+        # columns a gather (the 0/1 aggregation matrix only ever adds them in order).
+        mf = self.mask.astype(float)
+        self.k_contest_m = self.k_contest * mf
+        self.k_state_m = self.k_state * mf
+        self.mf = mf
+        ni = len(iso)
+        # Country bin of every (row, place) of a month's causes; uncounted places go to a
+        # last, discarded bin.
+        lab = np.where(self.ok, self.place_iso, ni)
+        self._lab5 = (np.arange(5)[:, None] * (ni + 1) + lab[None, :]).ravel()
+        self._n_iso = ni
+        # Each month's homicides by cause and place (total, then CAUSES) and predation by
+        # kind of actor: summed by region once a year and at the last month (_flush).
+        nm = sim.n_months
+        self._m_buf = np.zeros((nm, 5, n))
+        self._m_pk = np.zeros((nm, len(KINDS), n))
+        self._flushed = 0
+        self._last_t = -1
+        self._rows = [rec["homicides"]] + [rec[f"homicides_{c}"] for c in CAUSES]
+        self._rate = rec["homicide_rate_per_100k"]
+        self._by_kind = rec["homicides_predation_by_kind"]
 
     def step(self, t: int) -> None:
-        st, p, rec = self.sim.state, self.p, self.sim.rec
-        zeros = self.zeros
-        m = self.mask
-        contest = getattr(st, "contest_intensity", zeros) * self.k_contest
+        st, p = self.sim.state, self.p
+        self._last_t = t
+        buf = self._m_buf[t]
+        total, contest, predation, state, baseline = buf
+        ci = getattr(st, "contest_intensity", None)
+        if ci is not None:
+            np.multiply(ci, self.k_contest_m, out=contest)
         pred_usd = getattr(st, "predation_usd", None)
-        if pred_usd is None:
-            pred_kind = self.zeros3
-        else:
-            pred_kind = (self.w_pred @ pred_usd) * self.k_pred  # (kinds, places)
+        if pred_usd is not None:
+            pred_kind = np.multiply(self.w_pred @ pred_usd, self.k_pred, out=self._m_pk[t])
+            np.add.reduce(pred_kind, axis=0, out=predation)  # (kinds, places) -> places
+            predation *= self.mf
         troops = getattr(st, "deployed_personnel", None)
-        if troops is None:
-            state = zeros
-        else:
-            armed = getattr(st, "armed_strength", zeros)
-            state = (
-                self.k_state * np.asarray(troops, dtype=float) * -np.expm1(-armed * self.inv_ref)
-            )
+        if troops is not None:
+            troops = np.asarray(troops, dtype=float)
+            if troops.any():
+                armed = getattr(st, "armed_strength", self.zeros)
+                np.multiply(self.k_state_m, troops, out=state)
+                state *= -np.expm1(-armed * self.inv_ref)
         prev = getattr(st, "prevention", None)
-        baseline = (
-            self.base_month
-            if prev is None
-            else self.base_month * (1.0 - p.prevention_effect * np.minimum(prev, 1.0))
-        )
-        predation = pred_kind.sum(axis=0)
-        causes = np.stack([contest, predation, state, baseline]) * m
-        total = causes.sum(axis=0)
-        st.homicides = total
-        out = np.vstack([total, causes]) @ self.agg  # (5, regions)
-        rec["homicides"][t] = out[0]
-        for k, c in enumerate(CAUSES):
-            rec[f"homicides_{c}"][t] = out[k + 1]
-        rec["homicide_rate_per_100k"][t] = out[0] * self.rate_scale
-        rec["homicides_predation_by_kind"][t] = (pred_kind @ self.agg_iso).T.ravel()
+        if prev is None or not prev.any():
+            baseline[:] = self.base_month  # base x (1 - effect x 0) == base
+        else:
+            np.multiply(
+                self.base_month, 1.0 - p.prevention_effect * np.minimum(prev, 1.0), out=baseline
+            )
+        np.add.reduce(buf[1:], axis=0, out=total)
+        st.homicides = total  # (a row of this month's record, written once)
+        if (t + 1) % 12 == 0 or t + 1 == self.sim.n_months:
+            self._flush(t + 1)
+
+    def finalize(self) -> None:
+        self._flush(self._last_t + 1)
+
+    def _flush(self, t1: int) -> None:
+        """Sums by region (countries over their places, admin-1 places) of the months
+        not yet summed, up to month ``t1`` (excluded): the same numbers as monthly sums."""
+        t0 = self._flushed
+        if t1 <= t0:
+            return
+        self._flushed = t1
+        k, ni = t1 - t0, self._n_iso
+        sl = slice(t0, t1)
+        buf = self._m_buf[sl]
+        lab = (np.arange(k)[:, None] * (5 * (ni + 1)) + self._lab5[None, :]).ravel()
+        by_c = np.bincount(lab, weights=buf.ravel(), minlength=k * 5 * (ni + 1))
+        by_c = by_c.reshape(k, 5, ni + 1)
+        adm = buf[:, :, self.admin1]
+        for j, r in enumerate(self._rows):
+            r[sl, :ni] = by_c[:, j, :ni]
+            r[sl, ni:] = adm[:, j]
+        self._rate[sl] = self._rows[0][sl] * self.rate_scale
+        for t in range(t0, t1):  # (the monthly matrix product: the same numbers)
+            self._by_kind[t] = (self._m_pk[t] @ self.agg_iso).T.ravel()

@@ -1037,6 +1037,8 @@ class Groups(Module):
         if na == 0:  # no actors in the scenario: only the secondary flows move
             self._step_without_actors(t)
             return
+        if t == 0:  # (a run that starts again from its first month)
+            self._flushed = 0
         self._last_t = t
         if t in self.start_months:
             self._activate_splits(t)

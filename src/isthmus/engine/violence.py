@@ -259,6 +259,8 @@ class Violence(Module):
 
     def step(self, t: int) -> None:
         st, p = self.sim.state, self.p
+        if t == 0:  # (a run that starts again from its first month)
+            self._flushed = 0
         self._last_t = t
         buf = self._m_buf[t]
         total, contest, predation, state, baseline = buf

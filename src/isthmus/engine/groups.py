@@ -735,9 +735,9 @@ class Groups(Module):
         self._m_cont = np.zeros((nm, n))
         self._m_Vbar = np.zeros((nm, n))
         self._m_kg = np.zeros((nm, n))
-        self._m_C = np.zeros((nm, na, n))
-        self._m_mig = np.zeros((nm, len(self.mig.place)))
-        self._m_fire = np.zeros((nm, len(self.fire.place)))
+        self._m_held = np.zeros((nm, na))  # cocaine at each group's places (kg)
+        self._m_mig = np.zeros((nm, len(self._mig_first)))  # first stop in each country
+        self._m_fire = np.zeros((nm, len(self._fire_first)))
         self._iso_ok = np.flatnonzero(self.place_iso >= 0)
         self._flushed = 0
         self._last_t = -1
@@ -1274,9 +1274,10 @@ class Groups(Module):
         self._m_cont[t] = contested
         self._m_Vbar[t] = Vbar
         self._m_kg[t] = cocaine_kg
-        self._m_C[t] = C_new
-        self._m_mig[t] = mig_at
-        self._m_fire[t] = fire_at
+        # (Only what the yearly sums need: few, small rows to write.)
+        np.matmul(C_new * self.tc[:, None], cocaine_kg, out=self._m_held[t])
+        np.take(mig_at, self._mig_first, out=self._m_mig[t])
+        np.take(fire_at, self._fire_first, out=self._m_fire[t])
         if (t + 1) % 12 == 0 or t + 1 == self.sim.n_months:
             self._flush(t + 1)
 
@@ -1352,18 +1353,18 @@ class Groups(Module):
         kg = self._m_kg[sl]
         total = kg.sum(axis=1) / 1000.0
         # (Stacked matrix-vector products: the same numbers as the monthly ones.)
-        held = np.matmul(self._m_C[sl] * self.tc[None, :, None], kg[:, :, None])
+        held = self._m_held[sl][:, :, None]
         by_kind = np.matmul(self.kind_onehot[None, :, :], held)[:, :, 0] / 1000.0
         by_kind[:, 0] += np.maximum(total - by_kind.sum(axis=1), 0.0)
         r["cocaine_handled_share"][sl] = by_kind
         r["_cocaine_handled_t"][sl, 0] = total
         lab = (months * ni + self.mig_first_iso[None, :]).ravel()
         r["migrants_smuggled"][sl] = np.bincount(
-            lab, weights=self._m_mig[sl][:, self._mig_first].ravel(), minlength=k * ni
+            lab, weights=self._m_mig[sl].ravel(), minlength=k * ni
         ).reshape(k, ni)
         lab = (months * ni + self.fire_first_iso[None, :]).ravel()
         r["firearms_trafficked"][sl] = np.bincount(
-            lab, weights=self._m_fire[sl][:, self._fire_first].ravel(), minlength=k * ni
+            lab, weights=self._m_fire[sl].ravel(), minlength=k * ni
         ).reshape(k, ni)
 
     def _step_without_actors(self, t: int) -> None:

@@ -339,15 +339,6 @@ class State(Module):
         self._jus_rest = bool((st.justice_c == self._jus_target0).all())
         self._effort_key: tuple | None = None
         self._press_key: tuple | None = None
-        # Monthly inputs of the records (see _record).
-        nm = sim.n_months
-        self._rec = {k: sr.data for k, sr in rec.series.items()}
-        self._m_effort = np.zeros((nm, *self.police_cap.shape))
-        self._m_extra = np.zeros((nm, net.n_links))
-        self._m_troops = np.zeros((nm, net.n_places))
-        self._troop_months: list[int] = []
-        self._flushed = 0
-        self._last_t = -1
         self.prepare(0, integrate=False)
 
     # -- one month ----------------------------------------------------------------------
@@ -520,48 +511,20 @@ class State(Module):
         return out
 
     def _record(self, t: int) -> None:
-        st, rec = self.sim.state, self._rec
-        if t == 0:  # (a run that starts again from its first month)
-            self._flushed = 0
-            self._troop_months = []
-        self._last_t = t
-        # Effort, extra link effort and troops are kept by month and summed by
-        # jurisdiction and country once a year (_flush): the same numbers.
-        self._m_effort[t] = st.effort
-        self._m_extra[t] = st.link_extra_effort
-        dp = st.deployed_personnel
-        if dp.any():
-            self._m_troops[t] = dp
-            self._troop_months.append(t)
+        net, st, rec = self.sim.net, self.sim.state, self.sim.rec
+        rec["state_effort"][t] = st.effort.sum(axis=1) + np.bincount(
+            net.link_juris, weights=st.link_extra_effort, minlength=len(net.juris_ids)
+        )
         rec["corruption"][t] = st.corruption_c
         rec["justice_capacity"][t] = st.justice_c
         rec["police_capacity_gain"][t] = st.police_gain
         rec["state_presence"][t] = self._by_country("presence", st.presence, "mean")
         rec["prevention"][t] = self._by_country("prevention", st.prevention, "mean")
-        if (t + 1) % 12 == 0 or t + 1 == self.sim.n_months:
-            self._flush(t + 1)
-
-    def _flush(self, t1: int) -> None:
-        """Sums of the months not yet summed, up to month ``t1`` (excluded)."""
-        t0 = self._flushed
-        if t1 <= t0:
-            return
-        self._flushed = t1
-        net, rec, k = self.sim.net, self._rec, t1 - t0
-        nj, nC = len(net.juris_ids), len(self.corr0)
-        lab = (np.arange(k)[:, None] * nj + net.link_juris[None, :]).ravel()
-        extra = np.bincount(lab, weights=self._m_extra[t0:t1].ravel(), minlength=k * nj)
-        rec["state_effort"][t0:t1] = self._m_effort[t0:t1].sum(axis=2) + extra.reshape(k, nj)
-        months = [t for t in self._troop_months if t0 <= t < t1]
-        if months:
-            lab = (np.arange(len(months))[:, None] * nC + self._pc_ok[None, :]).ravel()
-            dp = self._m_troops[months][:, self._ok]
-            rec["deployed_personnel"][months] = np.bincount(
-                lab, weights=dp.ravel(), minlength=len(months) * nC
-            ).reshape(len(months), nC)
-
-    def finalize(self) -> None:
-        self._flush(self._last_t + 1)
+        dp = st.deployed_personnel
+        if dp.any():
+            rec["deployed_personnel"][t] = np.bincount(
+                self._pc_ok, weights=dp[self._ok], minlength=len(self.corr0)
+            )
 
     def step(self, t: int) -> None:
         st = self.sim.state

@@ -844,12 +844,15 @@ class Groups(Module):
         with ``B = n + 1``: the product ``held @ W`` counts places by distance in base B,
         so its leading digit gives the distance to the nearest held place. The numbers
         are integers below 2**53 (exact in float64); otherwise hops are found by the
-        breadth-first search of :meth:`_hops_bfs`.
+        breadth-first search of :meth:`_hops_bfs` (also on networks of more than 2,000
+        places).
         """
         n, hmax = self.sim.net.n_places, self.hmax
         self._hopW = None
         self._hop_cache = None
-        if hmax < 1 or n == 0:
+        # (No challengers, no hops; on large networks an n x n matrix costs more than the
+        # breadth-first search.)
+        if hmax < 1 or n == 0 or n > 2000 or not len(self.actor_ids):
             return
         B = float(n + 1)
         if n * B**hmax >= 2.0**53:

@@ -211,10 +211,10 @@ class Violence(Module):
         )
         self.zeros = np.zeros(n)
         self.zeros3 = np.zeros((len(KINDS), n))
-        self.agg = np.zeros((n, len(regions)))
-        self.agg[np.flatnonzero(self.ok), self.place_iso[self.ok]] = 1.0
-        self.agg[self.admin1, len(iso) + np.arange(len(self.admin1))] = 1.0
-        self.agg_iso = self.agg[:, : len(iso)].copy()
+        # Places -> countries (the admin-1 columns of the records are a gather; a dense
+        # places x regions matrix would be huge on large networks).
+        self.agg_iso = np.zeros((n, len(iso)))
+        self.agg_iso[np.flatnonzero(self.ok), self.place_iso[self.ok]] = 1.0
         popr = np.concatenate([self.pop_c, self.pop[self.admin1]])
         self.rate_scale = np.divide(12.0 * 1e5, popr, out=np.zeros_like(popr), where=popr > 0)
         self.k_contest = self.p.contest_homicides_per_musd / 1e6

@@ -231,6 +231,19 @@ def _prepare(job: Job) -> Any:
 
 
 def _peak_rss_mb() -> float:
+    """Peak resident memory of this process, in MB.
+
+    ``VmHWM`` of ``/proc/self/status`` where there is one: ``ru_maxrss`` keeps the
+    high-water mark of the parent across ``exec``, so a Dask worker spawned by a
+    big process would report the parent's size.
+    """
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0  # kB
+    except OSError:
+        pass
     try:
         import resource
 

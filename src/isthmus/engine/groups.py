@@ -699,7 +699,6 @@ class Groups(Module):
         self._link_to = net.link_to
         self._neg_app = -self.app
         self._neg_gun = -self.gun_sz
-        self._mig_flow_e = self._mig_w_e[None, :] * self.migrant_month[:, None]
         self._fire_seg = self.fire.seg
         lm, lf = len(self.mig.place), len(self.fire.place)
         self._sec = {
@@ -858,10 +857,16 @@ class Groups(Module):
         if n * B**hmax >= 2.0**53:
             return
         import scipy.sparse as sp
-        from scipy.sparse.csgraph import shortest_path
 
-        d = shortest_path(sp.csr_matrix(self.adjf), directed=False, unweighted=True)
-        W = np.where(d <= hmax, B ** (hmax - np.minimum(d, hmax)), 0.0)
+        # Land-hop distances up to hmax (breadth-first over the sparse adjacency).
+        adj = sp.csr_matrix(self.adjf)
+        d = np.where(np.eye(n, dtype=bool), 0.0, np.inf)
+        frontier = sp.identity(n, format="csr")
+        for h in range(1, hmax + 1):
+            frontier = frontier @ adj
+            d[(frontier.toarray() > 0) & np.isinf(d)] = h
+        pw = np.append(B ** np.arange(hmax, -1, -1), 0.0)  # distance 0 ... hmax, beyond
+        W = pw[np.minimum(d, hmax + 1).astype(np.int64)]
         self._hopW = W
         self._hopB = B
         self._hop_pow = B ** np.arange(hmax + 1)  # B**0 ... B**hmax
@@ -1304,7 +1309,7 @@ class Groups(Module):
         surv -= cs[sec["start"]]  # the sum before the path's first stop (0 for the first)
         np.exp(surv, out=surv)
         fe = sec["flow_e"]
-        fe[:lm] = self._mig_flow_e[t]
+        np.multiply(self._mig_w_e, self.migrant_month[t], out=fe[:lm])  # mig_w[seg] x month
         np.take(pf, self._fire_seg, out=fe[lm:])
         surv *= fe
         through = np.bincount(sec["lab"], weights=surv, minlength=2 * n)

@@ -1471,6 +1471,9 @@ class Groups(Module):
         na = self.na
         if na == 0:
             return
+        # One draw per (actor, place) every call, whatever happens below: the stream then
+        # advances identically in two runs of the same seed (common random numbers).
+        draw = self.rng.random((na, self.n))
         heldm = (C_new >= 0.1).astype(float)  # (0/1 for the hop product)
         room = np.maximum(1.0 - p.max_commit - self.commit.sum(axis=1), 0.0)  # keep some home
         able = act & (self.kind != KINDS.index("gang")) & (S > 0) & (room > 0)
@@ -1511,14 +1514,17 @@ class Groups(Module):
         Vc = (Vbar[cj] + extra[ca] * self.Vbar_t[cj]) * capture[ca]
         x = Vc / (r_eff * D)
         hazard = 3.0 * p.entry_rate * np.maximum(np.sqrt(x) - 1.0, 0.0)  # a quarter
-        draw = self.rng.random(cand.shape)
         enter = draw.ravel()[ci] < -np.expm1(-hazard)
         if enter.any():
             ea, ej = ca[enter], cj[enter]
             De = D[enter]
             s_star = np.sqrt(Vc[enter] * De / r_eff[enter]) - De
             f = np.minimum(s_star / np.maximum(S[ea], 1e-12), p.max_commit)
-            f = np.minimum(f, room[ea])
+            # A challenger entering several plazas at once shares out the strength it can
+            # spare: its new commitments never exceed its room.
+            tot_f = np.bincount(ea, weights=f, minlength=na)
+            scale = np.divide(room, tot_f, out=np.ones(na), where=tot_f > room)
+            f = f * scale[ea]
             self.commit[ea, ej] = f
             C_new[ea, ej] = p.entry_share
             tot = C_new.sum(axis=0)

@@ -151,7 +151,10 @@ class Interdiction(Module):
     def seizure_prob(self) -> np.ndarray:
         st, p = self.sim.state, self.p
         e_group = st.effort.ravel()[self.group]
-        h = self.k * (e_group * st.alloc + st.link_extra_effort) * st.link_enf_mult
+        # Deployed troops hold roads, beaches and airstrips alike: they act at the land rate.
+        h = self.k * (e_group * st.alloc + st.link_extra_effort)
+        h += self.p.k_land * getattr(st, "link_troop_effort", 0.0)
+        h *= st.link_enf_mult
         return p.p_base + (p.p_max - p.p_base) * (1.0 - np.exp(-h))
 
     def step(self, t: int) -> None:

@@ -566,9 +566,11 @@ class Markets(Module):
             e = effort[net.link_juris, self.link_cls] * st.alloc
         else:
             e = self.zero_links
-        e = (e + getattr(st, "link_extra_effort", self.zero_links)) * getattr(
-            st, "link_enf_mult", 1.0
-        )
+        e = (
+            e
+            + getattr(st, "link_extra_effort", self.zero_links)
+            + getattr(st, "link_troop_effort", self.zero_links)
+        ) * getattr(st, "link_enf_mult", 1.0)
         jc = getattr(st, "justice_c", None)
         justice = self.justice_link
         if jc is not None:  # the state step's evolving justice capacity, where it has one

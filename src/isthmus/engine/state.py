@@ -347,6 +347,7 @@ class State(Module):
         net, st = self.sim.net, self.sim.state
         st.enf_mult = np.ones(self.police_cap.shape)
         st.link_extra_effort = np.zeros(net.n_links)
+        st.link_troop_effort = np.zeros(net.n_links)  # deployed troops, at the land rate
         st.deployed_personnel = np.zeros(net.n_places)
         st.kingpin_events = []
         lv = getattr(st, "levers", None)

@@ -408,7 +408,8 @@ def f9(lab: Lab, seed: int) -> Outcome:
             "start": "2009-01",
             "end": "2010-12",
             "target": {"places": places},
-            "size": 8000,
+            # assumption: about the whole Honduran armed forces (~12,000 in 2009)
+            "size": 12000,
             "name": "Troops on the Honduran north coast (findings F9)",
         }
     ]
@@ -418,9 +419,10 @@ def f9(lab: Lab, seed: int) -> Outcome:
         / _sum_regions(b, "flow_t", places, [2009, 2010])
         - 1
     )
+    after_years = range(2012, 2016)
     after = (
-        _sum_regions(m, "flow_t", places, [2012, 2013])
-        / _sum_regions(b, "flow_t", places, [2012, 2013])
+        _sum_regions(m, "flow_t", places, after_years)
+        / _sum_regions(b, "flow_t", places, after_years)
         - 1
     )
     conf = _sum_regions(m, "homicides_state", ["HND"], [2009]) - _sum_regions(
@@ -447,12 +449,13 @@ def f9(lab: Lab, seed: int) -> Outcome:
         return float(np.argmax(g >= 0.5 * g[-1]))
 
     th, tc = half_time(gain["HND"]), half_time(gain["CRI"])
-    holds = during < 0 and abs(after) < abs(during) and conf > 0 and th >= 2 and th >= tc
+    # Fast and temporary: flow falls while the troops are there and recovers after.
+    holds = during < 0 and after > during and conf > 0 and th >= 2 and th >= tc
     return Outcome(
         during,
         bool(holds),
         {
-            "flow_change_two_years_after_end": after,
+            "flow_change_2012_15_after_end": after,
             "confrontation_homicides_first_year": conf,
             "police_half_effect_years_HND": th,
             "police_half_effect_years_CRI": tc,

@@ -96,11 +96,12 @@ class InterdictionSurge(Intervention):
 @intervention
 @dataclass(eq=True)
 class MilitaryDeployment(Intervention):
-    """Deploy troops in places: fast, temporary effort on the land links into them.
+    """Deploy troops in places: fast, temporary effort on the links into them.
 
     ``size`` is personnel (persons), spread evenly over the targeted places
     (``target.places`` and/or every place of ``target.country``); 1,000
-    personnel = 1 effort unit on each place's incoming land links. The troops
+    personnel = 1 effort unit on each place's incoming links (roads, landing beaches and
+    airstrips), at the land seizure rate per unit. The troops
     are in ``st.deployed_personnel`` while the deployment lasts, and the
     violence module adds the confrontation they cause (about +11 homicides per
     100,000 in the first year of the Mexican joint operations: Espinosa &
@@ -109,7 +110,7 @@ class MilitaryDeployment(Intervention):
 
     kind = "military_deployment"
     size_unit = "personnel"
-    description = "Troops deployed in places; effort on the land links into them."
+    description = "Troops deployed in places; effort on the links into them."
 
     def validate_targets(self, sim: Sim, file: str, line: int | None) -> list:
         probs = super().validate_targets(sim, file, line)
@@ -125,8 +126,9 @@ class MilitaryDeployment(Intervention):
         net = sim.net
         places = self.place_indices(sim)
         self._places = places
-        land = net.link_mode == 0
-        into = np.isin(net.link_to, places) & land
+        # Troops hold roads, beaches and airstrips: every link into the places, by any mode
+        # (the engine applies the land seizure rate per effort unit to deployed troops).
+        into = np.isin(net.link_to, places)
         self._links = np.flatnonzero(into)
         n_into = np.bincount(net.link_to[self._links], minlength=net.n_places)
         per_place = self.size / 1000.0 / max(len(places), 1)
@@ -139,7 +141,10 @@ class MilitaryDeployment(Intervention):
 
     def step(self, sim: Sim, t: int) -> None:
         st = sim.state
-        st.link_extra_effort += self._effort_dense
+        if hasattr(st, "link_troop_effort"):
+            st.link_troop_effort += self._effort_dense
+        else:  # a run without the state step's reset: plain extra effort
+            st.link_extra_effort += self._effort_dense
         if hasattr(st, "deployed_personnel"):
             st.deployed_personnel += self._troops_dense
 

@@ -23,6 +23,11 @@ MODULES = [
     "isthmus.engine.network",
     "isthmus.policy.interventions",
     "isthmus.results.store",
+    "isthmus.results.ensemble_store",
+    "isthmus.experiments.ensemble",
+    "isthmus.experiments.sensitivity",
+    "isthmus.experiments.compare",
+    "isthmus.policy.allocation",
 ]
 
 
@@ -39,3 +44,11 @@ def test_readme_python_block_runs() -> None:
     assert blocks, "README has no Python example"
     for code in blocks:
         exec(compile(code, "README.md", "exec"), {})  # noqa: S102 - our own documentation
+
+
+def test_schema_docs_are_current() -> None:
+    """docs/scenario-tables.md is generated from the schema (isthmus scenario schema --out ...)."""
+    from isthmus.scenario import schema_markdown
+
+    doc = Path(__file__).resolve().parents[1] / "docs" / "scenario-tables.md"
+    assert doc.read_text(encoding="utf-8") == schema_markdown()

@@ -82,3 +82,21 @@ def test_plan_lists_every_step_and_inactive_modules(default_scenario) -> None:
     ):
         assert name in plan
     assert plan.count("[inactive") == 3
+
+
+@settings(max_examples=4, deadline=None)
+@given(data=st.data())
+def test_parameter_draws_within_ranges_stay_finite(default_scenario, data) -> None:
+    """Any parameter set within the declared ranges gives finite, non-negative results."""
+    sc = default_scenario.copy()
+    sc.end = (2004, 12)
+    params = {}
+    for mod, ps in Sim.declared_params().items():
+        for name, p in ps.items():
+            if p.low is not None and p.high is not None and p.low < p.high:
+                params[f"{mod}.{name}"] = data.draw(st.floats(p.low, p.high), label=f"{mod}.{name}")
+    res = Sim(sc, seed=data.draw(st.integers(0, 1000)), params=params).run()
+    ia = res.indicators_annual
+    assert np.isfinite(ia["value"]).all(), ia[~np.isfinite(ia["value"])].head()
+    counts = ia[ia["unit"].isin(["t", "count", "USD", "persons", "units"])]
+    assert (counts["value"] >= -1e-9).all(), counts[counts["value"] < -1e-9].head()

@@ -1114,6 +1114,7 @@ class Groups(Module):
         contender = commit > 0
         contender |= held
         z = s_loc * self.home_mult  # 0 where a group neither holds nor attacks
+        np.maximum(z, 0.0, out=z)  # (strength is never negative; guards z ** r)
         if p.tullock_r != 1.0:
             z = z**p.tullock_r
             z *= contender

@@ -319,20 +319,29 @@ class Results:
         self._annual: pd.DataFrame | None = None
 
     # -- tables ---------------------------------------------------------------------
+    def _year_blocks(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Years, the first month of each year's block, and the months in each block."""
+        if not hasattr(self, "_blocks"):
+            starts = np.flatnonzero(np.r_[True, self.years[1:] != self.years[:-1]])
+            self._blocks = (self.years[starts], starts, np.diff(np.r_[starts, len(self.years)]))
+        return self._blocks
+
     def _annual_values(self, s: Series) -> tuple[np.ndarray, np.ndarray]:
-        years = np.unique(self.years)
-        yi = np.searchsorted(years, self.years)
-        out = np.zeros((len(years), s.data.shape[1]))
-        np.add.at(out, yi, s.data)
+        years, starts, counts = self._year_blocks()
+        out = (
+            np.add.reduceat(s.data, starts, axis=0)
+            if len(starts)
+            else np.zeros((0, s.data.shape[1]))
+        )
         if s.agg == "mean":
-            out /= np.bincount(yi)[:, None]
+            out = out / counts[:, None]
         elif s.agg == "last":
-            last = np.array([np.flatnonzero(yi == k)[-1] for k in range(len(years))])
-            out = s.data[last]
+            out = s.data[starts + counts - 1]
         elif s.agg == "ratio":
-            den = np.zeros_like(out)
             d = self.series[s.den].data
-            np.add.at(den, yi, d if d.shape == s.data.shape else np.broadcast_to(d, s.data.shape))
+            den = np.add.reduceat(
+                d if d.shape == s.data.shape else np.broadcast_to(d, s.data.shape), starts, axis=0
+            )
             out = np.divide(out, den, out=np.zeros_like(out), where=den > 0)
         return years, out
 

@@ -169,7 +169,7 @@ def _cal(twin, **kw) -> Calibration:
     kw.setdefault("targets", targets)
     return Calibration(
         sc,
-        parameters={"routes.theta": (10.0, 60.0), "interdiction.k_sea": (0.05, 1.0)},
+        parameters={"routes.theta": (10.0, 60.0), "interdiction.k_sea": (0.05, 1.5)},
         modules=FLOW,
         seeds=[0],
         **kw,

@@ -44,7 +44,7 @@ def report_scenario_error(exc: ScenarioError) -> None:
         f"[bold red]error:[/] {len(exc.problems)} problem(s) in the input; nothing was run or written."
     )
     for p in exc.problems:
-        err.print(f"  {p}", markup=False, highlight=False)
+        err.print(f"  {p}", markup=False, highlight=False, soft_wrap=True)
 
 
 def main() -> None:

@@ -134,7 +134,7 @@ def compile_network(
     scenario: Scenario,
     initial_risk: np.ndarray | None = None,
     max_gateways: int = 80,
-    variants: int = 2,
+    variants: int = 1,
     reference_value_usd_per_kg: float = 15000.0,
     max_cost_ratio: float = 4.0,
 ) -> CompiledNetwork:

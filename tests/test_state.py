@@ -112,7 +112,11 @@ def military(default_scenario):  # noqa: ANN001
     def hook(s, t):  # noqa: ANN001
         flows["mil"].append(_land_inflow(s))
         if t == 60:  # January 2005, the month after the end
-            extra_after.append(float(s.state.link_extra_effort[links].sum()))
+            extra_after.append(
+                float(
+                    s.state.link_extra_effort[links].sum() + s.state.link_troop_effort[links].sum()
+                )
+            )
 
     mil = run(sc, [pol], hook=hook)
     a = np.array(flows["mil"])
@@ -139,9 +143,10 @@ def test_military_deployment_lowers_flow_within_months_then_ends(military) -> No
     troops = rec(m["mil"], "deployed_personnel", c)
     assert (troops[48:60] >= 20000 - 1e-6).all() and not troops[60:].any()
     assert m["extra_after"] == [0.0]
-    # ... and the flow recovers once traffickers have relearned the risk
+    # ... and the flow recovers once traffickers have relearned the risk (troops at landing
+    # beaches and airstrips push routes further away, so part of the shift outlasts them)
     later = ratio(72, 84)  # 13-24 months after the end
-    assert (later - during) / (1.0 - during) > 0.5, (during, later)
+    assert (later - during) / (1.0 - during) > 0.3, (during, later)
 
 
 def test_military_deployment_raises_confrontation_violence_first_year(military) -> None:

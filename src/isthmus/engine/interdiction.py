@@ -2,8 +2,10 @@
 
 Effective enforcement effort E (capacity x (1 - corruption), set each month by
 the state step from the countries table and the policies) is split, within
-each jurisdiction and mode class (land, sea, air, container), over that
-jurisdiction's links by an allocation that moves towards the flow the
+each jurisdiction and mode class (land, sea, air, container), over the links
+that jurisdiction patrols (``net.pat_link``: a voyage from Colombia to Honduras
+is patrolled by Colombia, the transit zone and Honduras, and its hazard is the
+sum of theirs) by an allocation that moves towards the flow the
 enforcers observed (NarcoLogic's adaptive interdictor, mechanisms.md (a)),
 keeping a share spread out as patrol coverage (random allocation works better
 against adaptive smugglers: Caulkins, Crawford & Reuter 1993). The hazard on a
@@ -73,6 +75,16 @@ class Interdiction(Module):
             "assumption: container inspection as land",
             "Seizure hazard per effort unit on container links.",
         ),
+        "transit_exposure_km": Param(
+            1000.0,
+            "km per exposure unit",
+            300.0,
+            5000.0,
+            "calibrated on the transit-zone seizures up to 2006 (157 t in 2003, observations.csv) "
+            "jointly with the national navies' seizures",
+            "Distance travelled in an open-sea or air lane that exposes a shipment to one effort "
+            "unit of the transit zone's patrols as a landing state's coast guard would.",
+        ),
         "p_base": Param(
             0.005,
             "0-1",
@@ -120,12 +132,28 @@ class Interdiction(Module):
         net, st = self.sim.net, self.sim.state
         nJ = len(net.juris_ids)
         self.cls = MODE_CLASS[net.link_mode]
-        self.group = net.link_juris * len(CLASSES) + self.cls  # (jurisdiction, class) of each link
+        # Patrol entries (link, jurisdiction) in patrol cells: each jurisdiction spreads its
+        # effort of a mode class over its cells (a road; a departure or landing coast; a lane
+        # of open sea), and a link's hazard sums its patrols' (network._patrol_cells).
+        self.e_link = net.pat_link
+        self.e_juris = net.pat_juris
+        self.e_cell = net.pat_cell
+        # Lane exposure: the network's (distance / 1,000 km) rescaled by this parameter.
+        self.e_expo = np.where(
+            net.pat_exposure != 1.0, net.pat_exposure * (1000.0 / self.p.transit_exposure_km), 1.0
+        )
+        # Entries of the state the link enters (its officials are the ones groups corrupt).
+        self.e_own = (self.e_juris == net.link_juris[self.e_link]).astype(float)
+        nc = max(int(net.n_cells), int(self.e_cell.max()) + 1 if len(self.e_cell) else 0)
+        cell_group = np.zeros(nc, dtype=np.int64)
+        cell_group[self.e_cell] = self.e_juris * len(CLASSES) + self.cls[self.e_link]
+        self.cell_group = cell_group  # (jurisdiction, class) of each cell
+        self.n_cells = nc
         self.n_groups = nJ * len(CLASSES)
         self.k = np.array([self.p.k_land, self.p.k_sea, self.p.k_air, self.p.k_container])[self.cls]
-        self.n_in_group = np.bincount(self.group, minlength=self.n_groups).astype(float)
-        self.uniform = 1.0 / self.n_in_group[self.group]
-        st.alloc = self.uniform.copy()
+        self.n_in_group = np.bincount(cell_group, minlength=self.n_groups).astype(float)
+        self.uniform = 1.0 / np.maximum(self.n_in_group[cell_group], 1.0)
+        st.alloc = self.uniform.copy()  # share of its group's effort each cell gets
         if not hasattr(
             st, "effort"
         ):  # the state step sets it; without it, capacity x (1 - corruption)
@@ -140,6 +168,9 @@ class Interdiction(Module):
         st.p_true = self.seizure_prob()
         st.p_hat = st.p_true.copy()
         st.link_seized = np.zeros(net.n_links)
+        st.juris_seized = np.zeros(nJ)
+        st.entry_seized = np.zeros(len(self.e_link))
+        st.link_seized_rem = np.zeros(net.n_links)
         st.link_out = np.zeros(net.n_links)
         st.path_delivered = np.zeros(net.n_paths)
         self.nnz_start = net.A.indptr[:-1]
@@ -148,13 +179,28 @@ class Interdiction(Module):
         self.ends = net.A.indptr[1:] - 1
         self.AT = net.A.T.tocsr()  # link x path, for the expected inflow of each link
 
+    def routine_effort(self) -> np.ndarray:
+        """Effort per patrol entry: its cell's share of the jurisdiction's effort of the
+        class, times the entry's exposure."""
+        st = self.sim.state
+        cell_effort = st.effort.ravel()[self.cell_group] * st.alloc
+        return cell_effort[self.e_cell] * self.e_expo
+
     def seizure_prob(self) -> np.ndarray:
         st, p = self.sim.state, self.p
-        e_group = st.effort.ravel()[self.group]
+        n = self.sim.net.n_links
+        e_entry = self.routine_effort()
+        st.link_effort = np.bincount(self.e_link, weights=e_entry, minlength=n)
+        # Officials that groups corrupt belong to the state the link enters: the
+        # multiplier lowers that state's patrols (and its extra effort and troops), not
+        # the transit zone's or the departure state's.
+        mult = st.link_enf_mult
+        own = np.bincount(self.e_link, weights=e_entry * self.e_own, minlength=n)
+        h = self.k * (st.link_effort - own + mult * (own + st.link_extra_effort))
         # Deployed troops hold roads, beaches and airstrips alike: they act at the land rate.
-        h = self.k * (e_group * st.alloc + st.link_extra_effort)
-        h += self.p.k_land * getattr(st, "link_troop_effort", 0.0)
-        h *= st.link_enf_mult
+        h += self.p.k_land * mult * getattr(st, "link_troop_effort", 0.0)
+        self._e_entry = e_entry
+        self._mult_entry = np.where(self.e_own > 0, mult[self.e_link], 1.0)
         return p.p_base + (p.p_max - p.p_base) * (1.0 - np.exp(-h))
 
     def step(self, t: int) -> None:
@@ -177,15 +223,34 @@ class Interdiction(Module):
         start_cs = np.where(self.has_prev, cs[self.prev_idx], 0.0)
         inflow = flow[net.nnz_path] * np.exp(cs - lg - start_cs[net.nnz_path])
         st.path_delivered = flow * np.exp(cs[self.ends] - start_cs)
+        st.entry_inflow = inflow  # tons entering each route's links (travel order)
         st.link_inflow = np.bincount(net.nnz_link, weights=inflow, minlength=net.n_links)
         # Each link seizes the same share r of every route's tons passing it.
         st.link_seized = st.link_inflow * r
         st.link_out = st.link_inflow - st.link_seized
-        # Enforcers move effort towards the flow they saw (within jurisdiction and mode class).
-        g_in = np.bincount(self.group, weights=st.link_inflow, minlength=self.n_groups)
-        seen = np.divide(
-            st.link_inflow, g_in[self.group], out=self.uniform.copy(), where=g_in[self.group] > 0
+        # Seizures by jurisdiction: each patrol's share of the link's effort (extra effort,
+        # troops and the base rate count for the jurisdiction the link enters).
+        nJ = len(net.juris_ids)
+        mult = st.link_enf_mult
+        he = self.k[self.e_link] * self._e_entry * self._mult_entry  # each patrol's hazard
+        tot = np.bincount(self.e_link, weights=he, minlength=net.n_links)
+        tot += mult * (
+            self.k * st.link_extra_effort + self.p.k_land * getattr(st, "link_troop_effort", 0.0)
         )
+        own = he / np.maximum(tot, 1e-300)[self.e_link]
+        st.entry_seized = own * st.link_seized[self.e_link]
+        st.link_seized_rem = np.maximum(
+            st.link_seized
+            - np.bincount(self.e_link, weights=st.entry_seized, minlength=net.n_links),
+            0.0,
+        )
+        st.juris_seized = np.bincount(
+            self.e_juris, weights=st.entry_seized, minlength=nJ
+        ) + np.bincount(net.link_juris, weights=st.link_seized_rem, minlength=nJ)
+        # Enforcers move effort towards the flow they saw (within jurisdiction and mode class).
+        c_in = np.bincount(self.e_cell, weights=st.link_inflow[self.e_link], minlength=self.n_cells)
+        g_in = np.bincount(self.cell_group, weights=c_in, minlength=self.n_groups)[self.cell_group]
+        seen = np.divide(c_in, g_in, out=self.uniform.copy(), where=g_in > 0)
         target = (1.0 - p.spread) * seen + p.spread * self.uniform
         st.alloc = (1.0 - p.realloc) * st.alloc + p.realloc * target
         # Traffickers learn risk from seizures they saw (discounted Beta-Bernoulli in tons).

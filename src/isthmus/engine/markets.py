@@ -532,7 +532,17 @@ class Markets(Module):
         # Recorded series (names are DESIGN.md's public interface).
         rec = sim.rec
         mk = list(MARKETS)
-        self.r_price = rec.declare("price_usd_per_kg", list(net.place_ids) + mk, "USD/kg", "mean")
+        # The price chain's regions (flow-weighted prices; chain_regions).
+        regs = chain_regions(list(net.place_ids), net.place_country)
+        self.chain_names = [CHAIN_KEYS[r] for r in regs if r != "US wholesale"]
+        self.chain_idx = [
+            np.array([net.place_index[p] for p in regs[r]], dtype=np.int64)
+            for r in regs
+            if r != "US wholesale"
+        ]
+        self.r_price = rec.declare(
+            "price_usd_per_kg", list(net.place_ids) + mk + self.chain_names, "USD/kg", "mean"
+        )
         self.r_ppg = rec.declare("price_per_pure_gram_usd", mk, "USD/g", "mean")
         self.r_pur = rec.declare("purity", mk, "0-1", "mean")
         self.r_cons = rec.declare("consumption_t", mk, "t", "sum")
@@ -561,11 +571,7 @@ class Markets(Module):
         """
         net, st, p = self.sim.net, self.sim.state, self.p
         ph = np.clip(getattr(st, "p_hat", self.zero_links), 0.0, 0.95)
-        effort = getattr(st, "effort", None)
-        if effort is not None and hasattr(st, "alloc"):
-            e = effort[net.link_juris, self.link_cls] * st.alloc
-        else:
-            e = self.zero_links
+        e = getattr(st, "link_effort", self.zero_links)  # routine effort (interdiction step)
         e = (
             e
             + getattr(st, "link_extra_effort", self.zero_links)
@@ -688,18 +694,33 @@ class Markets(Module):
         arrivals[net.origins] += left[net.origins]
         st.place_revenue = arrivals * KG_PER_T * st.place_price  # USD this month
         seized = getattr(st, "link_seized", self.zero_links)
-        seized_value = seized * KG_PER_T * st.place_price[net.link_from]
+        price_from = KG_PER_T * st.place_price[net.link_from]
         # Record.
         self.r_price[t, : net.n_places] = st.place_price
-        self.r_price[t, net.n_places :] = pw
+        self.r_price[t, net.n_places : net.n_places + k] = pw
+        for j, idx in enumerate(self.chain_idx):
+            w = arrivals[idx]
+            pr = st.place_price[idx]
+            self.r_price[t, net.n_places + k + j] = (
+                float((w * pr).sum() / w.sum()) if w.sum() > 0 else float(pr.mean()) if len(pr) else 0.0
+            )
         self.r_ppg[t] = out["price_per_pure_gram"]
         self.r_pur[t] = out["purity"]
         self.r_cons[t] = out["consumed"]
         self.r_users[t] = out["users"]
         self.r_value[t] = out["value"]
-        self.r_seized_value[t] = np.bincount(
-            net.link_juris, weights=seized_value, minlength=len(net.juris_ids)
-        )
+        nJ = len(net.juris_ids)
+        entry = getattr(st, "entry_seized", None)
+        if entry is None:
+            self.r_seized_value[t] = np.bincount(
+                net.link_juris, weights=seized * price_from, minlength=nJ
+            )
+        else:  # by the jurisdictions that made the seizures (interdiction step)
+            self.r_seized_value[t] = np.bincount(
+                net.pat_juris,
+                weights=entry * price_from[net.pat_link],
+                minlength=nJ,
+            ) + np.bincount(net.link_juris, weights=st.link_seized_rem * price_from, minlength=nJ)
         self.r_stock[t] = out["stock"]
         self.r_scar[t] = out["scarcity"]
         self.r_rent[t] = out["stock_rent"]
@@ -738,6 +759,13 @@ CHAIN_TARGETS: dict[str, tuple[float, float, str]] = {
     "Mexican northern border": (15000.0, 16000.0, "OAS 2013 15,000; Stratfor 2013 16,000"),
     "US wholesale": (24000.0, 27000.0, "Stratfor 2013 24,000-27,000; OAS 2013 >=27,000"),
 }
+#: Region names of the chain in the indicator price_usd_per_kg.
+CHAIN_KEYS = {
+    "Colombian ports": "colombian_ports",
+    "Central America": "central_america",
+    "southern Mexico": "southern_mexico",
+    "Mexican northern border": "mexico_northern_border",
+}
 #: 2006 US market observations the market is fitted to (figures.csv).
 MARKET_TARGETS_2006: dict[str, tuple[float, str]] = {
     "price_per_pure_gram_usd": (94.73, "STRIDE Q3 2006 (NDIC NDTA 2010)"),
@@ -761,7 +789,7 @@ def chain_regions(place_ids: list[str], place_country: np.ndarray) -> dict[str, 
     """
     ca = [p for p, c in zip(place_ids, place_country, strict=True) if c in CA7]
     return {
-        "Colombian ports": [p for p in ("CO-CAR", "CO-PAC") if p in place_ids],
+        "Colombian ports": [p for p in ("CO-CAR", "CO-PAC", "CO-URA", "CO-GUA") if p in place_ids],
         "Central America": ca,
         "southern Mexico": [p for p in MX_SOUTH if p in place_ids],
         "Mexican northern border": [p for p in MX_NORTH_BORDER if p in place_ids],

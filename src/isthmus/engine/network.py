@@ -6,11 +6,18 @@ path-by-link incidence matrix (CSR) whose entries are stored in the order in
 which a shipment meets the links, so that seizures along a path can be applied
 with one segmented cumulative sum.
 
+Who enforces a link is a list of *patrol entries* (link, jurisdiction): the
+``patrols`` column of the links table (a voyage from Colombia to Honduras is
+patrolled by Colombia's navy, the US-led transit zone and Honduras' coast guard);
+by default the state the link enters.
+
 Examples
 --------
 >>> from isthmus.scenario import load_scenario
 >>> net = compile_network(load_scenario("central-america"))
 >>> net.n_paths > 100 and net.A.shape == (net.n_paths, net.n_links)
+True
+>>> sorted(set(net.vectors)) == sorted(net.vectors)  # departure vectors, each once
 True
 """
 
@@ -38,9 +45,28 @@ MODE_SERVICES = {
     "container": ("police",),
 }
 MARKETS = ("usa", "europe")
-LANDFALL_GROUPS = ("central_america", "caribbean", "mexico")
+# First landfall after South America: a region group, or straight into a market.
+LANDFALL_GROUPS = ("central_america", "caribbean", "mexico", "direct")
 SEIZURE_GROUPS = ("central_america", "caribbean", "mexico", "transit_zone")
 TRANSIT_ZONE = "XTZ"
+# Departure vectors (links.csv ``vector``), in the order the indicators list them.
+VECTORS = (
+    "eastern_pacific",
+    "western_caribbean",
+    "eastern_caribbean",
+    "air",
+    "overland",
+    "atlantic",
+)
+# The vector of a link leaving South America when its row gives none.
+MODE_VECTOR = {
+    "maritime-pacific": "eastern_pacific",
+    "maritime-caribbean": "western_caribbean",
+    "air": "air",
+    "land": "overland",
+    "maritime-atlantic": "atlantic",
+    "container": "atlantic",
+}
 
 
 @dataclass
@@ -63,7 +89,7 @@ class CompiledNetwork:
     link_length: np.ndarray
     link_cost: np.ndarray
     link_capacity: np.ndarray
-    link_juris: np.ndarray  # index into juris_ids
+    link_juris: np.ndarray  # index into juris_ids: the jurisdiction the link enters
     juris_ids: list[str]
     # choice set
     A: sp.csr_matrix  # paths x links, data = 1, entries in travel order
@@ -76,6 +102,16 @@ class CompiledNetwork:
     nnz_link: np.ndarray  # link index of each nnz entry (== A.indices)
     countries: list[str] = field(default_factory=list)
     place_country_idx: np.ndarray | None = None  # index into countries, -1 for none
+    # patrol entries: (link, jurisdiction) pairs whose enforcement acts on the link
+    pat_link: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    pat_juris: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    pat_cell: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    pat_exposure: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    n_cells: int = 0
+    # departure vector of each path (index into ``vectors``) and the vectors present
+    path_vector: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    vectors: list[str] = field(default_factory=list)
+    path_exit: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     @property
     def n_places(self) -> int:
@@ -93,6 +129,21 @@ class CompiledNetwork:
         """Boolean mask of links that end in any of the given places."""
         idx = [self.place_index[p] for p in place_ids if p in self.place_index]
         return np.isin(self.link_to, idx)
+
+    def patrolled_by(self, juris: str) -> np.ndarray:
+        """Boolean mask of the links that a jurisdiction patrols.
+
+        Examples
+        --------
+        >>> from isthmus.scenario import load_scenario
+        >>> net = compile_network(load_scenario("central-america"))
+        >>> bool(net.patrolled_by("XTZ").any())
+        True
+        """
+        out = np.zeros(self.n_links, dtype=bool)
+        if juris in self.juris_ids:
+            out[self.pat_link[self.pat_juris == self.juris_ids.index(juris)]] = True
+        return out
 
 
 def _path_links(
@@ -130,23 +181,83 @@ def _best_edges(n: int, frm: np.ndarray, to: np.ndarray, w: np.ndarray, mask: np
     return g, edge_of
 
 
+def _split(cell) -> list[str]:  # noqa: ANN001 - a table cell
+    return [s.strip() for s in str(cell or "").split(";") if s.strip()]
+
+
+# Exposure of a voyage or flight to the transit zone's patrols grows with the distance
+# travelled in the patrolled open sea or airspace (assumption: 1,000 km, one to two days
+# of a go-fast's travel, is one unit of exposure).
+EXPOSURE_KM = 1000.0
+
+
+def _patrol_cells(
+    pat_link: np.ndarray,
+    pat_juris: np.ndarray,
+    juris_ids: list[str],
+    frm: np.ndarray,
+    to: np.ndarray,
+    mode: np.ndarray,
+    length: np.ndarray,
+    country: np.ndarray,
+    link_vector: list[str],
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """The patrol cell and exposure of each patrol entry.
+
+    A jurisdiction spreads its effort of a mode class over *cells*, and each link it
+    patrols lies in one of them. On land a cell is a road link (its checkpoints). At sea,
+    in the air and at the ports the cell is where the patrol stands: the departure coast
+    for the state the link leaves; for the state it enters, its coast on that sea (or its
+    airspace), or the port of arrival for containers; and for a third party (the transit
+    zone) the lane of open sea or air it watches, whose exposure grows with the distance
+    travelled in it (``EXPOSURE_KM``). So many parallel voyages across one ocean, or
+    landings on one coast, do not dilute the patrols of that ocean or coast.
+    """
+    keys: dict[tuple, int] = {}
+    cell = np.zeros(len(pat_link), dtype=np.int64)
+    expo = np.ones(len(pat_link))
+    land = MODES.index("land")
+    container = MODES.index("container")
+    for k, (li, j) in enumerate(zip(pat_link.tolist(), pat_juris.tolist(), strict=True)):
+        jid = juris_ids[j]
+        if mode[li] == land:
+            key = (j, "link", li)
+        elif jid == country[frm[li]]:
+            key = (j, "from", int(frm[li]), int(mode[li]))
+        elif jid == country[to[li]]:
+            if mode[li] == container:  # customs at the port of arrival
+                key = (j, "to", int(to[li]), int(mode[li]))
+            else:  # the coast guard or air force watches its whole coast or airspace
+                key = (j, "coast", link_vector[li], int(mode[li]))
+        else:
+            key = (j, "lane", link_vector[li], int(mode[li]))
+            expo[k] = max(length[li], 1e-6) / EXPOSURE_KM
+        cell[k] = keys.setdefault(key, len(keys))
+    return cell, expo, len(keys)
+
+
 def compile_network(
     scenario: Scenario,
     initial_risk: np.ndarray | None = None,
-    max_gateways: int = 80,
+    max_gateways: int = 400,
     variants: int = 1,
     reference_value_usd_per_kg: float = 15000.0,
     max_cost_ratio: float = 4.0,
+    onward_ratio: float = 1.35,
+    max_onward: int = 3,
 ) -> CompiledNetwork:
     """Compile places and links to arrays and generate the traffickers' choice set.
 
-    The choice set holds, for each origin and each destination, the cheapest
-    route through each *gateway* (a place of first landfall after South
-    America or the sea), plus ``variants - 1`` alternatives with the links of
-    earlier routes penalised. Generalised cost = transport cost + initial
+    A route leaves the origin through South America (cheapest path to the departure
+    place), leaves South America by one *exit* link (a voyage, a flight, a container
+    or a land crossing) to its first landfall, and goes on by the cheapest path that
+    never re-enters South America to a market's entry points: for each exit, the
+    ``max_onward`` entry points of each market whose onward cost is within
+    ``onward_ratio`` of the cheapest. ``variants - 1`` alternatives per exit penalise
+    the links of earlier onward paths. Generalised cost = transport cost + initial
     seizure risk x a reference value (USD/kg). Routes costing more than
-    ``max_cost_ratio`` times the cheapest route to the same destination are
-    dropped as implausible.
+    ``max_cost_ratio`` times the cheapest route to the same destination are dropped
+    as implausible.
     """
     places = scenario.places.reset_index(drop=True)
     links = scenario.links.reset_index(drop=True)
@@ -172,29 +283,37 @@ def compile_network(
     length = links["length_km"].to_numpy(dtype=float)
     cost = links["cost_usd_per_kg"].to_numpy(dtype=float)
     cap = links["capacity_t_per_month"].to_numpy(dtype=float)
+    nl = len(frm)
     # Jurisdiction: the state whose waters or territory the link enters.
     juris_of_link = np.where(group[to] == "maritime", TRANSIT_ZONE, country[to])
-    juris_ids = sorted(set(juris_of_link.tolist()))
+    # Patrols: the jurisdictions whose enforcement acts on each link (default: the one it
+    # enters).
+    pcol = links["patrols"] if "patrols" in links else [""] * nl
+    patrols = [_split(c) or [str(j)] for c, j in zip(pcol, juris_of_link, strict=True)]
+    juris_ids = sorted(set(juris_of_link.tolist()) | {j for ps in patrols for j in ps})
     jmap = {j: i for i, j in enumerate(juris_ids)}
     juris = np.array([jmap[j] for j in juris_of_link], dtype=np.int64)
+    pat_link = np.repeat(np.arange(nl, dtype=np.int64), [len(ps) for ps in patrols])
+    pat_juris = np.array([jmap[j] for ps in patrols for j in ps], dtype=np.int64)
+    vcol = links["vector"] if "vector" in links else [""] * nl
+    link_vector = [str(v or "") or MODE_VECTOR[MODES[m]] for v, m in zip(vcol, mode, strict=True)]
+    pat_cell, pat_exposure, n_cells = _patrol_cells(
+        pat_link, pat_juris, juris_ids, frm, to, mode, length, country, link_vector
+    )
 
-    risk = np.zeros(len(frm)) if initial_risk is None else np.asarray(initial_risk, dtype=float)
+    risk = np.zeros(nl) if initial_risk is None else np.asarray(initial_risk, dtype=float)
     w = cost + risk * reference_value_usd_per_kg
 
-    # Gateways: first landfall after South America or the sea.
-    sea_or_sa = np.isin(group, ["south_america", "maritime"])
-    gw_mask = np.zeros(n, dtype=bool)
-    entering = sea_or_sa[frm] & ~sea_or_sa[to] & (dest_market[to] < 0)
-    gw_mask[to[entering]] = True
-    gateways = np.flatnonzero(gw_mask)
-    dests = np.flatnonzero(dest_market >= 0)
+    sa = group == "south_america"
+    exits = np.flatnonzero(sa[frm] & ~sa[to])
 
-    all_links = np.ones(len(frm), dtype=bool)
-    # First leg: only through South America and the sea, ending at a gateway.
-    leg1_mask = sea_or_sa[frm] & (sea_or_sa[to] | gw_mask[to])
-    g1, e1 = _best_edges(n, frm, to, w, leg1_mask)
-    # Second leg: never back into South America.
-    leg2_mask = group[to] != "south_america"
+    g_sa, e_sa = _best_edges(n, frm, to, w, sa[frm] & sa[to])
+    onward_mask = ~sa[frm] & ~sa[to]
+    dests = [np.flatnonzero(dest_market == k) for k in range(len(MARKETS))]
+    gates = np.unique(to[exits])
+    gates = gates[dest_market[gates] < 0]
+    gpos = {int(g): i for i, g in enumerate(gates)}
+
     paths: list[tuple[int, int, list[int]]] = []  # (origin, dest, links)
     seen: set[tuple[int, ...]] = set()
 
@@ -204,37 +323,52 @@ def compile_network(
             seen.add(key)
             paths.append((o, d, lk))
 
-    g_full, e_full = _best_edges(n, frm, to, w, all_links)
+    penal = w.copy()
+    onward: list[tuple[np.ndarray, np.ndarray, dict]] = []
+    for _v in range(max(variants, 1)):
+        g_on, e_on = _best_edges(n, frm, to, penal, onward_mask)
+        if len(gates):
+            d_on, p_on = dijkstra(g_on, indices=gates, return_predecessors=True)
+        else:
+            d_on, p_on = np.zeros((0, n)), np.zeros((0, n), dtype=np.int64)
+        onward.append((d_on, p_on, e_on))
+        used: list[int] = []
+        for gi, g in enumerate(gates):
+            for dm in dests:
+                reach = dm[np.isfinite(d_on[gi, dm])]
+                for d in reach:
+                    lk = _path_links(p_on[gi], int(g), int(d), e_on)
+                    if lk:
+                        used.extend(lk)
+        if used:
+            penal[np.unique(used)] *= 2.0
+
     for o in origins:
-        d1, p1 = dijkstra(g1, indices=o, return_predecessors=True)
-        reach = gateways[np.isfinite(d1[gateways])]
-        if len(reach) > max_gateways:
-            reach = reach[np.argsort(d1[reach])[:max_gateways]]
-        # direct routes (cheapest on the full graph) as a fallback
-        dd, pd_ = dijkstra(g_full, indices=o, return_predecessors=True)
-        for d in dests:
-            lk = _path_links(pd_, o, d, e_full)
-            if lk is not None:
-                add(o, d, lk)
-        penal = w.copy()
-        for _v in range(max(variants, 1)):
-            g2, e2 = _best_edges(n, frm, to, penal, leg2_mask)
-            d2, p2 = dijkstra(g2, indices=reach, return_predecessors=True)
-            used: list[int] = []
-            for gi, gwy in enumerate(reach):
-                first = _path_links(p1, o, gwy, e1)
-                if first is None:
-                    continue
-                for d in dests:
-                    if not np.isfinite(d2[gi, d]):
+        d1, p1 = dijkstra(g_sa, indices=o, return_predecessors=True)
+        for e in exits:
+            f, g = int(frm[e]), int(to[e])
+            if not np.isfinite(d1[f]):
+                continue
+            first = _path_links(p1, int(o), f, e_sa)
+            if first is None:
+                continue
+            if dest_market[g] >= 0:
+                add(int(o), g, first + [int(e)])
+                continue
+            gi = gpos[g]
+            for d_on, p_on, e_on in onward:
+                for dm in dests:
+                    c = d_on[gi, dm]
+                    ok = np.isfinite(c)
+                    if not ok.any():
                         continue
-                    second = _path_links(p2[gi], gwy, d, e2)
-                    if second is None:
-                        continue
-                    add(o, d, first + second)
-                    used.extend(second)
-            if used:
-                penal[np.unique(used)] *= 2.0
+                    best = c[ok].min()
+                    cand = dm[ok & (c <= onward_ratio * best + 1e-9)]
+                    cand = cand[np.argsort(d_on[gi, cand], kind="stable")[:max_onward]]
+                    for d in cand:
+                        rest = _path_links(p_on[gi], g, int(d), e_on)
+                        if rest is not None:
+                            add(int(o), int(d), first + [int(e)] + rest)
     if not paths:
         raise ScenarioError(
             [
@@ -259,26 +393,47 @@ def compile_network(
     indptr = np.concatenate([[0], np.cumsum(lens)])
     indices = np.concatenate([np.asarray(lk, dtype=np.int64) for _, _, lk in paths])
     n_paths = len(paths)
-    A = sp.csr_matrix((np.ones(len(indices)), indices, indptr), shape=(n_paths, len(frm)))
+    A = sp.csr_matrix((np.ones(len(indices)), indices, indptr), shape=(n_paths, nl))
     nnz_path = np.repeat(np.arange(n_paths), lens)
 
     path_origin = np.array([o for o, _, _ in paths], dtype=np.int64)
     path_dest = np.array([d for _, d, _ in paths], dtype=np.int64)
     path_market = dest_market[path_dest]
-    lf = np.full(n_paths, -1, dtype=np.int64)
+    # First landfall and departure vector: the link on which a route leaves South America.
+    is_exit = np.zeros(nl, dtype=bool)
+    is_exit[exits] = True
+    path_exit = np.full(n_paths, -1, dtype=np.int64)
     for i, (_, _, lk) in enumerate(paths):
         for li in lk:
-            g = group[to[li]]
-            if g in LANDFALL_GROUPS:
-                lf[i] = LANDFALL_GROUPS.index(g)
+            if is_exit[li]:
+                path_exit[i] = li
                 break
+    lf = np.full(n_paths, -1, dtype=np.int64)
+    ok = path_exit >= 0
+    land_at = to[path_exit[ok]]
+    lf_ok = np.array(
+        [
+            LANDFALL_GROUPS.index("direct")
+            if dest_market[p] >= 0
+            else LANDFALL_GROUPS.index(group[p])
+            if group[p] in LANDFALL_GROUPS
+            else -1
+            for p in land_at
+        ],
+        dtype=np.int64,
+    )
+    lf[ok] = lf_ok
+    used_vec = {link_vector[li] for li in path_exit[ok]}
+    vectors = [v for v in VECTORS if v in used_vec] + sorted(used_vec - set(VECTORS))
+    path_vector = np.full(n_paths, -1, dtype=np.int64)
+    path_vector[ok] = [vectors.index(link_vector[li]) for li in path_exit[ok]]
     # Path-size factor (Ben-Akiva & Bierlaire): overlap with other routes of the same origin.
     lw = np.maximum(cost[indices], 1e-6)
     plen = np.bincount(nnz_path, weights=lw, minlength=n_paths)
-    n_use = np.zeros((len(origins), len(frm)))
+    n_use = np.zeros((len(origins), nl))
     for k, o in enumerate(origins):
         sel = path_origin[nnz_path] == o
-        n_use[k] = np.bincount(indices[sel], minlength=len(frm))
+        n_use[k] = np.bincount(indices[sel], minlength=nl)
     okey = {int(o): k for k, o in enumerate(origins)}
     nu = n_use[[okey[int(o)] for o in path_origin[nnz_path]], indices]
     ps = np.bincount(nnz_path, weights=lw / plen[nnz_path] / np.maximum(nu, 1), minlength=n_paths)
@@ -314,4 +469,12 @@ def compile_network(
         nnz_link=indices.copy(),  # travel order, kept apart from A (scipy may sort A)
         countries=countries,
         place_country_idx=np.array([cidx.get(c, -1) for c in country], dtype=np.int64),
+        pat_link=pat_link,
+        pat_juris=pat_juris,
+        pat_cell=pat_cell,
+        pat_exposure=pat_exposure,
+        n_cells=n_cells,
+        path_vector=path_vector,
+        vectors=vectors,
+        path_exit=path_exit,
     )

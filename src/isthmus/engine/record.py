@@ -13,6 +13,8 @@ from .network import MARKETS, MODES, TRANSIT_ZONE
 from .sim import Module, register
 
 CA7 = ("GTM", "BLZ", "HND", "SLV", "NIC", "CRI", "PAN")
+# Names of the landfall groups (network.LANDFALL_GROUPS) in the indicator us_bound_share.
+LANDFALL_REGIONS = ("central_america", "caribbean", "mexico_direct", "direct_us")
 
 
 @register
@@ -36,9 +38,17 @@ class Record(Module):
         # us_bound_share by first landfall.
         self.us_paths = net.path_market == MARKETS.index("usa")
         rec.declare("_us_bound_t", ["all"], "t", public=False)
+        # Two partitions of the same US-bound tons: by first landfall after South America
+        # (central_america, caribbean, mexico_direct, direct_us) and by the departure vector
+        # on which they left it (eastern_pacific, western_caribbean, ...); each sums to 1.
+        us_vec = sorted(set(net.path_vector[self.us_paths & (net.path_vector >= 0)].tolist()))
+        self.vec_regions = [net.vectors[v] for v in us_vec]
+        vmap = np.full(max(len(net.vectors), 1), -1, dtype=np.int64)
+        vmap[us_vec] = np.arange(len(us_vec)) + len(LANDFALL_REGIONS)
+        self.path_vec_col = np.where(net.path_vector >= 0, vmap[np.maximum(net.path_vector, 0)], -1)
         rec.declare(
             "us_bound_share",
-            ["central_america", "caribbean", "mexico_direct"],
+            list(LANDFALL_REGIONS) + self.vec_regions + ["mexico_central_america"],
             "0-1",
             agg="ratio",
             den="_us_bound_t",
@@ -62,7 +72,7 @@ class Record(Module):
         rec.declare("entering_mexico_share", regions, "0-1", agg="ratio", den="_entering_mexico_t")
         # seizures by jurisdiction.
         jur = ["transit_zone" if j == TRANSIT_ZONE else j for j in net.juris_ids]
-        rec.declare("seized_t", jur, "t")
+        rec.declare("seized_t", jur + ["all"], "t")
         grp = []
         for j in net.juris_ids:
             grp.append(
@@ -91,6 +101,12 @@ class Record(Module):
             den="_seized_between_t",
         )
         rec.declare("delivered_t", list(MARKETS), "t")
+        # departed_t: tons leaving South America bound to each market (the inflow of each
+        # route's exit link, after what was seized inside South America).
+        self.exit_pos = np.where(
+            net.path_exit >= 0, self._exit_positions(net), -1
+        )
+        rec.declare("departed_t", list(MARKETS), "t")
         st.ledger = {
             k: np.zeros(sim.n_months)
             for k in (
@@ -109,6 +125,15 @@ class Record(Module):
             else np.array([], dtype=np.int64)
         )
 
+    @staticmethod
+    def _exit_positions(net) -> np.ndarray:  # noqa: ANN001 - CompiledNetwork
+        """Position (in the travel-order entries) of each route's exit link."""
+        pos = np.full(net.n_paths, -1, dtype=np.int64)
+        hit = net.nnz_link == net.path_exit[net.nnz_path]
+        first = np.flatnonzero(hit)
+        pos[net.nnz_path[first]] = first
+        return pos
+
     def _is_caribbean(self, iso3: str) -> bool:
         net = self.sim.net
         return bool(np.any((net.place_country == iso3) & (net.place_group == "caribbean")))
@@ -121,21 +146,33 @@ class Record(Module):
         f = st.path_flow
         us = f * self.us_paths
         rec["_us_bound_t"][t, 0] = us.sum()
-        rec["us_bound_share"][t] = np.bincount(
-            self.lf[self.lf >= 0], weights=us[self.lf >= 0], minlength=3
-        )[:3]
+        ub = rec["us_bound_share"][t]
+        nlf = len(LANDFALL_REGIONS)
+        ub[:nlf] = np.bincount(self.lf[self.lf >= 0], weights=us[self.lf >= 0], minlength=nlf)[:nlf]
+        vc = self.path_vec_col
+        ub[nlf:-1] = np.bincount(vc[vc >= 0], weights=us[vc >= 0], minlength=len(ub) - 1)[nlf:]
+        ub[-1] = ub[0] + ub[2]  # the Mexico-Central America corridor (ONDCP, NDIC)
         mx = st.link_out[self.mx_links]
         rec["_entering_mexico_t"][t, 0] = mx.sum()
         rec["entering_mexico_share"][t] = np.bincount(
             self.mx_cat, weights=mx, minlength=rec["entering_mexico_share"].shape[1]
         )
-        sz = np.bincount(net.link_juris, weights=st.link_seized, minlength=len(net.juris_ids))
-        rec["seized_t"][t] = sz
+        sz = getattr(st, "juris_seized", None)
+        if sz is None:
+            sz = np.bincount(net.link_juris, weights=st.link_seized, minlength=len(net.juris_ids))
+        rec["seized_t"][t, :-1] = sz
+        rec["seized_t"][t, -1] = sz.sum()
         ok = self.jgroup >= 0
         rec["seizure_share"][t] = np.bincount(self.jgroup[ok], weights=sz[ok], minlength=4)
         rec["_seized_between_t"][t, 0] = sz[ok].sum()
         delivered = np.bincount(net.path_market, weights=st.path_delivered, minlength=len(MARKETS))
         rec["delivered_t"][t] = delivered
+        ein = getattr(st, "entry_inflow", None)
+        if ein is not None:
+            ok = self.exit_pos >= 0
+            rec["departed_t"][t] = np.bincount(
+                net.path_market[ok], weights=ein[self.exit_pos[ok]], minlength=len(MARKETS)
+            )
         if len(self.source_out):
             out_of = np.bincount(net.link_from, weights=st.link_inflow, minlength=net.n_places)
             rec["supply_t"][t, 1:] = out_of[self.source_out]

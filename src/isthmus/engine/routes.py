@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .network import MARKETS
+from ..scenario import Problem, ScenarioError
+from .network import LANDFALL_GROUPS, MARKETS
 from .params import Param
 from .sim import Module, register
 
@@ -39,6 +40,13 @@ def segment_softmax(v: np.ndarray, seg: np.ndarray, n_seg: int) -> np.ndarray:
     e = np.exp(v - mx[seg])
     tot = np.bincount(seg, weights=e, minlength=n_seg)
     return e / tot[seg]
+
+
+def _logsum(v: np.ndarray, seg: np.ndarray, n_seg: int) -> np.ndarray:
+    """log(sum(exp(v))) within each segment (numerically safe)."""
+    mx = np.full(n_seg, -np.inf)
+    np.maximum.at(mx, seg, v)
+    return mx + np.log(np.bincount(seg, weights=np.exp(v - mx[seg]), minlength=n_seg))
 
 
 @register
@@ -104,6 +112,35 @@ class Routes(Module):
             "(1 = no nesting)",
             "Nesting parameter of the market level (scale of the inclusive value).",
         ),
+        "corridor_nest": Param(
+            1.0,
+            "1",
+            0.3,
+            1.0,
+            "assumption: no extra correlation among the routes of one corridor (1 = none)",
+            "Scale of a corridor's inclusive value in the choice among corridors (nested logit).",
+        ),
+        "corridor_adaptation": Param(
+            0.03,
+            "1/month",
+            0.005,
+            0.2,
+            "assumption, calibrated on the corridor shares of 2000-2006 (observations.csv): "
+            "opening a corridor needs contacts, corrupt officials, transport partners and "
+            "storage in a new country, which takes years (half-life ~2 years at 0.03/month), "
+            "while re-routing within a corridor takes months (adaptation)",
+            "Share of the gap to the preferred split among corridors (first landfall: Central "
+            "America, the Caribbean, Mexico, the US directly) closed each month.",
+        ),
+        "load_memory": Param(
+            0.8,
+            "1/month",
+            0.0,
+            0.95,
+            "assumption: traffickers judge how crowded a route is from several months of "
+            "loads (half-life ~3 months), not from the last one",
+            "Monthly discount of the link loads that set the congestion premium.",
+        ),
         "congestion_alpha": Param(
             0.15,
             "1",
@@ -148,6 +185,7 @@ class Routes(Module):
         st.obs_seized = np.zeros(net.n_links)
         st.obs_passed = np.zeros(net.n_links)
         st.link_inflow = np.zeros(net.n_links)
+        st.link_load_seen = np.zeros(net.n_links)
         st.route_share = None
         st.path_flow = np.zeros(net.n_paths)
         self.ln_ps = np.log(net.path_size)
@@ -156,15 +194,88 @@ class Routes(Module):
         uniq, self.seg = np.unique(key, return_inverse=True)
         self.n_seg = len(uniq)
         self.seg_origin = uniq // len(MARKETS)
+        self.seg_market = uniq % len(MARKETS)
         self.seg_asc = np.array([0.0, self.p.asc_europe])[uniq % len(MARKETS)]
         self.market_of_path = net.path_market
         assert len(MARKETS) == 2
+        # Corridors: one segment per (origin, market, first landfall) present.
+        ng = len(LANDFALL_GROUPS) + 1
+        gkey = key * ng + (net.path_landfall_group + 1)
+        guniq, self.gseg = np.unique(gkey, return_inverse=True)
+        self.n_gseg = len(guniq)
+        self.gseg_m = np.searchsorted(uniq, guniq // ng)  # market segment of each corridor
+        self.gseg_lf = guniq % ng - 1  # landfall group index (-1: none)
+        st.corridor_share = None
+        st.market_share = None
+        st.within_share = None
+        self.corridor_init = self._initial_corridor_shares()
 
-    def target_shares(self) -> np.ndarray:
-        """Logit shares of routes given current learned risk, costs, fees and prices."""
+    def _initial_corridor_shares(self) -> np.ndarray | None:
+        """Corridor split at the start from the series ``initial_corridor_share``.
+
+        Rows name a landfall region (central_america, caribbean, mexico_direct,
+        direct_us) and give its share of the US-bound flow when the run starts (an
+        observed initial condition); corridors without a row share the rest in
+        proportion to their preferred shares. Europe-bound corridors start at their
+        preferred split. ``None`` when the scenario gives no such rows.
+        """
+        from .record import LANDFALL_REGIONS
+
+        sc = self.sim.scenario
+        s = sc.series
+        rows = s[s["series"] == "initial_corridor_share"]
+        if rows.empty:
+            return None
+        probs = []
+        given = {}
+        for r in rows.itertuples(index=False):
+            if r.region not in LANDFALL_REGIONS:
+                probs.append(
+                    Problem(
+                        "series.csv",
+                        int(r._0) if hasattr(r, "_0") else None,
+                        "region",
+                        f"initial_corridor_share: unknown region '{r.region}' "
+                        f"(use {', '.join(LANDFALL_REGIONS)})",
+                    )
+                )
+                continue
+            given[LANDFALL_REGIONS.index(r.region)] = float(r.value)
+        if probs:
+            raise ScenarioError(probs)
+        if sum(given.values()) > 1.0 + 1e-9:
+            raise ScenarioError(
+                [Problem("series.csv", None, "value", "initial_corridor_share rows sum above 1")]
+            )
+        return given  # type: ignore[return-value]
+
+    def _start_corridors(self, target_g: np.ndarray) -> np.ndarray:
+        """The corridor split of the first month: the observed one where given."""
+        given = self.corridor_init
+        if not given:
+            return target_g.copy()
+        out = target_g.copy()
+        us = MARKETS.index("usa")
+        m_of_g = self.seg_market[self.gseg_m]
+        for m in np.unique(self.gseg_m[m_of_g == us]):
+            sel = np.flatnonzero(self.gseg_m == m)
+            lf = self.gseg_lf[sel]
+            fixed = np.array([lf_k in given for lf_k in lf])
+            rest = 1.0 - sum(given[lf_k] for lf_k in lf[fixed])
+            out[sel[fixed]] = [given[lf_k] for lf_k in lf[fixed]]
+            free = sel[~fixed]
+            tot = target_g[free].sum()
+            out[free] = max(rest, 0.0) * (target_g[free] / tot if tot > 0 else 1.0 / max(len(free), 1))
+        return out
+
+    def target_levels(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Preferred shares at the three levels: market, corridor within market, route
+        within corridor (a nested logit on expected profit under learned risk)."""
         net, st, p = self.sim.net, self.sim.state, self.p
+        # Congestion on the load traffickers expect (their smoothed experience): last
+        # month's load alone makes flows swing from one month to the next (a cobweb).
         load = np.divide(
-            st.link_inflow,
+            st.link_load_seen,
             net.link_capacity,
             out=np.zeros(net.n_links),
             where=net.link_capacity > 0,
@@ -177,23 +288,38 @@ class Routes(Module):
         c_r = net.A @ cost
         price = st.price_dest[self.market_of_path]
         v = p.theta * (np.exp(log_surv) - c_r / price) + p.beta_ps * self.ln_ps
-        # Lower level: routes within (origin, market).
-        within = segment_softmax(v, self.seg, self.n_seg)
-        # Upper level: markets on their inclusive value.
-        mx = np.full(self.n_seg, -np.inf)
-        np.maximum.at(mx, self.seg, v)
-        iv = mx + np.log(
-            np.bincount(self.seg, weights=np.exp(v - mx[self.seg]), minlength=self.n_seg)
-        )
-        w = self.seg_asc + p.nest * iv
-        upper = segment_softmax(w, self.seg_origin, self.n_orig)
-        return upper[self.seg] * within
+        # Lower level: routes within (origin, market, corridor).
+        within = segment_softmax(v, self.gseg, self.n_gseg)
+        # Middle level: corridors on their inclusive value.
+        iv_g = _logsum(v, self.gseg, self.n_gseg)
+        u_g = p.corridor_nest * iv_g
+        corridor = segment_softmax(u_g, self.gseg_m, self.n_seg)
+        # Upper level: markets on the inclusive value of their corridors.
+        iv_m = _logsum(u_g, self.gseg_m, self.n_seg)
+        w = self.seg_asc + p.nest * iv_m
+        market = segment_softmax(w, self.seg_origin, self.n_orig)
+        return market, corridor, within
+
+    def target_shares(self) -> np.ndarray:
+        """Logit shares of routes given current learned risk, costs, fees and prices."""
+        market, corridor, within = self.target_levels()
+        return market[self.seg] * corridor[self.gseg] * within
 
     def step(self, t: int) -> None:
-        st = self.sim.state
-        target = self.target_shares()
+        st, p = self.sim.state, self.p
+        m = p.load_memory
+        st.link_load_seen = m * st.link_load_seen + (1.0 - m) * st.link_inflow
+        market, corridor, within = self.target_levels()
         if st.route_share is None:
-            st.route_share = target
+            st.market_share = market
+            st.corridor_share = self._start_corridors(corridor)
+            st.within_share = within
         else:
-            st.route_share = (1.0 - self.p.adaptation) * st.route_share + self.p.adaptation * target
+            a = p.adaptation
+            st.market_share = (1.0 - a) * st.market_share + a * market
+            st.within_share = (1.0 - a) * st.within_share + a * within
+            if not (self.sim.spinning and self.corridor_init):  # the observed start holds
+                b = p.corridor_adaptation
+                st.corridor_share = (1.0 - b) * st.corridor_share + b * corridor
+        st.route_share = st.market_share[self.seg] * st.corridor_share[self.gseg] * st.within_share
         st.path_flow = st.supply_origin[self.orig_pos] * st.route_share

@@ -184,13 +184,11 @@ class Sim:
         self.month_of_year = k % 12 + 1
         self.pars = self._resolve_params(params or {})
         self.net = network if network is not None else compile_network(self.scenario)
-        from ..policy import parse_policies
+        from .levers import parse_levers
 
-        self.interventions = parse_policies(self.scenario.policies, self.scenario.policy_file)
+        self.interventions = parse_levers(self.scenario.policies, self.scenario.policy_file)
         for p in policies or []:
-            self.interventions.extend(
-                parse_policies([p], "policies") if isinstance(p, dict) else [p]
-            )
+            self.interventions.extend(parse_levers([p], "policies") if isinstance(p, dict) else [p])
         wanted = set(modules) if modules is not None else set(STEP_ORDER)
         wanted.add("record")
         self.modules = [
@@ -199,6 +197,8 @@ class Sim:
         self.state = SimpleNamespace()
         self.rec = Recorder(self.n_months)
         self.t = 0
+        self.spinning = False
+        self.spinup_months = self._spinup_months()
         self._initialized = False
 
     # -- parameters -----------------------------------------------------------------
@@ -246,6 +246,32 @@ class Sim:
             raise ScenarioError(problems)
         return pars
 
+    def _spinup_months(self) -> int:
+        """Months run under the first month's conditions before the record starts.
+
+        ``spinup_months`` in ``scenario.yaml`` (default 0): the route mix, the enforcers'
+        allocation, the risks traffickers have learned, market stocks and the groups then
+        start in equilibrium with the conditions of the first month, not from the
+        tables' raw starting values.
+        """
+        v = self.scenario.meta.get("spinup_months", 0) if self.scenario.meta else 0
+        try:
+            n = int(v)
+        except (TypeError, ValueError):
+            n = -1
+        if n < 0 or n > 600 or str(v).strip() not in (str(n), f"{n}.0"):
+            raise ScenarioError(
+                [
+                    Problem(
+                        "scenario.yaml",
+                        None,
+                        "spinup_months",
+                        f"'{v}' is not a whole number of months between 0 and 600",
+                    )
+                ]
+            )
+        return n
+
     def module_rng(self, name: str) -> np.random.Generator:
         """The random stream of one module, derived from the run seed."""
         return np.random.default_rng(np.random.SeedSequence([self.seed, _stable_hash(name)]))
@@ -277,10 +303,25 @@ class Sim:
             m.init()
         self._initialized = True
 
+    def spin_up(self) -> None:
+        """Run ``spinup_months`` months under the conditions of month 0, unrecorded."""
+        if not self.spinup_months:
+            return
+        self.spinning = True
+        try:
+            for _ in range(self.spinup_months):
+                self.t = 0
+                for m in self.modules:
+                    if m.name != "record":
+                        m.step(0)
+        finally:
+            self.spinning = False
+
     def run(self, progress: Callable[[int, int], None] | None = None) -> Results:
         """Run every month and return the results."""
         if not self._initialized:
             self.init()
+            self.spin_up()
         for t in range(self.n_months):
             self.t = t
             for m in self.modules:

@@ -18,8 +18,7 @@ build-up is S-shaped: half the effect after about 1.68 time constants.
 
 - police reform: the police capacity gain G of a country moves towards the
   reform's target at the rate ``(1 - police_corruption_drag x corruption) /
-  police_tau`` (corruption slows vetting, training and retention: UNODC TOCTA
-  2012's finding that capacity building cannot bring rapid results). Trained
+  police_tau`` (corruption slows vetting, training and retention). Trained
   police stay when the reform ends.
 - anti-corruption and justice capacity relax towards their targets with
   ``corruption_tau`` and ``justice_tau``; they relapse when the programme ends.
@@ -57,7 +56,6 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from ..policy.interventions import Intervention
 from ..scenario import Problem, ScenarioError
 from .params import Param
 from .sim import Module, Sim, register
@@ -152,9 +150,10 @@ class State(Module):
             "months",
             9.0,
             36.0,
-            "assumption: recruitment, vetting and training take years (UNODC TOCTA 2012: capacity "
-            "building 'cannot bring about the rapid results required'); two stages of 18 months "
-            "give half the effect after ~2.5 years where corruption is nil",
+            "assumption: recruiting, vetting and training police take years (a police academy "
+            "course of about a year, then field training; Fruhling 2009 on Latin American police "
+            "reforms, recalled); two stages of 18 months give half the effect after ~2.5 years "
+            "where corruption is nil; sensitivity: docs/policies.md",
             "Time constant of each of the two stages of a police reform's build-up.",
         ),
         "police_corruption_drag": Param(
@@ -162,8 +161,10 @@ class State(Module):
             "1",
             0.5,
             1.5,
-            "assumption: corruption slows reform in proportion (UNODC TOCTA 2012: 'due to "
-            "widespread corruption'); at corruption 0.55 a reform builds up 2.2x slower",
+            "assumption: corrupt commanders slow vetting and purges and new recruits are drawn "
+            "in (Fruhling 2009; Dammert 2019 on Honduras' police purges, recalled): the rate "
+            "falls in proportion to corruption; at corruption 0.55 a reform builds up 2.2x "
+            "slower; sensitivity: docs/policies.md",
             "How much corruption slows police reform: rate x (1 - drag x corruption).",
         ),
         "corruption_tau": Param(
@@ -198,8 +199,8 @@ class State(Module):
             "months",
             24.0,
             120.0,
-            "assumption: asserting control over remote territory takes years (UNODC TOCTA 2012: "
-            "'develop the capacity to assert control over their entire territories')",
+            "assumption: posts, roads and courts in remote territory take years to build "
+            "(a half-life of about three years); sensitivity: docs/policies.md",
             "Time constant of state presence moving towards its target.",
         ),
         "presence_police_elasticity": Param(
@@ -276,18 +277,18 @@ class State(Module):
         st.demand_multiplier = {m: 1.0 for m in MARKETS}
         st.deployed_personnel = np.zeros(net.n_places)
         st.kingpin_events = []
-        self.actor_ids = [str(a) for a in sim.scenario.actors["id"]]
-        self.actor_home = [
-            np.array(
-                [
-                    net.place_index[p]
-                    for p in str(h or "").split(";")
-                    if p.strip() in net.place_index
-                ],
-                dtype=np.int64,
-            )
-            for h in sim.scenario.actors["home_places"]
-        ]
+        # Actor slots (the groups step's, with its latent factions) and their homes.
+        self.actor_ids = list(getattr(st, "actor_ids", None) or [str(a) for a in sim.scenario.actors["id"]])
+        homes = getattr(st, "actor_home", None)
+        if homes is None:
+            homes = [
+                np.array(
+                    [net.place_index[p.strip()] for p in str(h or "").split(";") if p.strip() in net.place_index],
+                    dtype=np.int64,
+                )
+                for h in sim.scenario.actors["home_places"]
+            ]
+            st.actor_home = homes
         st.strength_pressure = np.zeros(len(self.actor_ids))
         st.justice_pressure = np.zeros(net.n_places)
         st.link_flow_avg = np.zeros(net.n_links)
@@ -315,18 +316,10 @@ class State(Module):
         self._ext_gain = np.zeros(nC + 1)  # [police_gain, 0]: jurisdictions without a country
         self._ext_corr = np.zeros(nC + 1)
         self._ext_jus = np.zeros(nC + 1)
-        # Prosecution pressure by actor: home places as (actor, place) pairs for a
-        # bincount; numpy sums fewer than 8 numbers in order, as bincount does.
-        na = len(self.actor_ids)
-        self._h_actor = np.repeat(np.arange(na), [len(h) for h in self.actor_home]).astype(np.int64)
-        self._h_place = (
-            np.concatenate(self.actor_home) if na else np.zeros(0, dtype=np.int64)
-        ).astype(np.int64)
-        self._h_n = np.array([len(h) for h in self.actor_home], dtype=float)
-        self._h_long = [a for a, h in enumerate(self.actor_home) if len(h) >= 8]
-        # Months in which each intervention is active (policies do not change in a run).
+        # Months in which each intervention is active (policies do not change in a run);
+        # a lever with its own ``active`` rule is asked every month.
         self._windows = [
-            (iv, *iv.months(sim)) if type(iv).active is Intervention.active else (iv, None, None)
+            (iv, *iv.months(sim)) if not getattr(iv, "custom_active", False) else (iv, None, None)
             for iv in self.order
         ]
         self._rec_cache: dict[str, tuple[object, np.ndarray]] = {}
@@ -429,60 +422,28 @@ class State(Module):
         """Prosecution pressure on groups: justice capacity x presence, per place and actor.
 
         An actor's pressure is the mean over the places it controls (its home places
-        when it controls none), computed with bincounts: numpy sums fewer than 8
-        numbers in order, as bincount does, so only actors with 8 places or more take
-        the (exact) per-actor mean.
+        when it controls none).
         """
         net, st = self.sim.net, self.sim.state
         na = len(self.actor_ids)
+        nC = len(self.corr0)
+        self._ext_jus[:nC] = st.justice_c
+        jus = self._ext_jus[net.place_country_idx]
+        jp = self.p.justice_attrition * jus * st.presence
+        st.justice_pressure = jp
+        if not na:
+            return
+        out = np.zeros(na)
+        for a, h in enumerate(st.actor_home):
+            if len(h):
+                out[a] = jp[h].mean()
         ctrl = getattr(st, "controller", None)
-        key = self._press_key
-        if key is not None and key[0] is st.justice_c and key[1] is st.presence:
-            # Justice and presence did not move: the same pressure per place, and per
-            # actor too unless control changed.
-            jp = key[2]
-            st.justice_pressure = jp
-            prev = key[3]
-            if not na or (
-                ctrl is None
-                if prev is None
-                else ctrl is not None and len(ctrl) == len(prev) and (ctrl == prev).all()
-            ):
-                st.strength_pressure = key[4]
-                return
-            out = key[5].copy()
-        else:
-            nC = len(self.corr0)
-            self._ext_jus[:nC] = st.justice_c
-            jus = self._ext_jus[net.place_country_idx]
-            jp = self.p.justice_attrition * jus * st.presence
-            st.justice_pressure = jp
-            if not na:
-                self._press_key = (st.justice_c, st.presence, jp, None, None, None)
-                return
-            # Home places (the fallback).
-            hs = np.bincount(self._h_actor, weights=jp[self._h_place], minlength=na)
-            out = np.divide(hs, self._h_n, out=np.zeros(na), where=self._h_n > 0)
-            for a in self._h_long:
-                out[a] = jp[self.actor_home[a]].mean()
-        home = out.copy()
         if ctrl is not None:
             lab = ctrl + 1
             cnt = np.bincount(lab, minlength=na + 1)[1:]
             sums = np.bincount(lab, weights=jp, minlength=na + 1)[1:]
             out = np.where(cnt > 0, sums / np.maximum(cnt, 1), out)
-            if cnt.max() >= 8:
-                for a in np.flatnonzero(cnt >= 8):
-                    out[a] = jp[ctrl == a].mean()
         st.strength_pressure = out
-        self._press_key = (
-            st.justice_c,
-            st.presence,
-            jp,
-            None if ctrl is None else np.array(ctrl, copy=True),
-            out,
-            home,
-        )
 
     def prepare(self, t: int, integrate: bool = True) -> None:
         """Set the inputs of month ``t``: levers from the active interventions, then stocks."""
@@ -536,5 +497,7 @@ class State(Module):
             m = self.p.flow_memory
             self._flow_w = m * self._flow_w + 1.0
             st.link_flow_avg = st.link_flow_avg + (inflow - st.link_flow_avg) / self._flow_w
-        if t + 1 < self.sim.n_months:
+        if self.sim.spinning:  # the spin-up keeps the first month's conditions
+            self.prepare(0)
+        elif t + 1 < self.sim.n_months:
             self.prepare(t + 1)

@@ -82,7 +82,7 @@ DEFAULT_PARAMETERS: tuple[str, ...] = (
     "markets.us_purity_at_100",
     "markets.elasticity",
     "violence.contest_homicides_per_musd",
-    "violence.predation_homicides_per_musd",
+    "violence.predation_homicides_per_kvictim",
 )
 
 

@@ -8,6 +8,7 @@ from .interventions import (
     load_policy_file,
     parse_policies,
 )
+from ..engine.levers import register_parser
 from .library import (
     AntiCorruption,
     CoordinatedAllocation,
@@ -21,6 +22,8 @@ from .library import (
     UnilateralAllocation,
     USDemandReduction,
 )
+
+register_parser(parse_policies)
 
 __all__ = [
     "INTERVENTIONS",

@@ -41,7 +41,7 @@ import numpy as np
 from ..engine.network import MARKETS
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..engine.sim import Sim
+    from ..engine.levers import SimView as Sim
 
 
 def link_corruption_factor(sim: Sim) -> np.ndarray:
@@ -110,7 +110,7 @@ def unilateral_allocation(
     >>> sim = Sim("central-america"); sim.init()
     >>> j = sim.net.juris_ids.index("GTM")
     >>> e = unilateral_allocation(sim, {j: 2.0})
-    >>> round(float(e.sum()), 6), bool((e[sim.net.link_juris != j] == 0).all())
+    >>> round(float(e.sum()), 6), bool((e[~sim.net.patrolled_by("GTM")] == 0).all())
     (2.0, True)
     """
     net = sim.net
@@ -120,7 +120,8 @@ def unilateral_allocation(
         flow = flow * weight
     out = np.zeros(net.n_links)
     for j, b in budgets.items():  # one entry per country: a short loop
-        own = net.link_juris == j
+        own = np.zeros(net.n_links, dtype=bool)  # the links the jurisdiction patrols
+        own[net.pat_link[net.pat_juris == j]] = True
         if not own.any() or b <= 0:
             continue
         f = np.where(own, flow, 0.0)

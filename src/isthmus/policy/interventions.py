@@ -26,7 +26,7 @@ from ..scenario import Problem, ScenarioError, month_index, parse_month
 from ..scenario.yamlio import LINE_KEY
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..engine.sim import Sim
+    from ..engine.levers import SimView as Sim
 
 CLASSES = ("land", "sea", "air", "container")
 MODE_TO_CLASS = {
@@ -86,6 +86,8 @@ class Intervention:
     choices: ClassVar[dict[str, tuple[str, ...]]] = {}
     #: Run after the other interventions of the month (allocations that respond to them).
     late: ClassVar[bool] = False
+    #: True for a type that overrides :meth:`active` (the state step then asks each month).
+    custom_active: ClassVar[bool] = False
     start: str = "2000-01"
     end: str | None = None
     target: dict[str, Any] = field(default_factory=dict)
@@ -160,8 +162,10 @@ class Intervention:
         with AND; a key that is absent does not restrict."""
         net = sim.net
         mask = np.ones(net.n_links, dtype=bool)
-        if self.countries(sim):
-            mask &= np.isin(net.link_juris, self.juris_indices(sim))
+        if self.countries(sim):  # the links the targeted jurisdictions patrol
+            mine = np.zeros(net.n_links, dtype=bool)
+            mine[net.pat_link[np.isin(net.pat_juris, self.juris_indices(sim))]] = True
+            mask &= mine
         places = _as_list(self.target.get("places"))
         if places:
             mask &= np.isin(net.link_to, [net.place_index[p] for p in places])

@@ -39,7 +39,7 @@ from .allocation import (
 from .interventions import CLASSES, Intervention, intervention
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..engine.sim import Sim
+    from ..engine.levers import SimView as Sim
 
 
 @intervention
@@ -77,12 +77,10 @@ class InterdictionSurge(Intervention):
     def step(self, sim: Sim, t: int) -> None:
         st = sim.state
         if self._links is not None:
-            inter = sim.module("interdiction")
-            group = getattr(inter, "group", None)
-            if group is None:
+            routine = getattr(st, "link_effort", None)  # the interdiction step's, per link
+            if routine is None:
                 return
-            routine = st.effort.ravel()[group[self._links]] * st.alloc[self._links]
-            st.link_extra_effort[self._links] += self.size * routine
+            st.link_extra_effort[self._links] += self.size * routine[self._links]
             return
         if not hasattr(self, "_cls"):  # stepped without init
             self.init(sim)
@@ -237,24 +235,20 @@ class JusticeCapacity(Intervention):
 @intervention
 @dataclass(eq=True)
 class KingpinStrategy(Intervention):
-    """Remove the leaders of groups (capture or killing).
+    """Remove the leaders of groups (capture, killing or extradition).
 
     ``size`` is the number of leader removals per targeted group
     (``target.group``: actor ids), spread evenly from ``start`` to ``end`` (the
-    first at ``start``). Each removal puts the actor id in
-    ``st.kingpin_events`` for that month; the groups and violence modules turn
-    it into fragmentation and a violence spike: +80% homicides where the
-    leader is captured for at least 12 months, +30% for 6 months in
-    neighbouring places where the same organisation operates (Lindo &
-    Padilla-Romo 2018; +36.5% drug-related violence over 6 months, Calderón
-    et al. 2015; mechanisms.md (c)).
+    first at ``start``). ``target.places`` names where the removal happened: it
+    strikes the member of the group's lineage (the group or a faction split from
+    it) that holds the most of that place. Each removal puts ``(actor id, place)``
+    in ``st.kingpin_events`` for that month; what follows (arrests, a succession
+    feud, perhaps a split, rivals moving in) is the groups module's mechanism.
     """
 
     kind = "kingpin_strategy"
     size_unit = "leader removals per group"
-    description = (
-        "Leader removals: fragmentation and a violence spike (groups and violence modules)."
-    )
+    description = "Leader removals: the groups module turns them into feuds, splits and contests."
     size_bounds = (1.0, None)
     required_targets = ("group",)
 
@@ -263,10 +257,12 @@ class KingpinStrategy(Intervention):
         n = max(int(round(self.size)), 1)
         span = t1 - t0 + 1
         self._months = {t0 + int(np.floor(k * span / n)) for k in range(n)}
+        places = self.place_indices(sim) if self.target.get("places") else []
+        self._place = int(places[0]) if len(places) else None
 
     def step(self, sim: Sim, t: int) -> None:
         if t in self._months:
-            sim.state.kingpin_events.extend(self.groups())
+            sim.state.kingpin_events.extend((g, self._place) for g in self.groups())
 
 
 @intervention

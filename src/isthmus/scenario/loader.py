@@ -363,6 +363,19 @@ def _check_keys(table: str, df: pd.DataFrame, problems: list[Problem]) -> None:
 
 def _check_refs(tables: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
     place_ids = set(tables["places"]["id"].dropna())
+    juris = set(tables["countries"]["id"].dropna()) if "countries" in tables else set()
+    if "patrols" in tables["links"]:
+        for rec in tables["links"][["_line", "patrols"]].itertuples(index=False):
+            for j in [x.strip() for x in str(rec[1] or "").split(";") if x.strip()]:
+                if juris and j not in juris:
+                    problems.append(
+                        Problem(
+                            "links.csv",
+                            rec[0],
+                            "patrols",
+                            f"unknown jurisdiction '{j}' (not an id of countries.csv)",
+                        )
+                    )
     for rec in tables["links"][["_line", "from", "to", "length_km"]].itertuples(index=False):
         for col, val in (("from", rec[1]), ("to", rec[2])):
             if val and val not in place_ids:
@@ -373,16 +386,12 @@ def _check_refs(tables: dict[str, pd.DataFrame], problems: list[Problem]) -> Non
             )
     actors = tables["actors"]
     actor_ids = set(actors["id"].dropna())
-    for rec in actors[["_line", "home_places", "split_from"]].itertuples(index=False):
+    for rec in actors[["_line", "home_places"]].itertuples(index=False):
         for pid in [s.strip() for s in str(rec[1] or "").split(";") if s.strip()]:
             if pid not in place_ids:
                 problems.append(
                     Problem("actors.csv", rec[0], "home_places", f"unknown place '{pid}'")
                 )
-        if rec[2] and rec[2] not in actor_ids:
-            problems.append(
-                Problem("actors.csv", rec[0], "split_from", f"unknown actor '{rec[2]}'")
-            )
     for rec in tables["control"][["_line", "place", "actor"]].itertuples(index=False):
         if rec[1] and rec[1] not in place_ids:
             problems.append(Problem("control.csv", rec[0], "place", f"unknown place '{rec[1]}'"))

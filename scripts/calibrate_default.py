@@ -1,0 +1,112 @@
+"""Calibrate the default scenario on the record up to 2006, in the order the model needs.
+
+1. **Markets** (:func:`isthmus.engine.markets.calibrate`, levels only): the US demand,
+   purity and users curves through the 2006 STRIDE price, purity and NSDUH users at the
+   model's deliveries; Europe at its structural wholesale price.
+2. **Routes and interdiction** (:class:`isthmus.experiments.calibration.Calibration`,
+   differential evolution): route choice, the corridors' adaptation, the seizure
+   hazards by mode, the transit zone's exposure and the chain's markups, on the corridor
+   shares, departures, seizures and the price chain up to 2006 (observations.csv).
+3. Steps 1 and 2 again (route choice answers the prices and the prices the routes).
+4. **Violence** (:func:`isthmus.experiments.violence_fit.fit_violence`): the fixed
+   effects and the mechanisms' coefficients, jointly, on the homicide record up to 2006.
+
+Everything is written into ``src/isthmus/scenario/shipped/central-america`` with its
+provenance (parameters.csv sources, calibration.yaml, violence_fit.yaml). Nothing
+after 2006 enters: the simulations stop in December 2006.
+
+Usage::
+
+    .venv/bin/python scripts/calibrate_default.py [--rounds 2] [--maxiter 8] [--popsize 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import warnings
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "src" / "isthmus" / "scenario" / "shipped" / "central-america"
+
+ROUTE_PARAMS = {
+    "routes.theta": (8.0, 45.0),
+    "routes.corridor_adaptation": (0.01, 0.15),
+    "routes.asc_europe": (-6.0, 3.0),
+    "interdiction.k_sea": (0.05, 2.0),
+    "interdiction.k_air": (0.05, 2.0),
+    "interdiction.k_container": (0.3, 10.0),
+    "interdiction.k_land": (0.05, 1.5),
+    "interdiction.transit_exposure_km": (300.0, 5000.0),
+    "markets.arrest_premium": (0.0, 2.0),
+    "markets.export_margin": (0.0, 1.5),
+}
+ROUTE_TARGETS = ["us_bound_share", "seized_t", "departed_t", "price_usd_per_kg"]
+
+
+def _markets() -> None:
+    from isthmus.engine.markets import calibrate, write_fitted
+    from isthmus.scenario import load_scenario
+
+    fitted, report = calibrate(load_scenario(OUT), rounds=0)
+    fitted = {k: v for k, v in fitted.items() if k.split(".")[1] not in ROUTE_PARAM_NAMES}
+    write_fitted(fitted, OUT / "parameters.csv")
+    print(report[["target", "observed", "model", "ratio"]].round(3).to_string(), flush=True)
+
+
+ROUTE_PARAM_NAMES = {k.split(".")[1] for k in ROUTE_PARAMS}
+
+
+def _routes(maxiter: int, popsize: int, seeds: list[int]) -> None:
+    from isthmus.experiments.calibration import Calibration
+
+    cal = Calibration(OUT, parameters=ROUTE_PARAMS, targets=ROUTE_TARGETS, seeds=seeds)
+    t0 = time.time()
+
+    def prog(done: int, total: int, best: float) -> None:
+        if done % 25 == 0 or done == total:
+            print(f"  routes {done}/{total} best loss {best:.3f} ({time.time() - t0:.0f} s)", flush=True)
+
+    res = cal.run(maxiter=maxiter, popsize=popsize, seed=0, workers=2, progress=prog)
+    print(f"  loss {res.loss_before:.3f} -> {res.loss_after:.3f}", flush=True)
+    cols = ["term", "observed", "low", "high", "model_after", "loss_after"]
+    print(res.terms[cols].round(3).to_string(), flush=True)
+    cal.write(OUT, res)
+
+
+def _violence(seeds: list[int]) -> None:
+    from isthmus.experiments.violence_fit import fit_violence, write_fit
+
+    fit = fit_violence(OUT, seeds=seeds)
+    print(fit.table().round(4).to_string(), flush=True)
+    write_fit(fit, OUT)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--maxiter", type=int, default=8)
+    ap.add_argument("--popsize", type=int, default=5)
+    ap.add_argument("--seeds", default="0,1")
+    ap.add_argument("--violence-seeds", default="0,1,2,3,4")
+    ap.add_argument("--skip-routes", action="store_true")
+    a = ap.parse_args()
+    seeds = [int(s) for s in a.seeds.split(",")]
+    warnings.simplefilter("ignore", UserWarning)
+    if not a.skip_routes:
+        for k in range(a.rounds):
+            print(f"round {k + 1}: markets", flush=True)
+            _markets()
+            print(f"round {k + 1}: routes and interdiction", flush=True)
+            _routes(a.maxiter, a.popsize, seeds)
+        print("markets (final levels)", flush=True)
+        _markets()
+    print("violence: fixed effects and coefficients", flush=True)
+    _violence([int(s) for s in a.violence_seeds.split(",")])
+    return None
+
+
+if __name__ == "__main__":
+    sys.exit(main())

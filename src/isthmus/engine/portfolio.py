@@ -1,0 +1,79 @@
+"""The activity portfolio of crime groups, and their strength (F4, F7, F10).
+
+A group's violent capital ``S`` (strength units; 1 = the gunmen of a mid-sized crime
+family) is spread over five activities: transit fees on cocaine, extortion, migrant
+smuggling, human trafficking and firearms (mechanisms.md (d)). Activity ``k`` of group
+``a`` yields ``Y_ak (1 - exp(-L_ak c_ak / Y_ak))`` USD a month for effort ``L_ak``: the
+potential ``Y_ak`` of the places it holds (what a sole holder would take at full
+exploitation) and a marginal return ``c_ak`` (USD a month per strength unit) when the
+activity is untapped. Equal marginal returns and ``sum_k L_ak = S_a`` give the optimal
+efforts in closed form (:func:`shadow_value`). When transit revenue falls short of
+upkeep, the group is in need and the other activities, which pay at once, get a
+premium: effort moves to them. Groups move their effort towards the optimum over
+months (``effort_adjust``), not at once.
+
+Strength follows what the group can pay for: recruits flow in towards the size at
+which the marginal revenue of strength equals its upkeep per unit (a cheap gang
+member pays off where a professional gunman does not), members leave at a turnover
+rate, prosecution and troops remove more, and crime prevention in the places a group
+recruits from cuts its recruits (F10).
+
+Examples
+--------
+>>> Ya = np.array([[3.0, 1.0, 0.0, 0.0, 1.0]]); c = np.array([[2.0, 1.0, 1.0, 1.0, 2.0]])
+>>> lam = shadow_value(Ya, c, np.array([1.0]))
+>>> L = optimal_effort(Ya, c, lam)
+>>> round(float(L.sum()), 9)
+1.0
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+ACTIVITIES = ("transit", "extortion", "migrant_smuggling", "human_trafficking", "firearms")
+TRANSIT = 0
+
+
+def shadow_value(Ya: np.ndarray, c: np.ndarray, S: np.ndarray) -> np.ndarray:
+    """Marginal value of strength, lambda, of each group.
+
+    With ``w_k = Y_k / c_k`` the optimal efforts are ``L_k = w_k ln(c_k / lambda)^+``
+    and their sum must equal ``S``. Sorting the activities by ``c`` (highest first),
+    lambda lies between the ``j``-th and ``(j+1)``-th return for the number ``j`` of
+    worked activities, and ``ln lambda = (sum_{k<=j} w_k ln c_k - S) / sum_{k<=j} w_k``:
+    the exact solution, for every group at once.
+
+    Returns ``inf`` for a group with no strength or nothing to exploit.
+    """
+    eps = 1e-300
+    w = np.where(Ya > 0, Ya / np.maximum(c, eps), 0.0)
+    lc = np.log(np.maximum(c, eps))
+    order = np.argsort(-lc, axis=1, kind="stable")
+    lc_s = np.take_along_axis(lc, order, axis=1)
+    w_s = np.take_along_axis(w, order, axis=1)
+    cw = np.cumsum(w_s, axis=1)
+    cwl = np.cumsum(w_s * lc_s, axis=1)
+    S_ = S[:, None]
+    ll = (cwl - S_) / np.maximum(cw, eps)  # candidate ln lambda with the top j worked
+    nxt = np.concatenate([lc_s[:, 1:], np.full((len(S), 1), -np.inf)], axis=1)
+    ok = (ll >= nxt) & (cw > 0)
+    j = np.argmax(ok, axis=1)
+    out = np.exp(ll[np.arange(len(S)), j])
+    return np.where((w.sum(axis=1) > 0) & (S > 0) & ok.any(axis=1), out, np.inf)
+
+
+def optimal_effort(Ya: np.ndarray, c: np.ndarray, lam: np.ndarray) -> np.ndarray:
+    """Efforts (strength units) at the shadow value ``lam``: ``(Y/c) ln(c/lam)^+``."""
+    w = np.where(Ya > 0, Ya / np.maximum(c, 1e-300), 0.0)
+    return w * np.log(np.maximum(c / lam[:, None], 1.0))
+
+
+def revenue(Ya: np.ndarray, c: np.ndarray, L: np.ndarray) -> np.ndarray:
+    """Revenue (USD a month) of efforts ``L``: ``Y (1 - exp(-L c / Y))``."""
+    return np.where(Ya > 0, Ya * -np.expm1(-L * c / np.maximum(Ya, 1e-300)), 0.0)
+
+
+def size_at_upkeep(Ya: np.ndarray, c: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """The strength at which the marginal revenue of strength equals its upkeep ``u``."""
+    return optimal_effort(Ya, c, u).sum(axis=1)

@@ -105,6 +105,15 @@ def calibrate(
             "--write", help="Write the calibrated values into SCENARIO's own folder instead."
         ),
     ] = False,
+    violence: Annotated[
+        bool,
+        typer.Option(
+            "--violence",
+            help="Estimate the fixed effects of violence and the coefficients of contest, "
+            "succession and predation jointly on the homicide record up to 2006 (seeds "
+            "0..N-1 from --replicates), and print each estimate with its 90% interval.",
+        ),
+    ] = False,
 ) -> None:
     """Calibrate parameters on observations up to 2006 and write a calibrated scenario.
 
@@ -120,6 +129,9 @@ def calibrate(
     spec = parse_param_spec(params) if params is not None else None
     sc = load_scenario(scenario)
     dest = resolve(scenario) if write else (out or Path("calibrated") / sc.name)
+    if violence:
+        _violence(sc, replicates, dest if (write or out is not None) else None)
+        return
     if not write and dest.exists() and any(dest.iterdir()):
         raise ScenarioError(
             [Problem(str(dest), None, "--out", "exists and is not empty: choose another --out")]
@@ -188,6 +200,55 @@ def calibrate(
     )
     path = cal.write(dest, res)
     console.print(f"wrote the calibrated scenario to {path} (parameters.csv, calibration.yaml)")
+
+
+def _violence(sc: Any, replicates: int, dest: Path | None) -> None:
+    """``isthmus calibrate --violence``: the joint fit of fixed effects and coefficients."""
+    import shutil
+
+    from ..experiments.violence_fit import fit_violence, write_fit
+
+    seeds = list(range(max(replicates, 1)))
+    console.print(
+        f"estimating the violence of {sc.name} on homicides up to 2006 (fixed effects per "
+        f"Mexican state and per country, coefficients from within-place change), seeds "
+        f"{seeds[0]}..{seeds[-1]}"
+    )
+    with _Bar("simulating 2000-2006", len(seeds)) as bar:
+        fit = fit_violence(sc, seeds=seeds, progress=lambda d, t: bar.update(d, t))
+    tb = Table(title="Mechanisms of violence: estimates and 90% intervals")
+    for c in ("mechanism", "estimate", "90% interval", "unit", "how"):
+        tb.add_column(c, justify="left" if c in ("mechanism", "unit", "how") else "right")
+    for r in fit.table().itertuples(index=False):
+        iv = "-" if r.low90 != r.low90 else f"{_fmt(r.low90)} - {_fmt(r.high90)}"
+        tb.add_row(r.mechanism, _fmt(r.estimate), iv, r.unit, r.how)
+    console.print(tb)
+    te = Table(title="Fixed effects (homicides per 100,000 a year not explained by the mechanisms)")
+    for c in ("region", "level", "estimate", "90% interval"):
+        te.add_column(c, justify="left" if c in ("region", "level") else "right")
+    for g, v in sorted(fit.fixed_effects.items()):
+        lo, hi = fit.fe_interval[g]
+        te.add_row(g, fit.fe_level[g], _fmt(v), f"{_fmt(lo)} - {_fmt(hi)}")
+    console.print(te)
+    console.print(
+        f"over-dispersion {fit.dispersion:.3g}; share of the within-place variation explained "
+        f"{fit.deviance_share_within:.3g}"
+    )
+    if dest is None:
+        console.print("(not written: give --write or --out to keep the estimates)")
+        return
+    if (dest / "scenario.yaml").exists():
+        write_fit(fit, dest)
+    else:
+        if dest.exists() and any(dest.iterdir()):
+            from ..scenario import Problem, ScenarioError
+
+            raise ScenarioError(
+                [Problem(str(dest), None, "--out", "exists and is not empty: choose another --out")]
+            )
+        shutil.copytree(sc.path, dest, ignore=shutil.ignore_patterns("__pycache__"))
+        write_fit(fit, dest)
+    console.print(f"wrote the estimates to {dest} (parameters.csv, baseline_violence.csv, violence_fit.yaml)")
 
 
 def _short(v: float) -> str:

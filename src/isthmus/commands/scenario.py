@@ -32,8 +32,11 @@ def export_cmd(
     dest: Annotated[Path, typer.Argument(help="Folder to copy it into (new or empty).")],
 ) -> None:
     """Copy a shipped scenario into a folder so you can edit it, then `isthmus run DIR`."""
-    from ..scenario import export_scenario
+    from ..results.atomic import check_out_dir
+    from ..scenario import export_scenario, resolve
 
+    resolve(name)  # an unknown scenario is reported as such, before the destination
+    check_out_dir(dest, label="destination")
     export_scenario(name, dest)
     console.print(
         f"exported {name} to {dest}; edit the CSV/YAML files and run `isthmus run {dest}`"
@@ -63,7 +66,10 @@ def schema_cmd(
 
     text = schema_markdown()
     if out:
-        out.write_text(text, encoding="utf-8")
+        from ..results.atomic import atomic_file
+
+        with atomic_file(out) as tmp:
+            tmp.write_text(text, encoding="utf-8")
     else:
         console.print(text, markup=False, highlight=False)
 

@@ -321,11 +321,12 @@ def is_incomplete(df: pd.DataFrame) -> bool:
     return bool(df.attrs.get("incomplete"))
 
 
-def read_text_file(path: Path, problems: list[Problem], limit: int = MAX_TABLE_BYTES) -> str | None:
+def read_text_file(path: Path, problems: list[Problem], limit: int | None = None) -> str | None:
     """Text of a scenario file (UTF-8, with or without a byte-order mark; any line ends).
 
     Appends a problem and returns ``None`` when the file cannot be read, is not
-    UTF-8 or is larger than ``limit`` bytes (checked before reading it).
+    UTF-8 or is larger than ``limit`` bytes (default :data:`MAX_TABLE_BYTES`;
+    checked before reading it).
 
     Examples
     --------
@@ -335,6 +336,7 @@ def read_text_file(path: Path, problems: list[Problem], limit: int = MAX_TABLE_B
     >>> read_text_file(f, [])
     'id,name\\nA,x\\n'
     """
+    limit = MAX_TABLE_BYTES if limit is None else limit
     try:
         size = path.stat().st_size
         if size > limit:

@@ -152,8 +152,9 @@ def load_yaml(path: Path | str, text: str | None = None, max_nodes: int = MAX_NO
         raise ScenarioError(
             [Problem(path.name, None, None, f"cannot read file: {exc.strerror or exc}")]
         ) from None
-    loader = _LineLoader(text)
+    loader = None
     try:
+        loader = _LineLoader(text)  # checks the characters: may raise a YAMLError already
         node = loader.get_single_node()
         if node is None:
             return None
@@ -180,7 +181,8 @@ def load_yaml(path: Path | str, text: str | None = None, max_nodes: int = MAX_NO
             [Problem(path.name, None, None, "invalid YAML: lists or mappings nested too deeply")]
         ) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 def strip_lines(obj: Any) -> Any:

@@ -422,13 +422,28 @@ def test_cli_resume_with_nothing_left_prints_no_nan(cli, short_folder, tmp_path)
 def test_cli_store_write_failure_is_one_message(cli, short_folder, tmp_path, monkeypatch):
     import duckdb
 
-    def full(self, *a, **k):
-        raise duckdb.IOException("Could not write file: No space left on device")
+    orig = EnsembleStore.write_run
+    calls = []
 
-    monkeypatch.setattr(EnsembleStore, "write_run", full)
+    def full_after_one(self, rec, *a, **k):
+        calls.append(rec.run_id)
+        if len(calls) > 1:
+            raise duckdb.IOException('Could not write file "x.wal": No space left on device')
+        return orig(self, rec, *a, **k)
+
+    monkeypatch.setattr(EnsembleStore, "write_run", full_after_one)
     out = tmp_path / "e"
-    code, text = cli("ensemble", str(short_folder), "--runs", "1", "--out", str(out))
+    code, text = cli("ensemble", str(short_folder), "--runs", "2", "--out", str(out))
     assert code == 1, text
     flat = " ".join(text.split())
     assert "No space left on device" in flat and "--resume" in flat and "Traceback" not in text
     assert not (out / ".results.duckdb.lock").exists()
+    st = EnsembleStore(out / "results.duckdb", read_only=True)
+    assert len(st.done_ids()) == 1  # the committed run is kept for --resume
+    st.close()
+    # a store that gets no run at all is not left behind, nor the folder made for it
+    calls.append(-1)
+    out2 = tmp_path / "new" / "e2"
+    code, text = cli("ensemble", str(short_folder), "--runs", "1", "--out", str(out2))
+    assert code == 1 and "Nothing was written" in " ".join(text.split())
+    assert not out2.exists()

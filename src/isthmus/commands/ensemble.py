@@ -157,10 +157,15 @@ def ensemble(
     except (duckdb.Error, OSError) as exc:
         # a full disk, a permission or a locked file while writing the store: the runs
         # committed before the error are kept, and --resume finishes the ensemble
-        reason = describe_os_error(exc) if isinstance(exc, OSError) else _first_line(exc)
+        reason = describe_os_error(exc)
+        kept = (
+            "The runs committed before it are kept; fix the cause and finish with --resume."
+            if (out / "results.duckdb").exists()
+            else "Nothing was written."
+        )
         console.print(
             f"[bold red]error:[/] writing {out / 'results.duckdb'} failed: {escape(reason)}. "
-            "The runs committed before it are kept; fix the cause and finish with --resume.",
+            + kept,
             highlight=False,
         )
         raise typer.Exit(1) from None
@@ -255,7 +260,10 @@ def export(
         # not a DuckDB file) is a reading problem, not a writing one
         duckdb.connect(str(db), read_only=True).close()
     except duckdb.Error as exc:
-        console.print(f"[bold red]error:[/] cannot read {db}: {_first_line(exc)}", highlight=False)
+        reason = _first_line(exc)
+        if "lock" in reason.lower():
+            reason = f"it is in use by another process (an ensemble still running?): {reason}"
+        console.print(f"[bold red]error:[/] cannot read {db}: {escape(reason)}", highlight=False)
         raise typer.Exit(1) from None
     with atomic_dir(out) as tmp:
         files = export_store(db, tmp, fmt)

@@ -673,8 +673,10 @@ class Ensemble:
         self.validate()
         path: str | Path = ":memory:"
         lock: StoreLock | None = None
+        out_created = False
         if out is not None:
             out = Path(out)
+            out_created = not out.exists()
             out.mkdir(parents=True, exist_ok=True)
             path = out / "results.duckdb"
             # why lock before looking: two processes that both found no store would
@@ -684,6 +686,9 @@ class Ensemble:
             except StoreBusyError as exc:
                 raise EnsembleError(str(exc)) from None
         with contextlib.ExitStack() as stack:
+            if out_created:
+                # last on an error: a folder made for this call and left empty goes too
+                stack.push(lambda et, ev, tb: _rmdir(out) if et is not None else None)
             if lock is not None:
                 # on an error before the store owns the lock; a no-op once the store closed
                 stack.push(lambda et, ev, tb: lock.release() if et is not None else None)
@@ -691,6 +696,15 @@ class Ensemble:
                 raise EnsembleError(
                     f"{path} already exists: pass resume=True (--resume) to finish that "
                     "ensemble, or choose another output folder"
+                )
+            written = [0]
+            if path != ":memory:" and not Path(path).exists():
+                # a store this call creates and that gets no run (a full disk at once,
+                # Ctrl-C during the first run) is removed
+                stack.push(
+                    lambda et, ev, tb: (
+                        _discard_store(Path(path)) if et is not None and not written[0] else None
+                    )
                 )
             if client is None and scheduler is not None:
                 # connect before touching the store: a wrong address must leave nothing behind
@@ -718,6 +732,7 @@ class Ensemble:
             stack.callback(getattr(recs, "close", lambda: None))
             for rec in recs:
                 store.write_run(rec, git_commit=commit, base_seed=self.seed)
+                written[0] += 1
                 if rec.error is None:
                     n_done += 1
                 else:
@@ -783,6 +798,19 @@ class Ensemble:
                 )
         store.set_meta({**ident, "n_runs": self.runs, "code_version": __version__})
         return store
+
+
+def _discard_store(path: Path) -> None:
+    """Remove a store file (and its write-ahead log) that holds no run."""
+    for f in (path, path.with_name(path.name + ".wal")):
+        with contextlib.suppress(OSError):
+            f.unlink()
+
+
+def _rmdir(folder: Path) -> None:
+    """Remove ``folder`` if it is empty (never its contents)."""
+    with contextlib.suppress(OSError):
+        folder.rmdir()
 
 
 class EnsembleResult:

@@ -70,18 +70,37 @@ class OutputWriteError(OutputError):
     exit_code = 1
 
 
+#: Reasons users can act on, found inside the longer messages of DuckDB and shutil.
+_KNOWN_REASONS = (
+    "No space left on device",
+    "Disk quota exceeded",
+    "Read-only file system",
+    "Permission denied",
+    "File name too long",
+)
+
+
 def describe_os_error(exc: BaseException) -> str:
-    """A short reason for an OS-level error, e.g. ``No space left on device``.
+    """A short reason for an error while writing, e.g. ``No space left on device``.
+
+    Works for ``OSError``, ``shutil.Error`` (a list of failed copies) and DuckDB's
+    I/O errors (whose text may hold a JSON record).
 
     Examples
     --------
     >>> describe_os_error(OSError(errno.ENOSPC, "No space left on device"))
     'No space left on device'
+    >>> describe_os_error(RuntimeError('IO Error: Could not write "x": No space left on device'))
+    'No space left on device'
     """
     if isinstance(exc, OSError) and exc.strerror:
         return exc.strerror
-    text = str(exc).strip().splitlines()
-    return text[0][:300] if text else type(exc).__name__
+    text = str(exc)
+    for reason in _KNOWN_REASONS:
+        if reason in text:
+            return reason
+    lines = text.strip().splitlines()
+    return lines[0][:300] if lines else type(exc).__name__
 
 
 def _is_write_error(exc: BaseException) -> bool:

@@ -95,7 +95,7 @@ def test_every_policy_cites_an_event_or_states_an_assumption(policy: dict) -> No
     if not cites:
         assert "figures.csv" in src or "assumption" in src, src
         return
-    for date, iso, adm, kind in cites:
+    for date, iso, _adm, kind in cites:
         hit = [
             r
             for r in events

@@ -124,11 +124,13 @@ def calibrate(
     into the scenario's own folder with --write.
     """
     from ..experiments.calibration import Calibration, parse_param_spec
+    from ..results.atomic import check_out_dir
     from ..scenario import Problem, ScenarioError, load_scenario, resolve
 
     spec = parse_param_spec(params) if params is not None else None
     sc = load_scenario(scenario)
     dest = resolve(scenario) if write else (out or Path("calibrated") / sc.name)
+    check_out_dir(dest)  # an unusable --out stops here, before the optimisation
     if violence:
         _violence(sc, replicates, dest if (write or out is not None) else None)
         return
@@ -240,14 +242,17 @@ def _violence(sc: Any, replicates: int, dest: Path | None) -> None:
     if (dest / "scenario.yaml").exists():
         write_fit(fit, dest)
     else:
+        from ..results.atomic import atomic_dir
+
         if dest.exists() and any(dest.iterdir()):
             from ..scenario import Problem, ScenarioError
 
             raise ScenarioError(
                 [Problem(str(dest), None, "--out", "exists and is not empty: choose another --out")]
             )
-        shutil.copytree(sc.path, dest, ignore=shutil.ignore_patterns("__pycache__"))
-        write_fit(fit, dest)
+        with atomic_dir(dest) as tmp:  # a copy of the scenario with the estimates, or nothing
+            shutil.copytree(sc.path, tmp, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__"))
+            write_fit(fit, tmp)
     console.print(f"wrote the estimates to {dest} (parameters.csv, baseline_violence.csv, violence_fit.yaml)")
 
 
@@ -289,8 +294,11 @@ def hindcast(
     Each cell is the mean over seeds and, in brackets, the 5th-95th percentile.
     """
     from ..experiments.hindcast import BLOCKS, run_hindcast
+    from ..results.atomic import check_out_dir
     from ..scenario import load_scenario
 
+    if out is not None:
+        check_out_dir(out)  # an unusable --out stops here, before the runs
     sc = load_scenario(scenario)
     with _Bar(f"hindcast {sc.name}", seeds) as bar:
         hc = run_hindcast(

@@ -1,5 +1,6 @@
 """Policies: dated interventions that change the model's inputs."""
 
+from ..engine.levers import register_parser
 from .interventions import (
     INTERVENTIONS,
     Intervention,
@@ -8,7 +9,6 @@ from .interventions import (
     load_policy_file,
     parse_policies,
 )
-from ..engine.levers import register_parser
 from .library import (
     AntiCorruption,
     CoordinatedAllocation,

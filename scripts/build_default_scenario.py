@@ -339,7 +339,21 @@ def build(shared: Path) -> None:  # noqa: C901 - a flat list of the region's rou
     coast_of: dict[str, set[str]] = {}
     group_of: dict[str, str] = {}
 
-    def place(pid, name, country, level, lat, lon, population, role, market, group, source, coast="", airstrip=0):  # noqa: ANN001, E501
+    def place(
+        pid,
+        name,
+        country,
+        level,
+        lat,
+        lon,
+        population,
+        role,
+        market,
+        group,
+        source,
+        coast="",
+        airstrip=0,
+    ):  # noqa: ANN001, E501
         if pid in AIRSTRIPS:
             airstrip = 1
             source = f"{source}; airstrip: {AIRSTRIPS[pid]}"
@@ -384,7 +398,21 @@ def build(shared: Path) -> None:  # noqa: C901 - a flat list of the region's rou
         src = f"{why}; {SRC_COORD}"
         if pid == "VE":
             src = f"{pop['VE']['source_title']}; {src}"
-        place(pid, name, iso, "source", la, lo, popn, "transit", "", "south_america", src, coast, strip)
+        place(
+            pid,
+            name,
+            iso,
+            "source",
+            la,
+            lo,
+            popn,
+            "transit",
+            "",
+            "south_america",
+            src,
+            coast,
+            strip,
+        )
 
     # Admin-1 places of the seven Central American countries and Mexico.
     for g in geo:
@@ -406,7 +434,20 @@ def build(shared: Path) -> None:  # noqa: C901 - a flat list of the region's rou
         if coast:
             src = f"{src}; {SRC_COAST}"
         group = "mexico" if g["iso3"] == "MEX" else "central_america"
-        place(pid, g["name"], g["iso3"], "admin1", g["lat"], g["lon"], p, "transit", "", group, src, coast)
+        place(
+            pid,
+            g["name"],
+            g["iso3"],
+            "admin1",
+            g["lat"],
+            g["lon"],
+            p,
+            "transit",
+            "",
+            group,
+            src,
+            coast,
+        )
     # Caribbean places (whole countries or islands).
     dom = next((r for r in pop_rows if r["iso3"] == "DOM"), None)
     for pid, name, iso, la, lo in CARIB:
@@ -507,7 +548,10 @@ def build(shared: Path) -> None:  # noqa: C901 - a flat list of the region's rou
         if sea:
             d *= SEA_DETOUR
         src = [f"{SRC_LEN}" + (" x 1.2 (offshore sea lanes: assumption)" if sea else "")]
-        src.append(SRC_COST + (f"; x {cost_factor:g} ({why.split(';')[-1].strip()})" if cost_factor != 1 else ""))
+        src.append(
+            SRC_COST
+            + (f"; x {cost_factor:g} ({why.split(';')[-1].strip()})" if cost_factor != 1 else "")
+        )
         if mode == "container":
             src.append(
                 f"plus {CONTAINER_FIXED_USD_PER_KG:,.0f} USD/kg a shipment (assumption: corrupt port "
@@ -517,7 +561,15 @@ def build(shared: Path) -> None:  # noqa: C901 - a flat list of the region's rou
         if why:
             src.insert(0, f"route: {why}")
         if patrols:
-            kind = "sea" if sea else "air" if mode == "air" else "container" if mode == "container" else "border"
+            kind = (
+                "sea"
+                if sea
+                else "air"
+                if mode == "air"
+                else "container"
+                if mode == "container"
+                else "border"
+            )
             src.append(SRC_PATROL[kind])
         links.append(
             {
@@ -558,7 +610,13 @@ def build(shared: Path) -> None:  # noqa: C901 - a flat list of the region's rou
     # Production to the departure coasts. Into Venezuela and Ecuador the loads cross the
     # border: both states' enforcement acts on the crossing.
     for s in ("CO-PAC", "CO-URA", "CO-CAR", "CO-GUA"):
-        link("ANDES", s, "land", "production to the departure coasts (UNODC TOCTA 2012)", patrols="COL")
+        link(
+            "ANDES",
+            s,
+            "land",
+            "production to the departure coasts (UNODC TOCTA 2012)",
+            patrols="COL",
+        )
     link(
         "ANDES",
         "VE",

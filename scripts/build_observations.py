@@ -103,7 +103,17 @@ FIGURES = [
     ),
     (
         ("cocaine price per kg: northern Mexico border", "2012-13"),
-        ("price_usd_per_kg", "mexico_northern_border", 2006, None, None, 15000.0, 16000.0, "USD/kg", 0.5),
+        (
+            "price_usd_per_kg",
+            "mexico_northern_border",
+            2006,
+            None,
+            None,
+            15000.0,
+            16000.0,
+            "USD/kg",
+            0.5,
+        ),
         "Stratfor 2013 16,000 and OAS 2013 15,000 (c.2010-12) used for 2006: assumption",
         ("cocaine price per kg: Mexico northern border", "c.2010-12"),
     ),
@@ -307,7 +317,9 @@ def corridor_rows(data: Path) -> list[list[str]]:
             if r["quantity"] == quantity and r["region"] == region and r["year"] == year
         ]
         if len(hit) != 1:
-            raise SystemExit(f"corridors_upto2006.csv: expected one row for {quantity!r} {region} {year}")
+            raise SystemExit(
+                f"corridors_upto2006.csv: expected one row for {quantity!r} {region} {year}"
+            )
         r = hit[0]
         ind, reg, y0, y1, value, low, high, unit, weight = spec
         if low is not None and value is None:

@@ -67,7 +67,10 @@ def _routes(maxiter: int, popsize: int, seeds: list[int]) -> None:
 
     def prog(done: int, total: int, best: float) -> None:
         if done % 25 == 0 or done == total:
-            print(f"  routes {done}/{total} best loss {best:.3f} ({time.time() - t0:.0f} s)", flush=True)
+            print(
+                f"  routes {done}/{total} best loss {best:.3f} ({time.time() - t0:.0f} s)",
+                flush=True,
+            )
 
     res = cal.run(maxiter=maxiter, popsize=popsize, seed=0, workers=2, progress=prog)
     print(f"  loss {res.loss_before:.3f} -> {res.loss_after:.3f}", flush=True)

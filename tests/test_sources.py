@@ -83,7 +83,9 @@ CITE = re.compile(
 
 
 def test_every_policy_has_a_source() -> None:
-    empty = [p.get("name", p.get("type")) for p in _policies() if not str(p.get("source", "")).strip()]
+    empty = [
+        p.get("name", p.get("type")) for p in _policies() if not str(p.get("source", "")).strip()
+    ]
     assert not empty, f"policies without a source: {empty}"
 
 

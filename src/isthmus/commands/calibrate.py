@@ -251,9 +251,13 @@ def _violence(sc: Any, replicates: int, dest: Path | None) -> None:
                 [Problem(str(dest), None, "--out", "exists and is not empty: choose another --out")]
             )
         with atomic_dir(dest) as tmp:  # a copy of the scenario with the estimates, or nothing
-            shutil.copytree(sc.path, tmp, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__"))
+            shutil.copytree(
+                sc.path, tmp, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__")
+            )
             write_fit(fit, tmp)
-    console.print(f"wrote the estimates to {dest} (parameters.csv, baseline_violence.csv, violence_fit.yaml)")
+    console.print(
+        f"wrote the estimates to {dest} (parameters.csv, baseline_violence.csv, violence_fit.yaml)"
+    )
 
 
 def _short(v: float) -> str:

@@ -993,7 +993,9 @@ class Groups(Module):
         # turnover, prosecution and troops.
         sp = getattr(st, "strength_pressure", None)
         jpress = (
-            sp[ai] if sp is not None and len(sp) == na else p.justice_attrition * self.justice_home[ai]
+            sp[ai]
+            if sp is not None and len(sp) == na
+            else p.justice_attrition * self.justice_home[ai]
         )
         # Operations target the organisation that holds a place (its leaders, its plazas),
         # in proportion to its control there: crackdowns weaken incumbents more than the

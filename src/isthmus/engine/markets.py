@@ -702,7 +702,11 @@ class Markets(Module):
             w = arrivals[idx]
             pr = st.place_price[idx]
             self.r_price[t, net.n_places + k + j] = (
-                float((w * pr).sum() / w.sum()) if w.sum() > 0 else float(pr.mean()) if len(pr) else 0.0
+                float((w * pr).sum() / w.sum())
+                if w.sum() > 0
+                else float(pr.mean())
+                if len(pr)
+                else 0.0
             )
         self.r_ppg[t] = out["price_per_pure_gram"]
         self.r_pur[t] = out["purity"]

@@ -103,9 +103,7 @@ class Record(Module):
         rec.declare("delivered_t", list(MARKETS), "t")
         # departed_t: tons leaving South America bound to each market (the inflow of each
         # route's exit link, after what was seized inside South America).
-        self.exit_pos = np.where(
-            net.path_exit >= 0, self._exit_positions(net), -1
-        )
+        self.exit_pos = np.where(net.path_exit >= 0, self._exit_positions(net), -1)
         rec.declare("departed_t", list(MARKETS), "t")
         st.ledger = {
             k: np.zeros(sim.n_months)

@@ -265,7 +265,9 @@ class Routes(Module):
             out[sel[fixed]] = [given[lf_k] for lf_k in lf[fixed]]
             free = sel[~fixed]
             tot = target_g[free].sum()
-            out[free] = max(rest, 0.0) * (target_g[free] / tot if tot > 0 else 1.0 / max(len(free), 1))
+            out[free] = max(rest, 0.0) * (
+                target_g[free] / tot if tot > 0 else 1.0 / max(len(free), 1)
+            )
         return out
 
     def target_levels(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

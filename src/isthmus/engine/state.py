@@ -278,12 +278,18 @@ class State(Module):
         st.deployed_personnel = np.zeros(net.n_places)
         st.kingpin_events = []
         # Actor slots (the groups step's, with its latent factions) and their homes.
-        self.actor_ids = list(getattr(st, "actor_ids", None) or [str(a) for a in sim.scenario.actors["id"]])
+        self.actor_ids = list(
+            getattr(st, "actor_ids", None) or [str(a) for a in sim.scenario.actors["id"]]
+        )
         homes = getattr(st, "actor_home", None)
         if homes is None:
             homes = [
                 np.array(
-                    [net.place_index[p.strip()] for p in str(h or "").split(";") if p.strip() in net.place_index],
+                    [
+                        net.place_index[p.strip()]
+                        for p in str(h or "").split(";")
+                        if p.strip() in net.place_index
+                    ],
                     dtype=np.int64,
                 )
                 for h in sim.scenario.actors["home_places"]

@@ -42,8 +42,10 @@ class Lineages:
             f"{a}-F{k + 1}" for k in range(self.max_factions) for a in base_ids
         ]
         n = len(self.ids)
-        self.lineage = np.array([i % self.n_base for i in range(n)], dtype=np.int64) if n else (
-            np.zeros(0, dtype=np.int64)
+        self.lineage = (
+            np.array([i % self.n_base for i in range(n)], dtype=np.int64)
+            if n
+            else (np.zeros(0, dtype=np.int64))
         )
         self.is_faction = np.arange(n) >= self.n_base
         self.active = ~self.is_faction  # factions appear only when a split activates them

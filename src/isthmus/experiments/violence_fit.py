@@ -83,11 +83,19 @@ class ViolenceFit:
             "state": "homicides / month per 1,000 troops per strength unit (prior)",
         }
         rows = [
-            (k, self.coef[k], *self.coef_interval[k], units[k], f"posterior mode (prior {self.prior_centre[k]:.3g})")
+            (
+                k,
+                self.coef[k],
+                *self.coef_interval[k],
+                units[k],
+                f"posterior mode (prior {self.prior_centre[k]:.3g})",
+            )
             for k in self.coef
         ]
         rows += [(k, v, np.nan, np.nan, units[k], "prior") for k, v in self.prior.items()]
-        return pd.DataFrame(rows, columns=["mechanism", "estimate", "low90", "high90", "unit", "how"])
+        return pd.DataFrame(
+            rows, columns=["mechanism", "estimate", "low90", "high90", "unit", "how"]
+        )
 
 
 def _units(sim_scenario: Scenario, net, targets) -> tuple[list[dict], dict]:  # noqa: ANN001
@@ -436,9 +444,14 @@ def write_fit(fit: ViolenceFit, scenario_dir: str | Path) -> list[Path]:
             }
             for c in COEFS
         },
-        "priors": {k: {"value": v, "parameter": f"violence.{PRIOR[k]}"} for k, v in fit.prior.items()},
+        "priors": {
+            k: {"value": v, "parameter": f"violence.{PRIOR[k]}"} for k, v in fit.prior.items()
+        },
         "fixed_effects": {
-            g: {"rate_per_100k": round(v, 4), "interval90": [round(x, 4) for x in fit.fe_interval[g]]}
+            g: {
+                "rate_per_100k": round(v, 4),
+                "interval90": [round(x, 4) for x in fit.fe_interval[g]],
+            }
             for g, v in sorted(fit.fixed_effects.items())
         },
     }

@@ -55,15 +55,6 @@ GANG_ATTR = (
     "departments); upkeep per member low: young members paid little (UNODC 2007); patience low "
     "(no stable leadership): assumption"
 )
-PAYMENT = {
-    "transnational": "extortion payment 1,000 USD a month per victim: assumption (pisos on "
-    "businesses, ranches and local officials)",
-    "territorial": "extortion payment 500 USD a month per victim: assumption (pisos on local "
-    "businesses and transport)",
-    "gang": "extortion payment 30 USD a month per victim: assumption (the 'renta' of a few "
-    "dollars a day on buses, taxis and small shops; UNODC 2007 describes extortion by the maras)",
-}
-PAYMENT_USD = {"transnational": 1000.0, "territorial": 500.0, "gang": 30.0}
 REACH = {
     "transnational": "reach 3 hops: assumption (organisations with national networks project "
     "force a few states beyond their holdings)",
@@ -359,8 +350,7 @@ def write_csv(path: Path, header: list[str], rows: list[tuple]) -> None:
 def build_tables() -> None:
     rows = []
     for r in ACTORS:
-        kind = r[2]
-        rows.append((*r[:9], PAYMENT_USD[kind], f"{r[9]}; {PAYMENT[kind]}"))
+        rows.append((*r[:9], r[9]))
     write_csv(
         OUT / "actors.csv",
         [
@@ -373,7 +363,6 @@ def build_tables() -> None:
             "patience",
             "home_places",
             "reach_hops",
-            "extortion_payment_usd",
             "source",
         ],
         rows,

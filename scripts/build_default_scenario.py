@@ -116,7 +116,11 @@ COST_PER_KM = {
     "maritime-pacific": 0.55,
     "maritime-caribbean": 0.55,
     "maritime-atlantic": 0.45,
-    "air": 1.0,
+    # Light aircraft: assumption: about three times the maritime cost per kg and km. A
+    # plane carries 0.5-1.5 t against 1-2 t for a go-fast and 5-10 t for a fishing vessel
+    # or a semi-submersible, and is often burnt or abandoned after landing (UNODC TOCTA
+    # 2012 describes the methods, not their prices).
+    "air": 1.6,
     "container": 0.25,
 }
 SRC_COST = (
@@ -134,7 +138,7 @@ CAPACITY = {
     "maritime-pacific": 60.0,
     "maritime-caribbean": 60.0,
     "maritime-atlantic": 60.0,
-    "air": 10.0,
+    "air": 4.0,
     "container": 2.0,
 }
 SRC_CAP = {
@@ -144,8 +148,9 @@ SRC_CAP = {
     "maritime-caribbean": "capacity: assumption: up to two go-fast landings a day on one "
     "department's coast (60 t/month)",
     "maritime-atlantic": "capacity: assumption: mother ships across the Atlantic (60 t/month)",
-    "air": "capacity: assumption: up to about ten light-aircraft flights a month (0.5-1.5 t each) "
-    "into one department's airstrips before pilots, planes and ground crews run short (10 t/month)",
+    "air": "capacity: assumption: a few light-aircraft flights a month (0.5-1.5 t each) from one "
+    "departure area into one department's airstrips before pilots, planes and ground crews run "
+    "short (4 t/month)",
     "container": "capacity: assumption: the corrupt staff of a pair of ports place a few tons a month in "
     "containers (2 t/month)",
 }
@@ -158,6 +163,9 @@ OPEN_SEA_KM = 400.0
 SRC_PATROL = {
     "sea": "patrols: the departure state's navy, the US-led transit zone (JIATF-South: XTZ) "
     "on open-sea legs over 400 km (assumption), and the landing state's coast guard",
+    "atlantic": "patrols: the departure state's navy, European navies and customs on the Atlantic "
+    "crossing (EUR; assumption: JIATF-South's transit zone covers the routes to the US), and "
+    "the landing state",
     "air": "patrols: the departure state's air force, JIATF-South's detection and monitoring of "
     "suspect flights (XTZ), and the landing state (UNODC TOCTA 2012: the host nation makes the "
     "endgame)",
@@ -538,6 +546,8 @@ def build(shared: Path) -> None:  # noqa: C901 - a flat list of the region's rou
         capacity: float | None = None,
         patrols: str = "",
         vector: str = "",
+        length: tuple[float, str] | None = None,
+        fixed: tuple[float, str] | None = None,
     ) -> None:
         key = (a, b, mode)
         if key in seen or a == b:
@@ -548,6 +558,9 @@ def build(shared: Path) -> None:  # noqa: C901 - a flat list of the region's rou
         if sea:
             d *= SEA_DETOUR
         src = [f"{SRC_LEN}" + (" x 1.2 (offshore sea lanes: assumption)" if sea else "")]
+        if length is not None:  # the trip goes beyond the places' coordinates
+            d = length[0]
+            src = [f"length: {length[1]}"]
         src.append(
             SRC_COST
             + (f"; x {cost_factor:g} ({why.split(';')[-1].strip()})" if cost_factor != 1 else "")
@@ -557,12 +570,16 @@ def build(shared: Path) -> None:  # noqa: C901 - a flat list of the region's rou
                 f"plus {CONTAINER_FIXED_USD_PER_KG:,.0f} USD/kg a shipment (assumption: corrupt port "
                 "staff at both ends, front companies, cover cargo, rip-on/rip-off crews)"
             )
+        if fixed is not None:
+            src.append(f"plus {fixed[0]:,.0f} USD/kg a shipment ({fixed[1]})")
         src.append(SRC_CAP[mode] if capacity is None else f"capacity: {capacity:g} t/month ({why})")
         if why:
             src.insert(0, f"route: {why}")
         if patrols:
             kind = (
-                "sea"
+                "atlantic"
+                if mode == "maritime-atlantic"
+                else "sea"
                 if sea
                 else "air"
                 if mode == "air"
@@ -579,7 +596,8 @@ def build(shared: Path) -> None:  # noqa: C901 - a flat list of the region's rou
                 "length_km": round(d, 1),
                 "cost_usd_per_kg": round(
                     d * COST_PER_KM[mode] * cost_factor
-                    + (CONTAINER_FIXED_USD_PER_KG if mode == "container" else 0.0),
+                    + (CONTAINER_FIXED_USD_PER_KG if mode == "container" else 0.0)
+                    + (fixed[0] if fixed is not None else 0.0),
                     1,
                 ),
                 "capacity_t_per_month": CAPACITY[mode] if capacity is None else capacity,
@@ -679,22 +697,24 @@ def build(shared: Path) -> None:  # noqa: C901 - a flat list of the region's rou
                 continue
             flight(dep, b, "light aircraft to clandestine airstrips (UNODC TOCTA 2012)")
     # Containers through the ports.
-    for a, b, vec in (
-        ("CO-CAR", "PA-3", "western_caribbean"),
-        ("CO-CAR", "MX-VER", "western_caribbean"),
-        ("CO-CAR", "DO", "eastern_caribbean"),
-        ("CO-CAR", "US-FL", "western_caribbean"),
-        ("CO-CAR", "EUR", "atlantic"),
-        ("CO-PAC", "MX-COL", "eastern_pacific"),
-        ("EC", "MX-MIC", "eastern_pacific"),
-        ("EC", "EUR", "atlantic"),
-        ("VE", "DO", "eastern_caribbean"),
-        ("VE", "EUR", "atlantic"),
+    # Their vector is the container itself: they sail with legitimate cargo on the
+    # shipping lanes, where customs at the two ports (not the transit zone) look for them.
+    for a, b in (
+        ("CO-CAR", "PA-3"),
+        ("CO-CAR", "MX-VER"),
+        ("CO-CAR", "DO"),
+        ("CO-CAR", "US-FL"),
+        ("CO-CAR", "EUR"),
+        ("CO-PAC", "MX-COL"),
+        ("EC", "MX-MIC"),
+        ("EC", "EUR"),
+        ("VE", "DO"),
+        ("VE", "EUR"),
     ):
         container(
             a,
             b,
-            vec,
+            "container",
             "cocaine hidden in legitimate container cargo between the main ports (UNODC TOCTA "
             "2012: Cartagena and Santa Marta, Buenaventura, Guayaquil, Puerto Cabello to Colon, "
             "Manzanillo, Lazaro Cardenas, Veracruz, Caucedo, Miami and Europe)",
@@ -715,6 +735,56 @@ def build(shared: Path) -> None:  # noqa: C901 - a flat list of the region's rou
         for x, y in ((a["a"], a["b"]), (a["b"], a["a"])):
             if x in coord and y in coord:
                 link(x, y, "land", "shared land border (Natural Earth)")
+    # Coastal hops: go-fasts and fishing vessels carry loads up the coasts from one landing
+    # area to the next (UNODC TOCTA 2012; INCSR: refuelling and coastal transshipment), at
+    # the maritime cost and under the coast guards of the states they leave and enter.
+    coast_chains = (
+        (
+            "maritime-pacific",
+            [
+                "PA-2",
+                "CR-P",
+                "CR-G",
+                "NI-CA",
+                "HN-CH",
+                "SV-US",
+                "GT-ES",
+                "MX-CHP",
+                "MX-OAX",
+                "MX-GRO",
+                "MX-MIC",
+                "MX-COL",
+                "MX-JAL",
+                "MX-NAY",
+                "MX-SIN",
+                "MX-SON",
+            ],
+        ),
+        ("maritime-pacific", ["MX-SIN", "MX-BCS"]),
+        (
+            "maritime-caribbean",
+            [
+                "PA-3",
+                "CR-L",
+                "NI-AS",
+                "NI-AN",
+                "HN-GD",
+                "HN-CL",
+                "HN-AT",
+                "HN-CR",
+                "GT-IZ",
+                "BZ-TOL",
+                "BZ-BZ",
+                "MX-ROO",
+            ],
+        ),
+        ("maritime-caribbean", ["MX-ROO", "MX-YUC", "MX-CAM", "MX-TAB", "MX-VER", "MX-TAM"]),
+    )
+    for mode, chain in coast_chains:
+        for a, b in zip(chain[:-1], chain[1:]):
+            if a in coord and b in coord:
+                pat = ";".join(dict.fromkeys([country_of[a], country_of[b]]))
+                link(a, b, mode, "coastal hop (UNODC TOCTA 2012)", patrols=pat)
     # Onward legs in the Caribbean.
     link("HT", "DO", "land", "Haiti-Dominican Republic border")
     link("DO", "HT", "land", "Dominican Republic-Haiti border")
@@ -726,11 +796,15 @@ def build(shared: Path) -> None:  # noqa: C901 - a flat list of the region's rou
         ("LA", "PR", "island hopping to Puerto Rico"),
         ("BS", "US-FL", "Bahamas to Florida (INCSR 2003)"),
     ):
-        voyage(a, b, "maritime-caribbean", "", why)
+        # The Caribbean corridor's own lane of the transit zone (ONDCP's Caribbean vector).
+        voyage(a, b, "maritime-caribbean", "eastern_caribbean", why)
     link("JM", "US-FL", "air", "air couriers and light aircraft to Florida", patrols="JAM;USA")
-    container("DO", "US-FL", "", "containers and couriers to Florida")
+    container("DO", "US-FL", "container", "containers and couriers to Florida")
     # Puerto Rico is US territory: shipments to the mainland clear no customs, so only
-    # Puerto Rico's own police and the federal agencies on the island patrol them.
+    # Puerto Rico's own police and the federal agencies on the island patrol them. The trip
+    # itself is a flight or a cargo voyage of about 1,650 km (San Juan to Miami), paid at the
+    # container freight rate, plus half a container's concealment cost (assumption: cover
+    # cargo and couriers, but no customs to corrupt).
     link(
         "PR",
         "US-PR",
@@ -738,8 +812,14 @@ def build(shared: Path) -> None:  # noqa: C901 - a flat list of the region's rou
         "domestic cargo and couriers to the mainland through San Juan (no customs between Puerto "
         "Rico and the mainland; handled as a land link: the island's police patrol it)",
         patrols="PRI",
+        cost_factor=COST_PER_KM["container"] / COST_PER_KM["land"],
+        length=(1650.0, "San Juan to Miami, great circle (the mainland trip)"),
+        fixed=(
+            CONTAINER_FIXED_USD_PER_KG / 2,
+            "assumption: half a container's concealment cost: cover cargo and couriers, no customs",
+        ),
     )
-    container("PA-3", "US-FL", "", "transshipment through Colon to Florida")
+    container("PA-3", "US-FL", "container", "transshipment through Colon to Florida")
     # Mexico to the US border sectors.
     for mxs, us in (
         ("MX-BCN", "US-SDG"),
@@ -759,13 +839,15 @@ def build(shared: Path) -> None:  # noqa: C901 - a flat list of the region's rou
             "WAF",
             "maritime-atlantic",
             "Atlantic crossing to West Africa (UNODC 2008)",
-            patrols=f"{country_of[a]};XTZ;GNB",
+            patrols=f"{country_of[a]};EUR;GNB",
             vector="atlantic",
         )
     link("WAF", "EUR", "air", "couriers and air freight from West Africa to Europe")
-    container("DO", "EUR", "", "containers and couriers from the Dominican Republic to Europe")
-    container("PA-3", "EUR", "", "transshipment through Colon to Europe")
-    container("TT", "EUR", "", "containers from Trinidad to Europe")
+    container(
+        "DO", "EUR", "container", "containers and couriers from the Dominican Republic to Europe"
+    )
+    container("PA-3", "EUR", "container", "transshipment through Colon to Europe")
+    container("TT", "EUR", "container", "containers from Trinidad to Europe")
     link("LA", "EUR", "air", "couriers from the Dutch and French Antilles to Europe")
     link("JM", "EUR", "air", "couriers from Jamaica to the UK")
 

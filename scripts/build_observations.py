@@ -449,6 +449,55 @@ def state_rows(data: Path) -> list[list[str]]:
     return out
 
 
+# Weak priors on how the US-bound flow left South America in 2006, by departure vector.
+# They are not in shared/data: recalled, unchecked (JIATF-South's Consolidated
+# Counterdrug Database estimates, as ONDCP's "Cocaine Smuggling in 2006" and UNODC's
+# 2012 threat assessment report them, put most US-bound movement in the Eastern Pacific
+# by the mid-2000s, and light aircraft a small part). Wide ranges at low weight: they keep
+# the fit off corners that the corridor shares alone leave open (all by air, or none by
+# the Pacific), and no more.
+PRIORS = [
+    (
+        "share of US-bound cocaine leaving South America by the Eastern Pacific",
+        ("us_bound_share", "eastern_pacific", 2006, None, None, 0.45, 0.80, "0-1", 0.5),
+        "weak prior: recalled, unchecked (JIATF-South CCDB estimates as reported by ONDCP, "
+        "Cocaine Smuggling in 2006, and UNODC TOCTA 2012); range 45-80%",
+    ),
+    (
+        "share of US-bound cocaine leaving South America by light aircraft",
+        ("us_bound_share", "air", 2006, None, None, 0.02, 0.25, "0-1", 0.5),
+        "weak prior: recalled, unchecked (as above: aircraft carried a small part of the flow "
+        "before the Venezuelan air bridge of 2006-2010); range 2-25%",
+    ),
+]
+
+
+def prior_rows() -> list[list[str]]:
+    """The weak priors above, as observation rows whose source says what they are."""
+    out = []
+    for quantity, (ind, reg, y, y2, v, lo, hi, unit, wt), note in PRIORS:
+        out.append(
+            [
+                quantity,
+                ind,
+                reg,
+                _fmt(y),
+                _fmt(y2),
+                _fmt(v if v is not None else (lo + hi) / 2),
+                _fmt(lo),
+                _fmt(hi),
+                unit,
+                "sqlog",
+                _fmt(wt),
+                "",
+                "assumption (weak prior, recalled and unchecked): JIATF-South CCDB estimates "
+                "as reported by ONDCP (Cocaine Smuggling in 2006) and UNODC (2012) TOCTA",
+                note,
+            ]
+        )
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, default=ROOT / "data" / "sources")
@@ -460,6 +509,7 @@ def main() -> None:
         + national_rows(args.data)
         + department_rows(args.data)
         + state_rows(args.data)
+        + prior_rows()
     )
     late = [r for r in rows if int(r[4] or r[3]) > CUTOFF]
     if late:

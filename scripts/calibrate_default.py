@@ -36,14 +36,24 @@ ROUTE_PARAMS = {
     "routes.corridor_adaptation": (0.01, 0.15),
     "routes.asc_europe": (-6.0, 3.0),
     "interdiction.k_sea": (0.05, 2.0),
-    "interdiction.k_air": (0.05, 2.0),
+    "interdiction.k_air": (0.05, 3.0),
     "interdiction.k_container": (0.3, 10.0),
     "interdiction.k_land": (0.05, 1.5),
-    "interdiction.transit_exposure_km": (300.0, 5000.0),
+    "interdiction.lane_exposure": (0.1, 5.0),
     "markets.arrest_premium": (0.0, 2.0),
     "markets.export_margin": (0.0, 1.5),
+    # The demand curves move with the flows the routes deliver (else a fit of the routes
+    # against stale demand levels would keep deliveries where the last market fit left them).
+    "markets.us_demand_t_at_100": (120.0, 450.0),
+    "markets.eu_demand_t_at_100": (120.0, 500.0),
 }
-ROUTE_TARGETS = ["us_bound_share", "seized_t", "departed_t", "price_usd_per_kg"]
+ROUTE_TARGETS = [
+    "us_bound_share",
+    "seized_t",
+    "departed_t",
+    "price_usd_per_kg",
+    "price_per_pure_gram_usd",
+]
 
 
 def _markets() -> None:
@@ -95,6 +105,7 @@ def main() -> None:
     ap.add_argument("--seeds", default="0,1")
     ap.add_argument("--violence-seeds", default="0,1,2,3,4")
     ap.add_argument("--skip-routes", action="store_true")
+    ap.add_argument("--skip-violence", action="store_true")
     a = ap.parse_args()
     seeds = [int(s) for s in a.seeds.split(",")]
     warnings.simplefilter("ignore", UserWarning)
@@ -106,8 +117,9 @@ def main() -> None:
             _routes(a.maxiter, a.popsize, seeds)
         print("markets (final levels)", flush=True)
         _markets()
-    print("violence: fixed effects and coefficients", flush=True)
-    _violence([int(s) for s in a.violence_seeds.split(",")])
+    if not a.skip_violence:
+        print("violence: fixed effects and coefficients", flush=True)
+        _violence([int(s) for s in a.violence_seeds.split(",")])
     return None
 
 

@@ -1,31 +1,81 @@
-"""The findings suite: interface, JSON, and every finding holding on the default scenario."""
+"""The findings suite: the protocol's lines, inputs-only variants, the CLI, and the record."""
 
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from isthmus.experiments.findings import FINDINGS, run_findings, with_supply_cut, without_policies
+from isthmus.experiments.findings import (
+    FINDINGS,
+    VARIANTS,
+    Line,
+    abate,
+    mexican_groups,
+    no2006,
+    run_findings,
+    seeds_needed,
+)
+
+PROTOCOL = Path(__file__).resolve().parents[2] / "shared" / "acceptance" / "findings-protocol"
 
 
 def test_ten_findings_declared() -> None:
     assert [f.id for f in FINDINGS] == [f"F{i}" for i in range(1, 11)]
     for f in FINDINGS:
-        assert f.finding and f.experiment and f.effect_label
+        assert f.finding and f.experiment and f.effect_label and f.lines
+    ids = [ln.id for f in FINDINGS for ln in f.lines]
+    assert len(ids) == len(set(ids))
 
 
-def test_counterfactuals_change_inputs_only(default_scenario) -> None:
-    cut = with_supply_cut(default_scenario, "2010-01", 0.5)
-    s = cut.series
-    assert ((s["series"] == "supply_multiplier") & (s["value"] == 0.5)).any()
-    assert cut.links.equals(default_scenario.links) and cut.places.equals(default_scenario.places)
-    nomx = without_policies(default_scenario, lambda p: "MEX" in str(p.get("target")))
-    assert len(nomx.policies) < len(default_scenario.policies)
-    assert nomx.series.equals(default_scenario.series)
+@pytest.mark.skipif(not PROTOCOL.exists(), reason="the shared findings protocol is not here")
+def test_lines_are_the_protocols() -> None:
+    """Every criterion of the protocol is a line here, with the same operator and threshold."""
+    text = PROTOCOL.read_text()
+    crits = re.findall(r'crit\("(\w+)", .*?, "(>=|<=|in)", ([\d.()\s,]+)\)\n', text, re.S)
+    assert len(crits) >= 20
+    lines = {ln.id: ln for f in FINDINGS for ln in f.lines}
+    for cid, op, thr in crits:
+        ln = lines[cid]
+        assert ln.op == op, cid
+        want = eval(thr, {"__builtins__": {}})  # a literal number or pair from the protocol
+        assert ln.threshold == (tuple(want) if isinstance(want, tuple) else float(want)), cid
+
+
+def test_variants_change_inputs_only(default_scenario) -> None:
+    sc = default_scenario
+    n = no2006(sc)
+    groups = mexican_groups(sc)
+    assert groups >= {"SINALOA", "GULF"} and not groups & {"MS13", "LORENZANA"}
+    dropped = [p for p in sc.policies if p not in n.policies]
+    assert dropped and all(str(p["start"]) >= "2006-12" for p in dropped)
+    assert n.series.equals(sc.series) and n.links.equals(sc.links)
+    a = abate(sc)
+    s0, s1 = sc.series, a.series
+    prod = s0["series"] == "production_t_per_year"
+    late = prod & (s0["date"].astype(str) >= "2010-01")
+    assert late.any()
+    assert (s1.loc[late, "value"].astype(float) == 0.5 * s0.loc[late, "value"].astype(float)).all()
+    assert (s1.loc[~late, "value"] == s0.loc[~late, "value"]).all()
+    assert a.policies == sc.policies
+    for name in ("casurge", "troops", "prevent"):
+        v = VARIANTS[name](sc)
+        assert (
+            v.policies[: len(sc.policies)] == sc.policies
+            and len(v.policies) == len(sc.policies) + 1
+        )
+        assert v.series.equals(sc.series)
+
+
+def test_line_rule() -> None:
+    ln = Line("X", "x", lambda lab, s: 0.0, ">=", 1.0)
+    assert ln.test(1.0) and not ln.test(0.99) and not ln.test(float("nan"))
+    assert Line("Y", "y", lambda lab, s: 0.0, "in", (0.85, 1.1)).test(0.9)
+    assert [seeds_needed(n) for n in (1, 5, 20)] == [1, 4, 16]
 
 
 def test_cli_json_and_exit_code(tmp_path: Path) -> None:
@@ -39,7 +89,7 @@ def test_cli_json_and_exit_code(tmp_path: Path) -> None:
             "--seeds",
             "2",
             "--only",
-            "F1,F6",
+            "F6,F9",
             "--json",
             str(out),
         ],
@@ -47,22 +97,18 @@ def test_cli_json_and_exit_code(tmp_path: Path) -> None:
         text=True,
     )
     data = json.loads(out.read_text())
-    ids = [f["id"] for f in data["findings"]]
-    assert ids == ["F1", "F6"]
+    assert [f["id"] for f in data["findings"]] == ["F6", "F9"]
     for f in data["findings"]:
-        assert set(f) >= {"id", "holds", "share_of_seeds", "effect", "interval", "description"}
-        assert len(f["interval"]) == 2 and 0 <= f["share_of_seeds"] <= 1
+        assert set(f) >= {"id", "holds", "share_of_seeds", "effect", "interval", "lines"}
+        for ln in f["lines"]:
+            assert set(ln) >= {"id", "mean", "needs", "seeds_meeting", "holds"}
+            assert 0 <= ln["seeds_meeting"] <= 2
+        assert f["holds"] == all(ln["holds"] for ln in f["lines"])
     assert p.returncode == (0 if all(f["holds"] for f in data["findings"]) else 1)
+    assert "lines held" in p.stdout
     bad = subprocess.run(
         [sys.executable, "-m", "isthmus", "findings", "--only", "F99"],
         capture_output=True,
         text=True,
     )
     assert bad.returncode == 2 and "F99" in bad.stderr and "Traceback" not in bad.stderr
-
-
-@pytest.mark.slow
-def test_all_findings_hold_on_default_scenario() -> None:
-    rep = run_findings("central-america", seeds=5, workers=2)
-    failing = {f.id: (f.share_of_seeds, f.effect, f.detail) for f in rep.findings if not f.holds}
-    assert not failing, failing

@@ -85,6 +85,14 @@ class Groups(Module):
             "(bribes 30% of node gross margin, mechanisms.md (a) [C]) -> ~0.03 per place",
             "Piso fee per kg charged at a fully controlled place, as a share of the local price.",
         ),
+        "fee_share_cap": _pm(
+            0.8,
+            "0-1",
+            0.5,
+            0.95,
+            "assumption: no plaza is the only way north (the markup 1/(1 - s) is capped at 5x)",
+            "Largest share of the flow a plaza's market-power markup is computed on.",
+        ),
         "fee_price_memory": _pm(
             0.99,
             "1/month",
@@ -164,15 +172,15 @@ class Groups(Module):
             "Members lost each month, replaced by recruitment (which prevention cuts).",
         ),
         "prevention_effect": _pm(
-            0.5,
+            1.0,
             "0-1",
             0.1,
-            0.9,
-            "assumption: a multi-agency prevention programme at full effect keeps up to half "
-            "of the young people groups would recruit out of them (Abt & Winship 2016, USAID "
-            "review of violence prevention in Central America: effects through recruitment "
-            "and risk factors); sensitivity: docs/groups-and-violence.md",
-            "Share of a group's recruits that full crime prevention in its places removes.",
+            1.0,
+            "definition: a crime_prevention policy's size is the share of recruits it keeps "
+            "out of groups at full effect (policy library); this scales it for sensitivity runs "
+            "(Abt & Winship 2016, USAID review of violence prevention in Central America: effects "
+            "through recruitment and risk factors; docs/groups-and-violence.md)",
+            "Share of a prevention programme's stated effect on recruitment that is realised.",
         ),
         "revenue_memory": _pm(
             0.85,
@@ -329,20 +337,25 @@ class Groups(Module):
             "Share of the gap to the contest outcome closed each month.",
         ),
         "tullock_r": _pm(
-            1.0,
+            2.0,
             "1",
             0.5,
-            2.0,
-            "Tullock contest success function s_i^r / sum s_j^r; r = 1 is the lottery form "
-            "(mechanisms.md (c))",
+            4.0,
+            "Tullock contest success function s_i^r / sum s_j^r (mechanisms.md (c)); r = 2: "
+            "assumption, a local edge in gunmen, informants and officials compounds "
+            "(Hirshleifer 1989: r > 1 where fighting has economies of scale), so plaza wars "
+            "end with a winner instead of a lasting split; sensitivity: "
+            "docs/groups-and-violence.md",
             "Decisiveness of local strength in the contest.",
         ),
         "home_advantage": _pm(
-            2.0,
+            3.0,
             "1",
             1.0,
             4.0,
-            "assumption: crime families defend their home areas with local networks and officials",
+            "assumption: crime families defend their home areas with local networks, kin and "
+            "officials (Dell 2015: rivals enter only where the incumbent is weakened); "
+            "sensitivity: docs/groups-and-violence.md",
             "Multiplier of a group's local strength in its home places.",
         ),
         "state_strength": _pm(
@@ -419,19 +432,21 @@ class Groups(Module):
             "Share of committed strength that survives each land hop from the nearest held place.",
         ),
         "exit_share": _pm(
-            0.02,
+            0.1,
             "0-1",
             0.005,
-            0.05,
-            "assumption: below 2% of a place a group no longer keeps people there",
+            0.3,
+            "assumption: a group holding under a tenth of a place can no longer collect there "
+            "and withdraws its people",
             "Control share below which a group leaves a place.",
         ),
         "entry_share": _pm(
-            0.05,
+            0.1,
             "0-1",
             0.01,
-            0.1,
-            "assumption: an incursion starts with a foothold of a few percent of a place",
+            0.3,
+            "assumption: an incursion that does not win a tenth of the place at once is "
+            "abandoned (the foothold equals the exit share)",
             "Foothold (control share) of a challenger entering a place.",
         ),
         "collusion_deviation_months": _pm(
@@ -610,7 +625,7 @@ class Groups(Module):
         st.contest_violence = np.zeros(n)
         st.succession_violence = np.zeros(n)
         st.predation_usd = np.zeros((len(KINDS), len(ACTIVITIES) - 1, n))
-        st.predation_victims = np.zeros((len(KINDS), len(ACTIVITIES) - 1, n))
+        st.predation_labour = np.zeros((len(KINDS), len(ACTIVITIES) - 1, n))
         st.armed_strength = np.zeros(n)
         st.corruption_spend = np.zeros(n)
         st.kingpin_hits = []
@@ -629,6 +644,7 @@ class Groups(Module):
         self.kind_onehot = np.zeros((len(KINDS), na))
         self.kind_onehot[st.actor_kind, np.arange(na)] = 1.0
         self._declare()
+        self.flow_share = np.zeros(n)  # smoothed share of the flow passing each place
         self._set_fees(self.price_now())
         self.fee_price = None  # set from the first month's prices (markets run before groups)
 
@@ -648,7 +664,6 @@ class Groups(Module):
         tc = np.ones(nb)
         patience = np.full(nb, 0.9)
         reach = np.zeros(nb)
-        payment = np.full(nb, 300.0)
         home = np.zeros((nb, n), dtype=bool)
         kinds = []
         home_country = []
@@ -662,9 +677,6 @@ class Groups(Module):
                     arr[i] = float(v)
             v = r.get("reach_hops")
             reach[i] = float(v) if v is not None and np.isfinite(v) else 1.0
-            v = r.get("extortion_payment_usd")
-            if v is not None and np.isfinite(v) and v > 0:
-                payment[i] = float(v)
             homes = [s.strip() for s in str(r["home_places"] or "").split(";") if s.strip()]
             for h in homes:
                 if h in net.place_index:
@@ -695,7 +707,6 @@ class Groups(Module):
         self.tc = tc[lin]
         self.patience = patience[lin]
         self.reach = reach[lin]
-        self.payment = payment[lin]
         self.home = np.where(self.lin.is_faction[:, None], False, home[lin])
         self.justice_home = np.array(
             [
@@ -760,7 +771,18 @@ class Groups(Module):
         return self.fee_price
 
     def _set_fees(self, price: np.ndarray) -> None:
-        self.sim.state.fee_place = (self.p.fee_share * price) * (self.tc @ self.C) * self.terr
+        """Piso fees: a share of the local price, marked up by the plaza's market power.
+
+        A holder facing traffickers who choose routes by logit sets the fee that maximises
+        its fee revenue, ``f = f0 / (1 - s)``, with ``s`` the share of the cocaine flow
+        that passes the place (Anderson, de Palma & Thisse 1992: the logit monopolist's
+        markup): a place most of the flow must cross charges more than one of many
+        alternatives, which spreads the flow over the corridors.
+        """
+        s = np.minimum(self.flow_share, self.p.fee_share_cap)
+        self.sim.state.fee_place = (
+            (self.p.fee_share * price / (1.0 - s)) * (self.tc @ self.C) * self.terr
+        )
 
     def weaken(self, actor: str, factor: float) -> None:
         """Multiply a group's strength by ``factor`` (hook for tests and levers).
@@ -845,6 +867,11 @@ class Groups(Module):
             if link_out is not None
             else np.zeros(n)
         )
+        if link_out is not None:  # each place's share of the month's flow (smoothed)
+            total = float(np.sum(getattr(st, "path_flow", 0.0)))
+            now = kg / 1000.0 / total if total > 0 else np.zeros(n)
+            a = p.value_memory
+            self.flow_share = a * self.flow_share + (1.0 - a) * now
         eK = np.exp(-self.K / p.corruption_ref_usd)
         presence = getattr(st, "presence", self.presence_default)
         pres = presence * (1.0 - p.presence_loss_max * (1.0 - eK))
@@ -979,14 +1006,16 @@ class Groups(Module):
         top = ai[C_new.argmax(axis=0)]
         ok = (C_new.max(axis=0) >= 0.5) & ~contested
         st.controller = np.where(ok, top, -1)
-        pred = (bearing[:, None, :] * capfrac[:, 1:, None] * Y[None, 1:, :]).reshape(nai, -1)
+        pred3 = bearing[:, None, :] * capfrac[:, 1:, None] * Y[None, 1:, :]  # (a, k, places)
         onehot = self.kind_onehot[:, ai]
-        st.predation_usd = (onehot @ pred).reshape(len(KINDS), 4, n)
-        # Victims a month (by kind of actor): predatory revenue over each group's typical
-        # payment per victim (violence enforces compliance victim by victim).
-        st.predation_victims = ((onehot / self.payment[ai][None, :]) @ pred).reshape(
-            len(KINDS), 4, n
-        )
+        st.predation_usd = (onehot @ pred3.reshape(nai, -1)).reshape(len(KINDS), 4, n)
+        # Members at work in each predatory activity and place (by kind of actor, for the
+        # records): a group's effort on the activity, where its revenue from it comes from.
+        # Extortion is enforced by members who threaten, beat and kill victim by victim, so
+        # its violence follows the members doing it, not the money.
+        tot_k = pred3.sum(axis=2, keepdims=True)
+        lab = L[:, 1:, None] * np.divide(pred3, tot_k, out=np.zeros_like(pred3), where=tot_k > 0)
+        st.predation_labour = (onehot @ lab.reshape(nai, -1)).reshape(len(KINDS), 4, n)
         st.armed_strength = s_loc.sum(axis=0)
 
         # 8. Strength: recruits towards the size revenue sustains (prevention cuts them),

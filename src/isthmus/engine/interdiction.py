@@ -75,15 +75,15 @@ class Interdiction(Module):
             "assumption: container inspection as land",
             "Seizure hazard per effort unit on container links.",
         ),
-        "transit_exposure_km": Param(
-            1000.0,
-            "km per exposure unit",
-            300.0,
-            5000.0,
+        "lane_exposure": Param(
+            1.0,
+            "1",
+            0.1,
+            5.0,
             "calibrated on the transit-zone seizures up to 2006 (157 t in 2003, observations.csv) "
             "jointly with the national navies' seizures",
-            "Distance travelled in an open-sea or air lane that exposes a shipment to one effort "
-            "unit of the transit zone's patrols as a landing state's coast guard would.",
+            "Exposure of a lane's mean voyage or flight to the transit zone's effort on that "
+            "lane, against a landing state's coast guard on its coast (1 = the same).",
         ),
         "p_base": Param(
             0.005,
@@ -138,10 +138,9 @@ class Interdiction(Module):
         self.e_link = net.pat_link
         self.e_juris = net.pat_juris
         self.e_cell = net.pat_cell
-        # Lane exposure: the network's (distance / 1,000 km) rescaled by this parameter.
-        self.e_expo = np.where(
-            net.pat_exposure != 1.0, net.pat_exposure * (1000.0 / self.p.transit_exposure_km), 1.0
-        )
+        # Lane exposure: the network's (distance over the lane's mean voyage), scaled.
+        lane = np.asarray(getattr(net, "pat_lane", np.zeros(len(net.pat_link), dtype=bool)))
+        self.e_expo = np.where(lane, net.pat_exposure * self.p.lane_exposure, 1.0)
         # Entries of the state the link enters (its officials are the ones groups corrupt).
         self.e_own = (self.e_juris == net.link_juris[self.e_link]).astype(float)
         nc = max(int(net.n_cells), int(self.e_cell.max()) + 1 if len(self.e_cell) else 0)

@@ -57,6 +57,7 @@ VECTORS = (
     "air",
     "overland",
     "atlantic",
+    "container",
 )
 # The vector of a link leaving South America when its row gives none.
 MODE_VECTOR = {
@@ -65,7 +66,7 @@ MODE_VECTOR = {
     "air": "air",
     "land": "overland",
     "maritime-atlantic": "atlantic",
-    "container": "atlantic",
+    "container": "container",
 }
 
 
@@ -107,6 +108,7 @@ class CompiledNetwork:
     pat_juris: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     pat_cell: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     pat_exposure: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    pat_lane: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     n_cells: int = 0
     # departure vector of each path (index into ``vectors``) and the vectors present
     path_vector: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
@@ -185,10 +187,12 @@ def _split(cell) -> list[str]:  # noqa: ANN001 - a table cell
     return [s.strip() for s in str(cell or "").split(";") if s.strip()]
 
 
-# Exposure of a voyage or flight to the transit zone's patrols grows with the distance
-# travelled in the patrolled open sea or airspace (assumption: 1,000 km, one to two days
-# of a go-fast's travel, is one unit of exposure).
-EXPOSURE_KM = 1000.0
+# Exposure of a voyage or flight to a third party's patrols (the transit zone) grows with
+# the distance travelled in the lane it watches, relative to the lane's mean voyage: the
+# patrols' assets are spread over the lane's whole area, so a typical voyage of a wide
+# ocean meets no more of them than a typical voyage of a narrow sea (assumption; the
+# Eastern Pacific is several times the Western Caribbean's area, and JIATF-South works
+# both with the same kind of assets: detection density, not distance, sets the risk).
 
 
 def _patrol_cells(
@@ -201,21 +205,22 @@ def _patrol_cells(
     length: np.ndarray,
     country: np.ndarray,
     link_vector: list[str],
-) -> tuple[np.ndarray, np.ndarray, int]:
-    """The patrol cell and exposure of each patrol entry.
+) -> tuple[np.ndarray, np.ndarray, int, np.ndarray]:
+    """The patrol cell, exposure and lane flag of each patrol entry.
 
     A jurisdiction spreads its effort of a mode class over *cells*, and each link it
     patrols lies in one of them. On land a cell is a road link (its checkpoints). At sea,
     in the air and at the ports the cell is where the patrol stands: the departure coast
     for the state the link leaves; for the state it enters, its coast on that sea (or its
     airspace), or the port of arrival for containers; and for a third party (the transit
-    zone) the lane of open sea or air it watches, whose exposure grows with the distance
-    travelled in it (``EXPOSURE_KM``). So many parallel voyages across one ocean, or
-    landings on one coast, do not dilute the patrols of that ocean or coast.
+    zone) the lane of open sea or air it watches, whose exposure is the distance
+    travelled in it over the lane's mean voyage. So many parallel voyages across one
+    ocean, or landings on one coast, do not dilute the patrols of that ocean or coast.
     """
     keys: dict[tuple, int] = {}
     cell = np.zeros(len(pat_link), dtype=np.int64)
     expo = np.ones(len(pat_link))
+    lane = np.zeros(len(pat_link), dtype=bool)
     land = MODES.index("land")
     container = MODES.index("container")
     for k, (li, j) in enumerate(zip(pat_link.tolist(), pat_juris.tolist(), strict=True)):
@@ -231,9 +236,16 @@ def _patrol_cells(
                 key = (j, "coast", link_vector[li], int(mode[li]))
         else:
             key = (j, "lane", link_vector[li], int(mode[li]))
-            expo[k] = max(length[li], 1e-6) / EXPOSURE_KM
+            expo[k] = max(length[li], 1e-6)
+            lane[k] = True
         cell[k] = keys.setdefault(key, len(keys))
-    return cell, expo, len(keys)
+    # Lanes: distance over the mean distance of the lane's voyages (1 elsewhere).
+    if lane.any():
+        tot = np.bincount(cell[lane], weights=expo[lane], minlength=len(keys))
+        cnt = np.bincount(cell[lane], minlength=len(keys))
+        mean = np.divide(tot, cnt, out=np.ones(len(keys)), where=cnt > 0)
+        expo[lane] = expo[lane] / mean[cell[lane]]
+    return cell, expo, len(keys), lane
 
 
 def compile_network(
@@ -243,8 +255,8 @@ def compile_network(
     variants: int = 1,
     reference_value_usd_per_kg: float = 15000.0,
     max_cost_ratio: float = 4.0,
-    onward_ratio: float = 1.35,
-    max_onward: int = 3,
+    onward_ratio: float = 2.5,
+    max_onward: int = 7,
 ) -> CompiledNetwork:
     """Compile places and links to arrays and generate the traffickers' choice set.
 
@@ -297,7 +309,7 @@ def compile_network(
     pat_juris = np.array([jmap[j] for ps in patrols for j in ps], dtype=np.int64)
     vcol = links["vector"] if "vector" in links else [""] * nl
     link_vector = [str(v or "") or MODE_VECTOR[MODES[m]] for v, m in zip(vcol, mode, strict=True)]
-    pat_cell, pat_exposure, n_cells = _patrol_cells(
+    pat_cell, pat_exposure, n_cells, pat_lane = _patrol_cells(
         pat_link, pat_juris, juris_ids, frm, to, mode, length, country, link_vector
     )
 
@@ -473,6 +485,7 @@ def compile_network(
         pat_juris=pat_juris,
         pat_cell=pat_cell,
         pat_exposure=pat_exposure,
+        pat_lane=pat_lane,
         n_cells=n_cells,
         path_vector=path_vector,
         vectors=vectors,

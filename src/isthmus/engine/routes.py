@@ -180,6 +180,8 @@ class Routes(Module):
         self.n_orig = len(net.origins)
         self.orig_pos = np.searchsorted(net.origins, net.path_origin)
         st.price_dest = np.array([self.p.price_usa_usd_per_kg, self.p.price_europe_usd_per_kg])
+        # The reference prices the links' transport costs were derived at (Stratfor 2013).
+        self.p_ref = st.price_dest.copy()
         st.fee_place = np.zeros(net.n_places)  # USD/kg charged by a place's controller
         st.p_hat = np.zeros(net.n_links)
         st.obs_seized = np.zeros(net.n_links)
@@ -282,14 +284,20 @@ class Routes(Module):
             out=np.zeros(net.n_links),
             where=net.link_capacity > 0,
         )
-        cost = (
-            net.link_cost * (1.0 + p.congestion_alpha * load**p.congestion_beta)
-            + st.fee_place[net.link_to]
-        )
+        # Transport costs follow the value of the cargo (crews and transporters are paid
+        # by the kilo, often in kind, and the chain's price ratios are stable: Caulkins
+        # 1994): in units of the market's price they are those of the reference price the
+        # links' costs were derived at. Piso fees are quoted on the local price already.
+        transport = net.link_cost * (1.0 + p.congestion_alpha * load**p.congestion_beta)
         log_surv = net.A @ np.log1p(-np.clip(st.p_hat, 0.0, 0.999))
-        c_r = net.A @ cost
         price = st.price_dest[self.market_of_path]
-        v = p.theta * (np.exp(log_surv) - c_r / price) + p.beta_ps * self.ln_ps
+        c_rel = (net.A @ transport) / self.p_ref[self.market_of_path]
+        f_rel = (net.A @ st.fee_place[net.link_to]) / price
+        # Profit per kg in units of the reference price: a scarcer market pays more for
+        # every route alike (the market level answers it), without tilting the choice
+        # among routes towards the safest as costs shrink against the price.
+        scale = price / self.p_ref[self.market_of_path]
+        v = p.theta * scale * (np.exp(log_surv) - c_rel - f_rel) + p.beta_ps * self.ln_ps
         # Lower level: routes within (origin, market, corridor).
         within = segment_softmax(v, self.gseg, self.n_gseg)
         # Middle level: corridors on their inclusive value.

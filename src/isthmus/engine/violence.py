@@ -9,11 +9,12 @@ state steps produce (DESIGN.md, F5):
 - **succession**: the strength of groups feuding after their leader's removal
   (``st.succession_violence``: :mod:`.succession`) times homicides per unit;
 - **predation**: extortion needs periodic *visible* violence, victim by victim
-  (InSight Crime 2011, mechanisms.md (d)): homicides per 1,000 victims a month
-  (``st.predation_victims``: each group's predatory revenue over its typical payment
-  per victim, an attribute of the actors table: street gangs take small 'rentas' from
-  many victims; extortion counts fully, and with lower weights migrant smuggling,
-  trafficking in persons and firearms);
+  (InSight Crime 2011, mechanisms.md (d)), done by the members who extort: homicides
+  per strength unit at work (``st.predation_labour``: each group's effort on each
+  predatory activity, where its revenue from it comes from; extortion counts fully,
+  and with lower weights migrant smuggling, trafficking in persons and firearms). A
+  group that loses members (prevention, prosecution) kills less; one that moves its
+  members from transit to extortion kills more;
 - **state**: clashes where troops meet armed groups: homicides per 1,000 troops per
   unit of group strength present (``st.deployed_personnel`` x ``st.armed_strength``);
 - **baseline**: the fixed effect, a rate per 100,000 residents (the scenario table
@@ -69,16 +70,16 @@ class Violence(Module):
             "et al. 2015 (+36.5% in 6 months), mechanisms.md (c)",
             "Homicides a month per unit of group strength feuding after its leader's removal.",
         ),
-        "predation_homicides_per_kvictim": Param(
+        "predation_homicides_per_unit": Param(
             1.0,
-            "homicides per 1,000 victim-months",
+            "homicides per month per strength unit at predation",
             0.0,
-            100.0,
+            200.0,
             "estimated with the fixed effects on 2000-2006 data (national series, Honduran "
-            "departments in 2006); extortion needs periodic visible violence, victim by victim "
-            "(InSight Crime 2011, mechanisms.md (d))",
-            "Homicides per 1,000 victims a month of extortion (and, with their weights, of the "
-            "other predatory activities).",
+            "departments in 2006); extortion is enforced by members who threaten and kill "
+            "victim by victim (InSight Crime 2011, mechanisms.md (d))",
+            "Homicides a month per unit of group strength at extortion (and, with their "
+            "weights, at the other predatory activities).",
         ),
         "migrant_violence_weight": Param(
             0.5,
@@ -215,17 +216,18 @@ class Violence(Module):
     def intensities(self) -> dict[str, np.ndarray]:
         """This month's mechanism intensities per place (the regressors of the fit).
 
-        ``contest`` and ``succession``: strength units engaged; ``predation``: thousand
-        victims (extortion-equivalent); ``state``: 1,000 personnel x strength units.
+        ``contest`` and ``succession``: strength units engaged; ``predation``:
+        strength units at predation (extortion-equivalent); ``state``: 1,000 personnel x
+        strength units.
         """
         st = self.sim.state
         out = {
             "contest": np.asarray(getattr(st, "contest_violence", self.zeros)),
             "succession": np.asarray(getattr(st, "succession_violence", self.zeros)),
         }
-        pred = getattr(st, "predation_victims", None)
+        pred = getattr(st, "predation_labour", None)
         out["predation_by_kind"] = (
-            np.tensordot(self.w_pred, pred, axes=([0], [1])) / 1e3
+            np.tensordot(self.w_pred, pred, axes=([0], [1]))
             if pred is not None
             else np.zeros((len(KINDS), len(self.zeros)))
         )
@@ -246,7 +248,7 @@ class Violence(Module):
         by_cause = {
             "contest": p.contest_homicides_per_unit * x["contest"] * mf,
             "succession": p.succession_homicides_per_unit * x["succession"] * mf,
-            "predation": p.predation_homicides_per_kvictim * x["predation"] * mf,
+            "predation": p.predation_homicides_per_unit * x["predation"] * mf,
             "state": p.state_homicides_per_clash * x["state"] * mf,
             "baseline": self.base_month,
         }
@@ -257,5 +259,5 @@ class Violence(Module):
         tot = np.concatenate([total @ self.agg_iso, total[self.admin1]])
         self._tot[t] = tot
         self._rate[t] = tot * self.rate_scale
-        pk = p.predation_homicides_per_kvictim * x["predation_by_kind"] * mf  # (kinds, places)
+        pk = p.predation_homicides_per_unit * x["predation_by_kind"] * mf  # (kinds, places)
         self._by_kind[t] = (pk @ self.agg_iso).T.ravel()

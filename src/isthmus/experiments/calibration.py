@@ -82,7 +82,7 @@ DEFAULT_PARAMETERS: tuple[str, ...] = (
     "markets.us_purity_at_100",
     "markets.elasticity",
     "violence.contest_homicides_per_musd",
-    "violence.predation_homicides_per_kvictim",
+    "violence.predation_homicides_per_unit",
 )
 
 
@@ -1031,6 +1031,10 @@ def _updated_parameters(
         if key in res.after:
             cells[col["value"]] = _fmt(res.after[key])
             cells[col["source"]] = source
+            b = next((b for b in bounds if b.key == key), None)
+            if b is not None and "low" in col and "high" in col:  # the range searched
+                cells[col["low"]] = _fmt(b.low)
+                cells[col["high"]] = _fmt(b.high)
             done.add(key)
             line = _csv_line(cells)
         out.append(line)

@@ -50,7 +50,7 @@ from .calibration import CUTOFF_YEAR, load_observations
 COEFS = {
     "contest": "contest_homicides_per_unit",
     "succession": "succession_homicides_per_unit",
-    "predation": "predation_homicides_per_kvictim",
+    "predation": "predation_homicides_per_unit",
 }
 #: The confrontation coefficient is a prior (see the violence module's parameters).
 PRIOR = {"state": "state_homicides_per_clash"}

@@ -319,20 +319,20 @@ class InternationalCooperation(Intervention):
 @intervention
 @dataclass(eq=True)
 class CrimePrevention(Intervention):
-    """Multi-agency crime prevention: lowers recruitment and baseline violence, with a lag.
+    """Multi-agency crime prevention: fewer young people join the groups, with a lag.
 
-    ``size`` (0-1) is the share by which recruitment into groups and baseline
-    violence fall at full effect in the targeted places (``target.places``
-    and/or every place of ``target.country``). The effect ``st.prevention``
-    builds up through a two-stage lag (``state.prevention_tau``: half after
-    about 20 months) and fades the same way when the programme stops. It
-    changes no enforcement input, so cocaine flows do not respond to it
-    directly (F10).
+    ``size`` (0-1) is the share by which recruitment into groups falls at full effect
+    in the targeted places (``target.places`` and/or every place of
+    ``target.country``). The effect ``st.prevention`` builds up through a two-stage
+    lag (``state.prevention_tau``: half after about 20 months) and fades the same way
+    when the programme stops. Violence falls only as the groups shrink: their
+    predation and contests need members. It changes no enforcement input, so cocaine
+    flows do not respond to it directly (F10).
     """
 
     kind = "crime_prevention"
     size_unit = "reduction share at full effect (0-1)"
-    description = "Lowers recruitment and baseline violence with a lag (st.prevention)."
+    description = "Lowers recruitment into groups with a lag (st.prevention)."
     size_bounds = (0.0, 1.0)
 
     def validate_targets(self, sim: Sim, file: str, line: int | None) -> list:

@@ -131,6 +131,23 @@ def load_findings(path: str | Path) -> pd.DataFrame:
     if not isinstance(data, list):
         raise ValueError(f"{path}: expected a list of findings")
     rows = [r if isinstance(r, dict) else {"value": r} for r in data]
+    if any(isinstance(r.get("lines"), list) and r["lines"] for r in rows):
+        # One row per pre-registered line (the findings protocol's unit), under its finding.
+        rows = [
+            {
+                "id": ln.get("id"),
+                "finding": r.get("id"),
+                "line": ln.get("text"),
+                "mean": ln.get("mean"),
+                "interval": ln.get("interval"),
+                "needs": ln.get("needs"),
+                "seeds_meeting": ln.get("seeds_meeting"),
+                "holds": ln.get("holds"),
+            }
+            for r in rows
+            for ln in (r.get("lines") or [])
+            if isinstance(ln, dict)
+        ]
     df = pd.DataFrame(rows)
     for c in df.columns:  # nested values (intervals, details) as short text
         if df[c].map(lambda v: isinstance(v, (list, dict))).any():
@@ -144,6 +161,10 @@ FINDINGS_ORDER = (
     "id",
     "description",
     "finding",
+    "line",
+    "mean",
+    "needs",
+    "seeds_meeting",
     "experiment",
     "effect_label",
     "effect",

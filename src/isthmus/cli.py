@@ -14,7 +14,7 @@ import sys
 import typer
 from rich.console import Console
 
-from .scenario import ScenarioError
+from .scenario.errors import ScenarioError
 
 app = typer.Typer(
     name="isthmus",

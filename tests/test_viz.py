@@ -171,7 +171,9 @@ def test_flow_map_covers_every_place_with_an_inset_and_a_size_key(run):
     assert outside.any() and fig.layout.geo2.lonaxis.range is not None
     lo, hi = fig.layout.geo2.lonaxis.range
     la, lb = fig.layout.geo2.lataxis.range
-    assert all(lo <= x <= hi and la <= y <= lb for x, y in zip(g.lon[outside], g.lat[outside]))
+    assert all(
+        lo <= x <= hi and la <= y <= lb for x, y in zip(g.lon[outside], g.lat[outside], strict=True)
+    )
     inset = _flow_lines(fig, "geo2")
     assert inset, "no flow drawn in the inset"
     # every link that touches an outside place and carries flow is drawn in the inset
@@ -356,7 +358,9 @@ def test_key_findings_with_baseline(run):
     fs = key_findings(run, base)
     topics = [f.topic for f in fs]
     assert "displacement" in topics and topics[-1] == "comparison"
-    assert "Against no dated policies" in fs[-1].text and "one seed each: no interval" in fs[-1].text
+    assert (
+        "Against no dated policies" in fs[-1].text and "one seed each: no interval" in fs[-1].text
+    )
     # every sentence carries numbers from the run
     assert all(re.search(r"\d", f.text) for f in fs)
 

@@ -116,12 +116,13 @@ def report(
         ),
     ] = None,
     pivot: Annotated[
-        int,
+        int | None,
         typer.Option(
             "--pivot",
-            help="Last year of the 'before' period (calibration ends 2006); must lie in the run.",
+            help="Last year of the 'before' period; must lie in the run (default: 2006, the end "
+            "of calibration, moved into a shorter run).",
         ),
-    ] = 2006,
+    ] = None,
     data_out: Annotated[
         Path | None,
         typer.Option(
@@ -152,11 +153,12 @@ def report(
             raise ScenarioError(
                 [Problem(str(findings), None, None, f"cannot read findings: {exc}")]
             ) from None
-    _check_pivot(run, pivot)
+    if pivot is not None:
+        _check_pivot(run, pivot)
     nw = workers or default_workers(seeds)
     with progress_bar() as bar:
         rd = _load(run, seed, seeds, nw, _run_label(run), bar, run)
-        bad = pivot_problem(pivot, rd.first_year, rd.last_year)
+        bad = pivot_problem(pivot, rd.first_year, rd.last_year) if pivot is not None else None
         if bad:
             raise ScenarioError([Problem("--pivot", None, None, bad)])
         base = None
@@ -195,7 +197,7 @@ def report(
             args += ["--compare", compare]
         if findings is not None:
             args += ["--findings", str(findings)]
-        if pivot != 2006:
+        if pivot is not None:
             args += ["--pivot", str(pivot)]
         if data_out is not None:
             args += ["--data-out", str(data_out)]

@@ -260,6 +260,8 @@ def _describe(rd: RunData) -> str:
     return "; ".join(bits)
 
 
+DEFAULT_PIVOT = 2006
+
 SECTIONS = (
     ("findings", "Key findings"),
     ("effects", "Effects against the counterfactual"),
@@ -308,7 +310,7 @@ def build_report(
     base: RunData | None = None,
     out: str | Path = "report.html",
     findings: pd.DataFrame | None = None,
-    pivot: int = 2006,
+    pivot: int | None = None,
     command: str = "",
     data_out: str | Path | None = None,
 ) -> Path:
@@ -324,8 +326,10 @@ def build_report(
         Output HTML file (written atomically).
     findings : DataFrame, optional
         The ``isthmus findings`` table (:func:`load_findings`).
-    pivot : int
-        Last year of the "before" period (the calibration window ends in 2006).
+    pivot : int, optional
+        Last year of the "before" period. Default: 2006, the end of the
+        calibration window (moved into a shorter run); a year given must lie in
+        the run.
     command : str
         Command line that reproduces the report (shown in the footer).
     data_out : path, optional
@@ -336,9 +340,12 @@ def build_report(
     ValueError
         If ``pivot`` is outside the run (nothing is written).
     """
-    bad = pivot_problem(pivot, rd.first_year, rd.last_year)
-    if bad:
-        raise ValueError(f"--pivot {bad}")
+    if pivot is None:
+        pivot = DEFAULT_PIVOT
+    else:
+        bad = pivot_problem(pivot, rd.first_year, rd.last_year)
+        if bad:
+            raise ValueError(f"pivot {bad}")
     per = Periods.of(rd, pivot)
     fnd = key_findings(rd, base, pivot)
     maps = report_maps(rd, base, pivot)

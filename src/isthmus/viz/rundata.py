@@ -306,7 +306,10 @@ class RunData:
 
 
 _EMPTY_ROWS = pd.DataFrame(
-    {c: pd.Series([], dtype=object) for c in ("seed", "indicator", "region", "year", "value", "unit")}
+    {
+        c: pd.Series([], dtype=object)
+        for c in ("seed", "indicator", "region", "year", "value", "unit")
+    }
 )
 
 

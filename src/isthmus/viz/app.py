@@ -64,8 +64,12 @@ def scenario_info(spec: str) -> tuple[str, dict[str, list[str]], tuple[int, int]
     return sc.title, lv.scenario_choices(sc), tuple(sc.start), tuple(sc.end)
 
 
-def lever_widgets(kind: str, choices: dict[str, list[str]], problems: list[str]) -> None:
-    """Widgets of one lever (values in ``st.session_state`` under ``kind:*``), and its errors."""
+def lever_widgets(kind: str, choices: dict[str, list[str]]) -> None:
+    """Widgets of one lever (values in ``st.session_state`` under ``kind:*``), and its errors.
+
+    The errors are read once the widgets exist, so a lever just switched on
+    is judged on its default targets.
+    """
     cls = lv.registry()[kind]
     on = st.checkbox(lv.label(kind), key=f"{kind}:on", help=lv.describe(kind, cls))
     if not on:
@@ -102,7 +106,8 @@ def lever_widgets(kind: str, choices: dict[str, list[str]], problems: list[str])
             st.caption("no groups in this scenario")
     for f, opts in lv.extra_fields(kind, cls).items():
         st.selectbox(f, list(opts), key=f"{kind}:{f}")
-    for p in problems:
+    mine = {k: v for k, v in _state().items() if k.startswith(f"{kind}:")}
+    for p in lv.lever_problems(mine).get(kind, []):
         st.error(f"{lv.label(kind)}: {p}")
 
 
@@ -170,12 +175,13 @@ def main() -> None:
         for field in ("start", "end"):
             if field in when:
                 st.error(f"{'from' if field == 'start' else 'to'}: {when[field]}")
-        target_probs = lv.lever_problems(state)
+        stale = lv.lever_problems(state)  # as of the last run: keeps a faulty lever's group open
         for group, kinds in lv.grouped_levers().items():
-            open_ = group.startswith("Enforcement") or any(k in target_probs for k in kinds)
+            open_ = group.startswith("Enforcement") or any(k in stale for k in kinds)
             with st.expander(group, expanded=open_):
                 for kind in kinds:
-                    lever_widgets(kind, choices, target_probs.get(kind, []))
+                    lever_widgets(kind, choices)
+        target_probs = lv.lever_problems(_state())  # now that every lever's widgets exist
         for group, kinds in lv.missing_levers().items():
             st.caption(f"{group}: not available yet (needs {', '.join(kinds)})")
         run_clicked = st.button("Run", type="primary", key="run", width="stretch")

@@ -181,10 +181,15 @@ def test_flow_map_covers_every_place_with_an_inset_and_a_size_key(run):
     touch = outside[g.link_from] | outside[g.link_to]
     n_inset = sum(sum(x is None for x in tr.lon) for tr in inset)
     assert n_inset == int((touch & (v >= 0.01 * v.max())).sum())
-    keys = [tr.name for tr in fig.data if tr.name and tr.name.startswith(("line:", "seizures:"))]
-    assert sum(k.startswith("line:") for k in keys) == 3
-    assert sum(k.startswith("seizures:") for k in keys) >= 2
-    assert fig.layout.legend.itemsizing == "trace"
+    # the size key is drawn on the map (a legend caps marker sizes): three widths, bubbles
+    widths = [tr.line.width for tr in fig.data if tr.name and tr.name.startswith("line:")]
+    assert len(widths) == 3 and widths == sorted(widths)
+    bubbles = [tr for tr in fig.data if tr.name == "seizures: size key"][0]
+    assert len(bubbles.lon) >= 2 and list(bubbles.marker.size) == sorted(bubbles.marker.size)
+    assert all(geo.in_main_window(bubbles.lon, bubbles.lat))
+    seized = [tr for tr in fig.data if tr.name == "seizures (t/yr)"][0]
+    big = max(seized.marker.size)
+    assert max(bubbles.marker.size) == pytest.approx(big, rel=0.35)  # same scale as the map
 
 
 def test_homicide_map_degrades_and_draws(run):
@@ -226,8 +231,9 @@ def test_control_map_encodes_months_contested_and_contests_decided(run):
     assert (np.diff(sizes[order]) >= -1e-9).all()  # more months, larger circle
     if len(np.unique(months)) > 1:
         assert sizes.max() > sizes.min()
-    # a size key for months contested
-    assert any(tr.name.startswith("contested ") and tr.name.endswith("months") for tr in fig.data)
+    # a size key for months contested, on the map
+    key = [tr for tr in fig.data if tr.name == "contested: size key"][0]
+    assert list(key.marker.size) == sorted(key.marker.size) and len(key.lon) >= 2
     # contests decided in the period appear, each place with its count
     taken = run.taken[rows].sum(axis=0)
     drawn = [tr for tr in fig.data if tr.name.startswith("taken by a new holder")]

@@ -267,44 +267,76 @@ def _nice(x: float) -> float:
     return float(min((1, 2, 5, 10), key=lambda m: abs(m * e - x)) * e)
 
 
+#: Where the size key is drawn on the main map: open Pacific, south-west of Mexico.
+KEY_LON = -116.5
+KEY_LAT = 11.0
+KEY_ROW = 2.8  # degrees between rows
+
+
+def _key_text(lon: list[float], lat: list[float], text: list[str]) -> go.Scattergeo:
+    return go.Scattergeo(
+        lon=lon,
+        lat=lat,
+        mode="text",
+        text=text,
+        textposition="middle right",
+        textfont=dict(size=10, color="#333"),
+        hoverinfo="skip",
+        showlegend=False,
+        name="size key",
+    )
+
+
 def size_key(vmax_line: float, smax: float, base: RunData | None) -> list[go.Scattergeo]:
-    """Legend entries that read as a size key: three line widths and three bubble sizes."""
-    out = []
-    what = "change, " if base is not None else ""
+    """A size key drawn on the map itself (legends cap marker sizes): three line widths and
+    three bubble sizes, each with its value, in the open Pacific."""
+    out: list[go.Scattergeo] = []
+    what = "change " if base is not None else ""
+    rows = [KEY_LAT - KEY_ROW * i for i in range(3)]
+    out.append(_key_text([KEY_LON], [KEY_LAT + KEY_ROW], ["<b>size key</b>"]))
     if vmax_line > 0:
-        for k in (0, 2, N_WIDTH_CLASSES - 1):
+        labels = []
+        for k, y in zip((0, 2, N_WIDTH_CLASSES - 1), rows, strict=True):
             t = vmax_line * (k + 1) / N_WIDTH_CLASSES
             out.append(
                 go.Scattergeo(
-                    lon=[None],
-                    lat=[None],
+                    lon=[KEY_LON, KEY_LON + 4.0],
+                    lat=[y, y],
                     mode="lines",
                     line=dict(width=_width(k), color="#777"),
                     name=f"line: {what}up to {sig(t, 2)} t/yr",
-                    legendgroup="key-lines",
                     hoverinfo="skip",
+                    showlegend=False,
                 )
             )
+            labels.append(f"{what}≤ {sig(t, 2)} t/yr")
+        out.append(_key_text([KEY_LON + 4.3] * 3, rows, labels))
     if smax > 0:
-        for t in (_nice(smax / 16), _nice(smax / 4), _nice(smax)):
-            if t <= 0 or t > smax * 1.2:
-                continue
-            out.append(
-                go.Scattergeo(
-                    lon=[None],
-                    lat=[None],
-                    mode="markers",
-                    marker=dict(
-                        size=float(_bubble(np.array([t]), smax)[0]),
-                        color="#d6604d" if base is None else "#999",
-                        opacity=0.7,
-                        line=dict(width=1, color="white"),
-                    ),
-                    name=f"seizures: {what}{sig(t, 2)} t/yr",
-                    legendgroup="key-bubbles",
-                    hoverinfo="skip",
-                )
+        vals = [t for t in (_nice(smax / 16), _nice(smax / 4), _nice(smax)) if 0 < t <= smax * 1.2]
+        ys = rows[: len(vals)]
+        lon = [KEY_LON + 13.5] * len(vals)
+        out.append(
+            go.Scattergeo(
+                lon=lon,
+                lat=ys,
+                mode="markers",
+                marker=dict(
+                    size=_bubble(np.array(vals), smax),
+                    color="#d6604d" if base is None else "#999",
+                    opacity=0.7,
+                    line=dict(width=1, color="white"),
+                ),
+                text=[f"seizures: {what}{sig(t, 2)} t/yr" for t in vals],
+                name="seizures: size key",
+                hoverinfo="skip",
+                showlegend=False,
             )
+        )
+        out.append(
+            _key_text(
+                [KEY_LON + 15.0] * len(vals), ys, [f"{what}{sig(t, 2)} t/yr seized" for t in vals]
+            )
+        )
     return out
 
 
@@ -649,22 +681,31 @@ def control_map(
                 showlegend=False,
             )
         )
-        for m in sorted({max(1, months // 6), months // 2, months}):
-            fig.add_trace(
-                go.Scattergeo(
-                    lon=[None],
-                    lat=[None],
-                    mode="markers",
-                    marker=dict(
-                        size=float(msize(np.array([m]))[0]),
-                        color="rgba(178,24,43,0.30)",
-                        line=dict(width=1.2, color="#b2182b"),
-                    ),
-                    name=f"contested {m} months",
-                    legendgroup="key-contested",
-                    hoverinfo="skip",
-                )
+        ms = sorted({max(1, months // 6), months // 2, months})
+        ys = [KEY_LAT - KEY_ROW * i for i in range(len(ms))]
+        fig.add_trace(
+            go.Scattergeo(
+                lon=[KEY_LON + 1.0] * len(ms),
+                lat=ys,
+                mode="markers",
+                marker=dict(
+                    size=msize(np.array(ms)),
+                    color="rgba(178,24,43,0.30)",
+                    line=dict(width=1.2, color="#b2182b"),
+                ),
+                text=[f"contested {m} months" for m in ms],
+                name="contested: size key",
+                hoverinfo="skip",
+                showlegend=False,
             )
+        )
+        fig.add_trace(
+            _key_text(
+                [KEY_LON] + [KEY_LON + 3.0] * len(ms),
+                [KEY_LAT + KEY_ROW] + ys,
+                ["<b>size key</b>"] + [f"contested {m} of {months} months" for m in ms],
+            )
+        )
     for arr, sym, what in (
         (taken, "x", "taken by a new holder"),
         (held, "circle-open", "kept by its holder after a contest"),

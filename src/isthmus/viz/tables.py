@@ -109,7 +109,10 @@ def effects_display(eff: pd.DataFrame, rd: RunData, other: RunData) -> pd.DataFr
         e = Est(r.diff_mean, r.diff_p05, r.diff_p95, int(r.n_seeds))
         unit = r.unit
         diff = fmt_est(e, "%change" if r.relative else ("points" if unit == "%" else unit))
-        clear = "n/a (one seed)" if r.clear is None else ("yes" if r.clear else "no: contains zero")
+        if r.clear is None:
+            clear = "n/a (one seed)" if r.paired else "n/a (runs with different seeds)"
+        else:
+            clear = "yes" if r.clear else "no: contains zero"
         out.append(
             {
                 "indicator": r.indicator_label,

@@ -204,7 +204,7 @@ def base_geo_layout(height: int = 560, inset: bool = False) -> dict[str, Any]:
         )
         out["annotations"] = [
             dict(
-                text="inset: Atlantic route (West Africa, Europe)",
+                text="inset: West Africa, Europe",
                 x=INSET_DOMAIN["x"][0],
                 y=INSET_DOMAIN["y"][0],
                 xref="paper",

@@ -139,12 +139,16 @@ def report(
     effects against a counterfactual, maps, the model against the record, and the provenance of
     every input. Works offline."""
     from ..experiments.runs import default_workers
+    from ..results.atomic import check_out_dir, check_out_file
     from ..scenario import Problem, ScenarioError
     from ..viz.narrative import pivot_problem
     from ..viz.report import build_report, load_findings
     from ..viz.rundata import simulate, without_policies
 
     t0 = time.perf_counter()
+    check_out_file(out)  # an unusable --out or --data-out stops here, before any work
+    if data_out is not None:
+        check_out_dir(data_out, "--data-out")
     table = None
     if findings is not None:
         try:

@@ -230,3 +230,19 @@ def test_report_on_short_synthetic_runs(tmp_path, period):
         assert "no before and after to compare" in html
     else:
         assert "US-bound cocaine by first landfall" in html
+
+
+def test_unusable_output_paths_stop_the_report_before_any_work(cli, tmp_path):
+    (tmp_path / "afile").write_text("")
+    code, out = cli("report", "central-america", "--out", str(tmp_path))  # a folder
+    assert code == 2 and "is a folder" in out
+    code, out = cli(
+        "report",
+        "central-america",
+        "--out",
+        str(tmp_path / "r.html"),
+        "--data-out",
+        str(tmp_path / "afile" / "d"),
+    )
+    assert code == 2 and "--data-out" in out and "is a file" in out
+    assert not (tmp_path / "r.html").exists()

@@ -655,10 +655,15 @@ def build(shared: Path) -> None:  # noqa: C901 - a flat list of the region's rou
 
     pacific = [g["id"] for g in geo if g["coast_pacific"] == "1"]
     caribbean = [g["id"] for g in geo if g["coast_caribbean"] == "1"]
-    gulf = [g["id"] for g in geo if g["coast_gulf"] == "1"]
-    # Eastern Pacific: every Pacific coastal department and state from Panama to Mexico.
+    # Eastern Pacific: every Pacific coastal department from Panama to Guatemala, and
+    # Mexico's southern Pacific states up to Colima (assumption: beyond, even a refuelled
+    # go-fast is out of range, and long-range vessels were rare before 2006; loads go on
+    # north by coastal hops or overland).
+    ep_mexico = {"MX-CHP", "MX-OAX", "MX-GRO", "MX-MIC", "MX-COL"}
     for dep in ("CO-PAC", "EC"):
         for b in pacific:
+            if b.startswith("MX-") and b not in ep_mexico:
+                continue
             voyage(
                 dep,
                 b,
@@ -667,10 +672,10 @@ def build(shared: Path) -> None:  # noqa: C901 - a flat list of the region's rou
                 "Eastern Pacific go-fast, fishing vessel or semi-submersible landing, refuelled at sea "
                 "(ONDCP 2007; UNODC TOCTA 2012)",
             )
-    # Western Caribbean: the isthmus' Caribbean coast, Quintana Roo, the Gulf of Mexico
-    # through the Yucatan channel, Jamaica and Cuba.
+    # Western Caribbean: the isthmus' Caribbean coast and on to Quintana Roo, Jamaica and
+    # Cuba (the Gulf of Mexico is reached by coastal hops, not by go-fasts from Colombia).
     for dep in ("CO-URA", "CO-CAR", "CO-SAP"):
-        for b in caribbean + gulf + ["JM", "CU"]:
+        for b in caribbean + ["JM", "CU"]:
             voyage(
                 dep,
                 b,

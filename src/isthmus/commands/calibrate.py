@@ -335,9 +335,37 @@ def hindcast(
             ]
             tb.add_row(f"{ind}, {reg}" if multi else str(reg), *cells)
         wide.print(tb)
+    if len(hc.inputs):
+        ti = Table(title=f"Dated inputs acting in {y0}-{y1} (policies.yaml; outcomes never enter)")
+        for c in ("start", "end", "type", "name", "size", "source"):
+            ti.add_column(c, overflow="fold")
+        for r in hc.inputs.itertuples(index=False):
+            ti.add_row(
+                r.start,
+                r.end or "",
+                str(r.type),
+                str(r.name),
+                f"{r.size:g}" if isinstance(r.size, (int, float)) else str(r.size),
+                str(r.source),
+            )
+        wide.print(ti)
+    if len(hc.drivers):
+        base = hc.drivers.attrs.get("base", {})
+        td = Table(
+            title=f"What drives {y0}-{y1}: change of the window's mean when a group of inputs "
+            f"is removed (seeds {', '.join(str(s) for s in hc.seeds[:3])}; the inputs' effect "
+            "is the opposite sign)"
+        )
+        td.add_column("inputs removed", overflow="fold")
+        labels = [c for c in hc.drivers.columns if c != "inputs removed"]
+        for c in labels:
+            td.add_column(f"{c}\n(all inputs: {base.get(c, float('nan')):.3g})", justify="right")
+        for r in hc.drivers.itertuples(index=False):
+            td.add_row(r[0], *(f"{v:+.1%}" for v in r[1:]))
+        wide.print(td)
     if out is not None:
         paths = hc.write(out)
-        wide.print("wrote " + " and ".join(str(p) for p in paths))
+        wide.print("wrote " + ", ".join(str(p) for p in paths))
 
 
 def register(app: typer.Typer) -> None:

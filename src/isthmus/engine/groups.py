@@ -1128,10 +1128,13 @@ class Groups(Module):
         rec["plaza_value_usd"][t, :ni] = self.Vbar @ self.agg_iso
         rec["plaza_value_usd"][t, ni:] = self.Vbar[self.admin1]
         # Cocaine moved: local holders in proportion to control x transport capacity; the
-        # rest by the organisations that own the loads (the transnational ones).
+        # rest by the groups that can own loads, in proportion to strength x transport
+        # capacity (capital and connections: UNODC 2007).
         total = kg.sum() / 1000.0
         by_kind = self.kind_onehot @ ((self.C * self.tc[:, None]) @ kg) / 1000.0
-        by_kind[0] += max(total - by_kind.sum(), 0.0)
+        owners = self.tc * self.sim.state.group_strength
+        if owners.sum() > 0:
+            by_kind += (self.kind_onehot @ (owners / owners.sum())) * max(total - by_kind.sum(), 0.0)
         rec["cocaine_handled_share"][t] = by_kind
         rec["_cocaine_handled_t"][t, 0] = total
         rec["migrants_smuggled"][t] = np.bincount(

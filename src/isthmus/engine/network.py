@@ -210,9 +210,10 @@ def _patrol_cells(
 
     A jurisdiction spreads its effort of a mode class over *cells*, and each link it
     patrols lies in one of them. On land a cell is a road link (its checkpoints). At sea,
-    in the air and at the ports the cell is where the patrol stands: the departure coast
-    for the state the link leaves; for the state it enters, its coast on that sea (or its
-    airspace), or the port of arrival for containers; and for a third party (the transit
+    in the air and at the ports the cell is where the patrol stands: for the state the
+    link enters, its coast on that sea (or its airspace), landings from abroad and coastal
+    hops alike, or the port of arrival for containers; the departure coast for the state
+    a link leaves for abroad; and for a third party (the transit
     zone) the lane of open sea or air it watches, whose exposure is the distance
     travelled in it over the lane's mean voyage. So many parallel voyages across one
     ocean, or landings on one coast, do not dilute the patrols of that ocean or coast.
@@ -227,13 +228,14 @@ def _patrol_cells(
         jid = juris_ids[j]
         if mode[li] == land:
             key = (j, "link", li)
-        elif jid == country[frm[li]]:
-            key = (j, "from", int(frm[li]), int(mode[li]))
         elif jid == country[to[li]]:
             if mode[li] == container:  # customs at the port of arrival
                 key = (j, "to", int(to[li]), int(mode[li]))
-            else:  # the coast guard or air force watches its whole coast or airspace
+            else:  # the coast guard or air force watches its whole coast or airspace,
+                # landings from abroad and coastal hops alike
                 key = (j, "coast", link_vector[li], int(mode[li]))
+        elif jid == country[frm[li]]:
+            key = (j, "from", int(frm[li]), int(mode[li]))
         else:
             key = (j, "lane", link_vector[li], int(mode[li]))
             expo[k] = max(length[li], 1e-6)

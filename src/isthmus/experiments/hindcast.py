@@ -156,6 +156,10 @@ class Hindcast:
     seeds: list[int]
     scenario: str
     observations: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: dated policies acting in the window, with sources
+    inputs: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: relative change of the window's outcomes when each group of inputs is removed
+    drivers: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def table(self) -> pd.DataFrame:
@@ -174,12 +178,19 @@ class Hindcast:
         from ..results.atomic import atomic_dir
 
         out = Path(out)
-        with atomic_dir(out) as tmp:  # both files or neither, and no temporary left
+        with atomic_dir(out) as tmp:  # all files or none, and no temporary left
             self.table.to_csv(tmp / "hindcast.csv", index=False)
+            if len(self.drivers):
+                self.drivers.to_csv(tmp / "drivers.csv", index=False)
+            if len(self.inputs):
+                self.inputs.to_csv(tmp / "inputs.csv", index=False)
             self.figure().write_html(
                 str(tmp / "hindcast.html"), include_plotlyjs=True, full_html=True
             )
-        return [out / "hindcast.csv", out / "hindcast.html"]
+        names = ["hindcast.csv", "hindcast.html"]
+        names += ["drivers.csv"] if len(self.drivers) else []
+        names += ["inputs.csv"] if len(self.inputs) else []
+        return [out / n for n in names]
 
     def figure(self) -> Any:
         """A plotly figure of the main series: 90% band and mean over seeds, observations."""
@@ -301,6 +312,8 @@ def run_hindcast(
     workers: int = 1,
     years: tuple[int, int] = PREDICTION_YEARS,
     progress: Callable[[int, int, Any], None] | None = None,
+    drivers: bool = True,
+    driver_seeds: int = 3,
 ) -> Hindcast:
     """Run ``seeds`` replicates of the (calibrated) scenario and summarise the prediction.
 
@@ -376,4 +389,151 @@ def run_hindcast(
         )
     )
     bands["year"] = bands["year"].astype(int)
-    return Hindcast(bands, tuple(years), seed_list, sc.name, _observations_frame(sc))
+    hc = Hindcast(bands, tuple(years), seed_list, sc.name, _observations_frame(sc))
+    if drivers:
+        hc.inputs = window_inputs(sc, years)
+        hc.drivers = input_drivers(
+            sc, ind, seed_list[: max(1, int(driver_seeds))], years, workers=int(workers)
+        )
+    return hc
+
+
+# -- which inputs drive the prediction window ------------------------------------------------
+
+#: Outcomes whose response to each group of inputs is reported (indicator, region, label).
+DRIVER_OUTCOMES = (
+    ("price_per_pure_gram_usd", "usa", "US price per pure gram"),
+    ("delivered_t", "usa", "US deliveries (t)"),
+    ("us_bound_share", "central_america", "CA share of US-bound"),
+    ("us_bound_share", "caribbean", "Caribbean share"),
+    ("homicides", "MEX", "homicides, Mexico"),
+    ("homicides", "GTM", "homicides, Guatemala"),
+    ("homicides", "HND", "homicides, Honduras"),
+)
+
+
+def _in_window(p: dict, years: tuple[int, int]) -> bool:
+    start = str(p.get("start", ""))[:4]
+    return start.isdigit() and years[0] - 1 <= int(start) <= years[1]
+
+
+def input_groups(sc: Scenario, years: tuple[int, int]) -> dict[str, Callable[[Scenario], Scenario]]:
+    """The dated inputs of the window, in groups, each as a function that removes them.
+
+    Groups: Mexico's escalation from December 2006 (deployments, navy and air force,
+    the first-landing rule, leader removals of Mexican groups), the other states' leader
+    removals, the other states' interdiction and deployments, and the Andean production
+    path after 2006 (held at its 2006 level).
+    """
+    from .findings import is_mexican, mexican_groups
+
+    mxg = mexican_groups(sc)
+    y0 = years[0] - 1
+
+    def drop(pred: Callable[[dict], bool]) -> Callable[[Scenario], Scenario]:
+        def f(s: Scenario) -> Scenario:
+            out = s.copy()
+            out.policies = [p for p in out.policies if not pred(p)]
+            return out
+
+        return f
+
+    def mex(p: dict) -> bool:
+        return is_mexican(p, mxg) and str(p.get("start", "")) >= f"{y0}-12"
+
+    def other_removals(p: dict) -> bool:
+        return (p.get("type") == "kingpin_strategy" and _in_window(p, years)) and not mex(p)
+
+    def other_enforcement(p: dict) -> bool:
+        return p.get("type") != "kingpin_strategy" and _in_window(p, years) and not mex(p)
+
+    def flat_production(s: Scenario) -> Scenario:
+        out = s.copy()
+        t = out.tables["series"].copy()
+        prod = t["series"] == "production_t_per_year"
+        dates = t.loc[prod, "date"].astype(str)
+        upto = t.loc[prod & (t["date"].astype(str) < f"{y0 + 1}")]
+        if upto.empty:
+            return out
+        last = float(upto.sort_values("date")["value"].iloc[-1])
+        t.loc[prod & (dates >= f"{y0 + 1}"), "value"] = last
+        out.tables["series"] = t
+        return out
+
+    return {
+        f"Mexico's escalation from {y0}-12 (deployments, navy and air force, first-landing "
+        "rule, removals of Mexican groups' leaders)": drop(mex),
+        "Other states' leader removals": drop(other_removals),
+        "Other states' interdiction, deployments and cooperation": drop(other_enforcement),
+        f"Andean production after {y0} (held at its {y0} level)": flat_production,
+    }
+
+
+def window_inputs(sc: Scenario, years: tuple[int, int]) -> pd.DataFrame:
+    """The dated policies that act in the window, with their sizes and sources."""
+    rows = []
+    for p in sc.policies:
+        end = str(p.get("end") or "")
+        if _in_window(p, years) or (
+            str(p.get("start", "")) < f"{years[0]}" and (not end or end >= f"{years[0]}")
+        ):
+            rows.append(
+                {
+                    "start": str(p.get("start", "")),
+                    "end": end,
+                    "type": p.get("type"),
+                    "name": p.get("name", ""),
+                    "size": p.get("size"),
+                    "source": p.get("source", ""),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def input_drivers(
+    sc: Scenario,
+    base_ind: pd.DataFrame,
+    seeds: list[int],
+    years: tuple[int, int],
+    workers: int = 1,
+) -> pd.DataFrame:
+    """How much each group of inputs moves the window's outcomes.
+
+    Each group is removed in turn and the scenario re-run on the same seeds (common
+    random numbers); the table gives, per outcome, the window's mean with all inputs
+    and the relative change that removing the group causes (the group's effect is the
+    opposite sign).
+    """
+    from ..engine.sim import Sim
+
+    y0, y1 = years
+    yrs = range(y0, y1 + 1)
+
+    def outcome(r_ind: pd.DataFrame) -> dict[str, float]:
+        out = {}
+        for ind, reg, label in DRIVER_OUTCOMES:
+            d = r_ind[(r_ind["indicator"] == ind) & (r_ind["region"] == reg)]
+            d = d[d["year"].isin(list(yrs))]
+            out[label] = float(d["value"].mean()) if len(d) else float("nan")
+        return out
+
+    base = base_ind[base_ind["seed"].isin(seeds)] if "seed" in base_ind else base_ind
+    b = outcome(base)
+    rows = []
+    net = None
+    for name, make in input_groups(sc, years).items():
+        variant = make(sc)
+        frames = []
+        for s in seeds:
+            sim = Sim(variant, seed=s, network=net)
+            net = sim.net
+            t = sim.run().indicators_annual
+            frames.append(t)
+        v = outcome(pd.concat(frames, ignore_index=True))
+        row = {"inputs removed": name}
+        for label in b:
+            row[label] = (v[label] / b[label] - 1.0) if b[label] else float("nan")
+        rows.append(row)
+    out = pd.DataFrame(rows)
+    out.attrs["base"] = b
+    return out

@@ -8,8 +8,8 @@ Homicides in a unit (a Mexican state-year, a country-year, a Honduran department
 with ``alpha_g`` a *fixed effect* (a rate per 100,000 a year) of each Mexican state and
 of each other country (its departments share it), and ``X_uk`` the yearly sums of the
 mechanisms' intensities the model produces there: strength engaged in plaza contests,
-strength feuding after a leader's removal, extortion victims (thousands), and troops
-x group strength (whose coefficient is a sourced prior: troops met groups in one month
+strength feuding after a leader's removal, strength at extortion and the other
+predatory activities, and troops x group strength (whose coefficient is a sourced prior: troops met groups in one month
 before 2007). Because every unit has its own fixed effect, the coefficients are
 identified by *within* variation only: the rise of Tamaulipas in 2005 and of Michoacan
 and Guerrero in 2006 against their own earlier years, the years after the 2002-2003

@@ -786,7 +786,7 @@ def build(shared: Path) -> None:  # noqa: C901 - a flat list of the region's rou
         ("maritime-caribbean", ["MX-ROO", "MX-YUC", "MX-CAM", "MX-TAB", "MX-VER", "MX-TAM"]),
     )
     for mode, chain in coast_chains:
-        for a, b in zip(chain[:-1], chain[1:]):
+        for a, b in zip(chain[:-1], chain[1:], strict=True):
             if a in coord and b in coord:
                 pat = ";".join(dict.fromkeys([country_of[a], country_of[b]]))
                 link(a, b, mode, "coastal hop (UNODC TOCTA 2012)", patrols=pat)

@@ -60,13 +60,18 @@ HEADER = [
 FIGURES = [
     (
         ("share of US-bound cocaine passing through any part of Central America", "2005"),
-        ("us_bound_share", "central_america", 2005, None, 0.88, None, None, "0-1", 2.0),
-        "",
+        ("us_bound_share", "mexico_central_america", 2005, None, 0.88, None, None, "0-1", 2.0),
+        "passing through any part of Central America (its territory, waters or airspace): the "
+        "series of the Mexico-Central America corridor (NDIC: 72% 2002, 77% 2003, >90% 2004; "
+        "ONDCP: 90% 2006), so compared with the corridor's share, not with first landfalls in "
+        "Central America, which no source up to 2006 gives",
     ),
     (
         ("share of US-bound cocaine via Bahamas-Cuba-Jamaica corridor", "2002"),
-        ("us_bound_share", "caribbean", 2002, None, None, 0.10, 0.15, "0-1", 2.0),
-        "range 10-15% as written; the loss is zero inside it",
+        ("us_bound_share", "caribbean", 2002, None, None, 0.10, 0.28, "0-1", 2.0),
+        "10-15% by the Bahamas-Cuba-Jamaica corridor alone; with the eastern Caribbean (Puerto "
+        "Rico, Hispaniola) at most the 28% that the corridor's 72% of 2002 (NDIC) leaves: the "
+        "range 10-28%; the loss is zero inside it",
     ),
     (
         ("cocaine seizures Mexico (presidency records)", "2006"),

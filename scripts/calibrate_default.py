@@ -32,8 +32,8 @@ ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "src" / "isthmus" / "scenario" / "shipped" / "central-america"
 
 ROUTE_PARAMS = {
-    "routes.theta": (8.0, 45.0),
-    "routes.corridor_adaptation": (0.01, 0.15),
+    "routes.theta": (12.0, 45.0),
+    "routes.corridor_adaptation": (0.02, 0.15),
     "routes.asc_europe": (-6.0, 3.0),
     "interdiction.k_sea": (0.05, 2.0),
     "interdiction.k_air": (0.05, 3.0),

@@ -76,6 +76,39 @@ def shoot_map(browser, out: Path) -> Path:  # noqa: ANN001
     return path
 
 
+def shoot_vector_map(browser, out: Path) -> Path:  # noqa: ANN001
+    """docs/flows-by-vector.png: US-bound flows by departure vector, 2000-2006 (default run)."""
+    from isthmus import Sim
+    from isthmus.experiments.runs import vector_link_tons
+    from isthmus.viz.geo import offline_page
+    from isthmus.viz.maps import vector_flow_map
+    from isthmus.viz.rundata import simulate
+
+    rd = simulate("central-america", seed=0)
+    sim = Sim("central-america", seed=0)
+    sim.init()
+    sim.spin_up()
+    tons = vector_link_tons(sim, (2000, 2006))
+    fig = vector_flow_map(
+        rd,
+        tons,
+        title="US-bound cocaine by departure vector, t/year, 2000-2006 (calibration years): "
+        "default run, seed 0",
+    )
+    fig.update_layout(width=1100)
+    with tempfile.TemporaryDirectory() as d:
+        page_file = Path(d) / "vectors.html"
+        page_file.write_text(offline_page([fig], "isthmus map"), encoding="utf-8")
+        page = browser.new_page(viewport={"width": 1120, "height": 700})
+        page.goto(page_file.as_uri())
+        page.wait_for_selector(".geo .layer.land path", timeout=60_000)
+        page.wait_for_timeout(500)
+        path = out / "flows-by-vector.png"
+        page.locator(".isthmus-fig").first.screenshot(path=str(path))
+        page.close()
+    return path
+
+
 def shoot_report(browser, out: Path) -> Path:  # noqa: ANN001
     """docs/report.png: the top of the report (5 seeds): contents, findings, effects."""
     with tempfile.TemporaryDirectory() as d:
@@ -177,7 +210,7 @@ def main() -> None:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
         try:
-            for f in (shoot_map, shoot_report, shoot_dashboard):
+            for f in (shoot_map, shoot_vector_map, shoot_report, shoot_dashboard):
                 path = f(browser, args.out)
                 print(f"wrote {path} ({path.stat().st_size / 1e3:.0f} kB)")
         finally:

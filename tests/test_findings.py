@@ -17,7 +17,6 @@ from isthmus.experiments.findings import (
     abate,
     mexican_groups,
     no2006,
-    run_findings,
     seeds_needed,
 )
 

@@ -134,8 +134,13 @@ def test_removals_fragment_and_can_split_a_group(sc) -> None:  # noqa: ANN001
     """Repeated removals keep a group feuding; over seeds, some feuds end in a split."""
     s = sc.copy()
     s.end = (2008, 12)
-    pol = {"type": "kingpin_strategy", "start": "2001-01", "end": "2004-12",
-           "target": {"group": "GULF"}, "size": 8}
+    pol = {
+        "type": "kingpin_strategy",
+        "start": "2001-01",
+        "end": "2004-12",
+        "target": {"group": "GULF"},
+        "size": 8,
+    }
     split = 0
     for seed in range(5):
         res = Sim(s, seed=seed, policies=[pol]).run()
@@ -295,8 +300,9 @@ def test_kind_is_only_a_label(sc) -> None:  # noqa: ANN001
     r0 = Sim(s, seed=4).run()
     t = s.copy()
     a = t.tables["actors"]
-    a["kind"] = a["kind"].map({"gang": "transnational", "transnational": "territorial",
-                               "territorial": "gang"})
+    a["kind"] = a["kind"].map(
+        {"gang": "transnational", "transnational": "territorial", "territorial": "gang"}
+    )
     r1 = Sim(t, seed=4).run()
     for ind in ("homicides", "flow_t", "revenue_usd", "group_strength", "fee_usd_per_kg"):
         if ind in r0.series:

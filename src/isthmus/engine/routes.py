@@ -292,7 +292,11 @@ class Routes(Module):
         log_surv = net.A @ np.log1p(-np.clip(st.p_hat, 0.0, 0.999))
         price = st.price_dest[self.market_of_path]
         c_rel = (net.A @ transport) / self.p_ref[self.market_of_path]
-        f_rel = (net.A @ st.fee_place[net.link_to]) / price
+        # Piso fees and the crews' pay for the expected penalty (arrest risk x the courts'
+        # capacity to convict: the markets step's risk premium, Reuter & Kleiman 1986), both
+        # quoted on the local price.
+        charges = st.fee_place[net.link_to] + getattr(st, "link_risk_cost", 0.0)
+        f_rel = (net.A @ charges) / price
         # Profit per kg in units of the reference price: a scarcer market pays more for
         # every route alike (the market level answers it), without tilting the choice
         # among routes towards the safest as costs shrink against the price.

@@ -493,3 +493,47 @@ def policies_yaml(policies: list[dict[str, Any]], source: str = "dashboard") -> 
     from ..policy import dump_policies, parse_policies
 
     return dump_policies(parse_policies(policies, source))
+
+
+def vector_link_tons(
+    sim,  # noqa: ANN001 - an initialised isthmus Sim
+    years: tuple[int, int],
+    market: str = "usa",
+) -> dict[str, np.ndarray]:
+    """Tons a year on each link, by the departure vector of the routes that carry them.
+
+    Runs ``sim`` to the end of ``years`` (it must be initialised, not run) and sums the
+    inflow of each link from the routes to ``market`` leaving South America by each
+    vector, over the years, divided by their number.
+
+    Examples
+    --------
+    >>> from isthmus import Sim
+    >>> s = Sim("central-america", seed=0); s.init(); s.spin_up()
+    >>> t = vector_link_tons(s, (2000, 2000))
+    >>> sorted(t)[:2], bool(sum(v.sum() for v in t.values()) > 0)
+    (['air', 'container'], True)
+    """
+    from ..engine.network import MARKETS
+
+    net = sim.net
+    m = MARKETS.index(market)
+    vec = np.asarray(net.path_vector)
+    names = list(net.vectors)
+    out = {v: np.zeros(net.n_links) for v in names if v not in ("atlantic",)}
+    AT = net.A.T.tocsr()
+    months = 0
+    for t in range(sim.n_months):
+        for mod in sim.modules:
+            mod.step(t)
+        y = int(sim.years[t])
+        if y < years[0]:
+            continue
+        if y > years[1]:
+            break
+        months += 1
+        f = sim.state.path_flow * (net.path_market == m)
+        for v in out:
+            out[v] += AT @ (f * (vec == names.index(v)))
+    n_years = max(months / 12.0, 1e-9)
+    return {v: x / n_years for v, x in out.items()}

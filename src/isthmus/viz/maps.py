@@ -455,6 +455,57 @@ def flow_map(
     return fig
 
 
+VECTOR_COLORS = {
+    "eastern_pacific": "#2166ac",
+    "western_caribbean": "#41ab5d",
+    "eastern_caribbean": "#e08214",
+    "air": "#c51b7d",
+    "container": "#762a83",
+    "overland": "#8c510a",
+}
+
+
+def vector_flow_map(
+    rd: RunData,
+    tons: dict[str, np.ndarray],
+    height: int = 640,
+    title: str = "US-bound cocaine by departure vector",
+) -> go.Figure:
+    """Lines of the US-bound flow, coloured by departure vector and scaled by t/yr."""
+    g = rd.geo
+    fig = go.Figure()
+    fig.add_trace(country_outline_trace())
+    vmax = max((float(v.max()) for v in tons.values() if len(v)), default=0.0)
+    for name, v in tons.items():
+        cls = _width_classes(v, vmax)
+        first = True
+        for k in range(N_WIDTH_CLASSES):
+            idx = np.flatnonzero(cls == k)
+            if not len(idx):
+                continue
+            lon, lat = _segments(rd, idx)
+            fig.add_trace(
+                go.Scattergeo(
+                    lon=lon,
+                    lat=lat,
+                    mode="lines",
+                    line=dict(width=_width(k), color=VECTOR_COLORS.get(name, "#555")),
+                    opacity=0.7,
+                    name=f"{name.replace('_', ' ')} ({sig(float(v.max()))} t/yr at most)",
+                    legendgroup=name,
+                    showlegend=first,
+                    hoverinfo="skip",
+                )
+            )
+            first = False
+    for tr in size_key(vmax, 0.0, None):
+        fig.add_trace(tr)
+    fig.update_layout(**base_geo_layout(height, inset=False))
+    fig.update_layout(title=dict(text=title, x=0.01))
+    del g
+    return fig
+
+
 def _rate_by_region(rd: RunData, indicator: str, years) -> dict[str, float]:
     p = rd.pivot(indicator)
     if p.empty:

@@ -1,15 +1,14 @@
-"""Helpers shared by the CLI commands: progress bars and atomic output folders."""
+"""Helpers shared by the CLI commands: progress bars and atomic output folders
+(:func:`atomic_dir` lives in :mod:`isthmus.results.files`; it is re-exported here)."""
 
 from __future__ import annotations
 
-import contextlib
-import shutil
-import tempfile
-from collections.abc import Iterator
-from pathlib import Path
-
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from ..results.files import atomic_dir
+
+__all__ = ["atomic_dir", "console", "progress_bar"]
 
 console = Console()
 
@@ -24,27 +23,3 @@ def progress_bar(transient: bool = True) -> Progress:
         console=Console(stderr=True),
         transient=transient,
     )
-
-
-@contextlib.contextmanager
-def atomic_dir(dest: Path | str) -> Iterator[Path]:
-    """Write into a temporary folder and move its files into ``dest`` only on success.
-
-    If anything fails inside the block, ``dest`` is left untouched: no partial
-    results are ever written.
-    """
-    dest = Path(dest)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.tmp-", dir=dest.parent))
-    try:
-        yield tmp
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    dest.mkdir(parents=True, exist_ok=True)
-    for f in tmp.iterdir():
-        target = dest / f.name
-        if target.is_dir():
-            shutil.rmtree(target)
-        f.replace(target)
-    shutil.rmtree(tmp, ignore_errors=True)

@@ -148,11 +148,14 @@ class Interdiction(Module):
         self.ends = net.A.indptr[1:] - 1
         self.AT = net.A.T.tocsr()  # link x path, for the expected inflow of each link
 
-    def seizure_prob(self) -> np.ndarray:
+    def seizure_prob(self, extra: np.ndarray | None = None) -> np.ndarray:
+        """True seizure share of every link; ``extra`` (effective effort units per link,
+        optional) is added on top of ``st.link_extra_effort`` for a read-only what-if."""
         st, p = self.sim.state, self.p
         e_group = st.effort.ravel()[self.group]
+        link_extra = st.link_extra_effort if extra is None else st.link_extra_effort + extra
         # Deployed troops hold roads, beaches and airstrips alike: they act at the land rate.
-        h = self.k * (e_group * st.alloc + st.link_extra_effort)
+        h = self.k * (e_group * st.alloc + link_extra)
         h += self.p.k_land * getattr(st, "link_troop_effort", 0.0)
         h *= st.link_enf_mult
         return p.p_base + (p.p_max - p.p_base) * (1.0 - np.exp(-h))

@@ -160,9 +160,15 @@ class Routes(Module):
         self.market_of_path = net.path_market
         assert len(MARKETS) == 2
 
-    def target_shares(self) -> np.ndarray:
-        """Logit shares of routes given current learned risk, costs, fees and prices."""
+    def target_shares(self, p_hat: np.ndarray | None = None) -> np.ndarray:
+        """Logit shares of routes given current learned risk, costs, fees and prices.
+
+        ``p_hat`` (optional) replaces the learned seizure risk of every link, for a
+        read-only what-if (the traffickers' response to a risk they have learned).
+        """
         net, st, p = self.sim.net, self.sim.state, self.p
+        if p_hat is None:
+            p_hat = st.p_hat
         load = np.divide(
             st.link_inflow,
             net.link_capacity,
@@ -173,7 +179,7 @@ class Routes(Module):
             net.link_cost * (1.0 + p.congestion_alpha * load**p.congestion_beta)
             + st.fee_place[net.link_to]
         )
-        log_surv = net.A @ np.log1p(-np.clip(st.p_hat, 0.0, 0.999))
+        log_surv = net.A @ np.log1p(-np.clip(p_hat, 0.0, 0.999))
         c_r = net.A @ cost
         price = st.price_dest[self.market_of_path]
         v = p.theta * (np.exp(log_surv) - c_r / price) + p.beta_ps * self.ln_ps

@@ -496,7 +496,7 @@ class SensitivityResult:
         """Write ``sensitivity_indices.csv`` and ``results.duckdb`` into ``out`` (atomically)."""
         import duckdb
 
-        from ..commands.common import atomic_dir
+        from ..results.files import atomic_dir
 
         sa = self.sa
         meta = pd.DataFrame(

@@ -78,8 +78,8 @@ def optimize(
     Both arms use the same optimiser (a leader-follower allocation that anticipates the
     traffickers' route choice) and the same total budget; only who optimises what differs.
     Writes allocation.csv, summary.csv, summary_by_seed.csv, country_flow.csv,
-    link_flow.csv, the allocations as policy files (policies/*.yaml), two maps and
-    optimize.json.
+    link_flow.csv, the allocations as policy files (policies/*.yaml), maps.html (each
+    arm's allocation and the flow change it causes) and optimize.json.
     """
     from ..optimize.plan import OptimizeSpec, run_optimize
     from ..policy import dump_policies, parse_policies
@@ -106,7 +106,7 @@ def optimize(
             bar.update(task, completed=done, total=total, description=f"optimize: {stage}")
 
         res = run_optimize(spec, progress=tick)
-    from ..viz.optimize_maps import allocation_page, flow_change_page
+    from ..viz.optimize_maps import maps_page
 
     with atomic_dir(out) as tmp:
         res.allocation.to_csv(tmp / "allocation.csv", index=False)
@@ -118,8 +118,7 @@ def optimize(
         for arm in ("unilateral", "coordinated"):
             ivs = parse_policies(res.policies(arm), f"{arm}.yaml")
             (tmp / "policies" / f"{arm}.yaml").write_text(dump_policies(ivs), encoding="utf-8")
-        (tmp / "allocation_map.html").write_text(allocation_page(res), encoding="utf-8")
-        (tmp / "flow_change_map.html").write_text(flow_change_page(res), encoding="utf-8")
+        (tmp / "maps.html").write_text(maps_page(res), encoding="utf-8")
         (tmp / "optimize.json").write_text(
             json.dumps({"spec": res.spec, "diagnostics": res.diagnostics}, indent=2, default=str),
             encoding="utf-8",

@@ -501,21 +501,23 @@ def _plan_arm(args: tuple) -> tuple[str, np.ndarray, dict]:
     """Plan one arm with the model in the loop (runs in a worker process)."""
     spec, sc, net, arm, snaps, budgets, queue = args
     planner = Planner(spec, sc, net)
-    tick = (lambda: queue.put(1)) if queue is not None else None
+
+    def tick() -> None:
+        queue.put(1)
+
     x = np.zeros(planner.net.n_links)
     info: dict[str, Any] = {"rounds": []}
-    pool = list(snaps)
+    snap_pool = list(snaps)
     for r in range(spec.rounds):
         t = time.perf_counter()
         prev = x.copy()
         if arm == "coordinated":
-            x, d = planner.coordinated(pool, x)
-            if tick:
-                tick()
+            x, d = planner.coordinated(snap_pool, x)
+            tick()
         else:
-            x, d = planner.unilateral(pool, x, budgets, tick)
+            x, d = planner.unilateral(snap_pool, x, budgets, tick)
         d["seconds"] = round(time.perf_counter() - t, 2)
-        d["snapshots"] = len(pool)
+        d["snapshots"] = len(snap_pool)
         d["change_units"] = float(np.abs(x - prev).sum())
         info["rounds"].append(d)
         if r + 1 < spec.rounds:
@@ -534,9 +536,8 @@ def _plan_arm(args: tuple) -> tuple[str, np.ndarray, dict]:
                         _snapshot_months(sc.start, spec, k),
                     )
                 )
-                pool.extend(o.snapshots)
-                if tick:
-                    tick()
+                snap_pool.extend(o.snapshots)
+                tick()
     info["gradient_check_rel_error"] = planner.gradient_error
     info["adjoint_used"] = bool(planner.gradient_error < 1e-4)
     return arm, x, info
@@ -547,6 +548,111 @@ def _ctx():  # noqa: ANN202
     return mp.get_context("fork" if "fork" in methods else methods[0])
 
 
+@dataclass
+class Plan:
+    """The planned allocations (effort units per link) and how they were obtained."""
+
+    scenario: Scenario  # cut at the window's end
+    network: CompiledNetwork
+    units: dict[str, np.ndarray]  # arm -> effort units per link (status_quo: zeros)
+    budgets: dict[str, float]  # the unilateral arm's budget by country
+    info: dict[str, Any]  # per arm: rounds, evaluations, gradient check
+    seconds: float
+
+
+class _Ticker:
+    """A queue-like progress sink for in-process planning."""
+
+    def __init__(self, fn: Callable[[], None]):
+        self.fn = fn
+
+    def put(self, _item: Any) -> None:
+        self.fn()
+
+
+def _work_units(spec: OptimizeSpec) -> tuple[int, int, int]:
+    """Progress units: status-quo training runs, and planning of each arm (coordinated:
+    one solve and T runs per round; unilateral: one best response per country and Nash
+    round and T runs per round)."""
+    T, n_c = spec.train_seeds, len(spec.countries)
+    plan_c = spec.rounds + (spec.rounds - 1) * T
+    plan_u = spec.rounds * spec.nash_rounds * n_c + (spec.rounds - 1) * T
+    return T, plan_c, plan_u
+
+
+def plan_allocations(
+    spec: OptimizeSpec,
+    progress: Callable[[int, str], None] | None = None,
+    pool: ProcessPoolExecutor | None = None,
+) -> Plan:
+    """Plan the unilateral and coordinated allocations (no evaluation runs).
+
+    ``progress(units_done, stage)`` is called as work completes (see :func:`_work_units`).
+    With a ``pool`` of two workers the two arms are planned side by side.
+    """
+    t_start = time.perf_counter()
+    sc = spec.validate()
+    net = Sim(sc, seed=0).net
+    T = spec.train_seeds
+
+    def bump(k: int, stage: str) -> None:
+        if progress:
+            progress(k, stage)
+
+    # 1. Status quo training runs: the snapshots both arms start from.
+    tasks = [
+        RunTask(
+            sc,
+            net,
+            TRAIN_SEED_BASE + k,
+            None,
+            spec.start,
+            spec.end,
+            _snapshot_months(sc.start, spec, k),
+            measure=True,
+            participants=tuple(spec.countries),
+        )
+        for k in range(T)
+    ]
+    outs = []
+    for o in pool.map(run_task, tasks) if pool else map(run_task, tasks):
+        outs.append(o)
+        bump(1, "status quo")
+    snaps = [s for o in outs for s in o.snapshots]
+    sq_flow = {
+        c: float(np.mean([o.flow_country.get(c, 0.0) for o in outs])) for c in spec.countries
+    }
+    budgets = Planner(spec, sc, net).shares(sq_flow)
+    # 2. Plan both arms: the same optimiser, the same snapshots to start from.
+    plans: dict[str, tuple[np.ndarray, dict]] = {}
+    arms = ("coordinated", "unilateral")
+    if pool:
+        with mp.Manager() as mgr:
+            queue = mgr.Queue()
+            futs = [pool.submit(_plan_arm, (spec, sc, net, a, snaps, budgets, queue)) for a in arms]
+            while not all(f.done() for f in futs):
+                try:
+                    queue.get(timeout=0.2)
+                    bump(1, "planning")
+                except Exception:  # noqa: BLE001 - queue.Empty through the manager
+                    pass
+            while not queue.empty():
+                queue.get()
+                bump(1, "planning")
+            for f in futs:
+                arm, x, info = f.result()
+                plans[arm] = (x, info)
+    else:
+        ticker = _Ticker(lambda: bump(1, "planning"))
+        for a in arms:
+            arm, x, info = _plan_arm((spec, sc, net, a, snaps, budgets, ticker))
+            plans[arm] = (x, info)
+    units = {"status_quo": np.zeros(net.n_links)}
+    units.update({a: plans[a][0] for a in ("unilateral", "coordinated")})
+    info = {a: plans[a][1] for a in ("unilateral", "coordinated")}
+    return Plan(sc, net, units, budgets, info, time.perf_counter() - t_start)
+
+
 def run_optimize(
     spec: OptimizeSpec, progress: Callable[[int, int, str], None] | None = None
 ) -> OptimizeResult:
@@ -555,17 +661,8 @@ def run_optimize(
     ``progress(done, total, stage)`` is called as work completes.
     """
     t_start = time.perf_counter()
-    sc = spec.validate()
-    host = Sim(sc, seed=0)
-    net = host.net
-    participants = tuple(spec.countries)
-    n_c = len(spec.countries)
-    T = spec.train_seeds
-    # Work units: status-quo training runs; planning (coordinated: one solve + T runs per
-    # round; unilateral: one best response per country and Nash round + T runs per round);
-    # evaluation runs.
-    plan_c = spec.rounds + (spec.rounds - 1) * T
-    plan_u = spec.rounds * spec.nash_rounds * n_c + (spec.rounds - 1) * T
+    spec.validate()
+    T, plan_c, plan_u = _work_units(spec)
     total = T + plan_c + plan_u + len(ARMS) * spec.seeds
     done = 0
 
@@ -578,60 +675,11 @@ def run_optimize(
     workers = max(1, int(spec.workers))
     pool = ProcessPoolExecutor(workers, mp_context=_ctx()) if workers > 1 else None
     try:
-        # 1. Status quo training runs: the snapshots both arms start from.
-        tasks = [
-            RunTask(
-                sc,
-                net,
-                TRAIN_SEED_BASE + k,
-                None,
-                spec.start,
-                spec.end,
-                _snapshot_months(sc.start, spec, k),
-                measure=True,
-                participants=participants,
-            )
-            for k in range(T)
-        ]
-        outs = []
-        for o in pool.map(run_task, tasks) if pool else map(run_task, tasks):
-            outs.append(o)
-            bump(1, "status quo")
-        snaps = [s for o in outs for s in o.snapshots]
-        sq_flow = {
-            c: float(np.mean([o.flow_country.get(c, 0.0) for o in outs])) for c in spec.countries
-        }
-        budgets = Planner(spec, sc, net).shares(sq_flow)
-        # 2. Plan both arms (in parallel when there are two workers).
-        queue = mp.Manager().Queue() if pool else None
-        args = [
-            (spec, sc, net, arm, snaps, budgets, queue) for arm in ("coordinated", "unilateral")
-        ]
-        plans: dict[str, tuple[np.ndarray, dict]] = {}
-        if pool:
-            futs = [pool.submit(_plan_arm, a) for a in args]
-            while not all(f.done() for f in futs):
-                try:
-                    queue.get(timeout=0.2)
-                    bump(1, "planning")
-                except Exception:  # noqa: BLE001 - queue.Empty from the manager
-                    pass
-            for f in futs:
-                arm, x, info = f.result()
-                plans[arm] = (x, info)
-            while not queue.empty():
-                queue.get()
-                bump(1, "planning")
-        else:
-            for a in args:
-                a = (*a[:-1], None)
-                arm, x, info = _plan_arm(a)
-                plans[arm] = (x, info)
-                bump(plan_c if arm == "coordinated" else plan_u, "planning")
+        plan = plan_allocations(spec, bump, pool)
         done = T + plan_c + plan_u
-        # 3. Evaluate the three arms on the same seeds.
-        units = {"status_quo": np.zeros(net.n_links)}
-        units.update({a: plans[a][0] for a in ("unilateral", "coordinated")})
+        # 3. Evaluate the three arms on the same seeds (common random numbers).
+        sc, net, units = plan.scenario, plan.network, plan.units
+        participants = tuple(spec.countries)
         etasks = [
             RunTask(sc, net, s, units[a], spec.start, spec.end, (), True, participants, a)
             for a in ARMS
@@ -644,10 +692,13 @@ def run_optimize(
     finally:
         if pool:
             pool.shutdown()
-    return _assemble(spec, sc, net, units, plans, evals, budgets, time.perf_counter() - t_start)
+    return _assemble(spec, plan, evals, time.perf_counter() - t_start)
 
 
-def _assemble(spec, sc, net, units, plans, evals, budgets, seconds) -> OptimizeResult:  # noqa: ANN001
+def _assemble(
+    spec: OptimizeSpec, plan: Plan, evals: list[RunOutput], seconds: float
+) -> OptimizeResult:
+    sc, net, units = plan.scenario, plan.network, plan.units
     obj = {
         "status_quo": "none",
         "unilateral": spec.unilateral_objective,
@@ -702,11 +753,12 @@ def _assemble(spec, sc, net, units, plans, evals, budgets, seconds) -> OptimizeR
             )
     sdict = asdict(spec) | {"scenario": sc.name, "scenario_hash": sc.hash()}
     diag = {
-        "budgets_unilateral": budgets,
+        "budgets_unilateral": plan.budgets,
         "spent": {a: float(units[a].sum()) for a in ("unilateral", "coordinated")},
         "train_seeds": [TRAIN_SEED_BASE + k for k in range(spec.train_seeds)],
         "evaluation_seeds": list(range(spec.seeds)),
-        "plans": {a: plans[a][1] for a in ("unilateral", "coordinated")},
+        "plans": plan.info,
+        "planning_seconds": round(plan.seconds, 1),
         "seconds": round(seconds, 1),
     }
     return OptimizeResult(

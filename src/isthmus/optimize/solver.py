@@ -40,10 +40,13 @@ def project_budget(y: np.ndarray, budget: float) -> np.ndarray:
     x = np.maximum(y, 0.0)
     if x.sum() <= budget:
         return x
+    if budget <= 0:
+        return np.zeros_like(x)
     u = np.sort(y)[::-1]
     css = np.cumsum(u) - budget
     k = np.arange(1, len(u) + 1)
-    rho = np.flatnonzero(u - css / k > 0)[-1]
+    pos = np.flatnonzero(u - css / k > 0)
+    rho = pos[-1] if len(pos) else 0  # (the first always qualifies, but for rounding)
     tau = css[rho] / (rho + 1)
     return np.maximum(y - tau, 0.0)
 

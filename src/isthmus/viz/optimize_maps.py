@@ -149,11 +149,8 @@ def flow_change_figures(res) -> list[go.Figure]:  # noqa: ANN001 - OptimizeResul
     return figs
 
 
-def allocation_page(res) -> str:  # noqa: ANN001
-    """Standalone HTML page of :func:`allocation_figures`."""
-    return offline_page(allocation_figures(res), title="isthmus optimize: allocations")
-
-
-def flow_change_page(res) -> str:  # noqa: ANN001
-    """Standalone HTML page of :func:`flow_change_figures`."""
-    return offline_page(flow_change_figures(res), title="isthmus optimize: flow change")
+def maps_page(res) -> str:  # noqa: ANN001 - OptimizeResult
+    """Standalone HTML page (offline) with each arm's allocation and the flow change it causes."""
+    return offline_page(
+        [*allocation_figures(res), *flow_change_figures(res)], title="isthmus optimize: maps"
+    )

@@ -55,7 +55,7 @@ def compositions(total: int, parts: int) -> np.ndarray:
     Examples
     --------
     >>> compositions(2, 2).tolist()
-    [[0, 2], [1, 1], [2, 0]]
+    [[0.0, 2.0], [1.0, 1.0], [2.0, 0.0]]
     """
     rows = []
     for bars in itertools.combinations(range(total + parts - 1), parts - 1):

@@ -280,7 +280,14 @@ def run_task(task: RunTask) -> RunOutput:
     acc: dict[str, Any] = {}
     if task.measure:
         shipment = float(sim.pars["interdiction"]["shipment_t"])
-        acc = {"value": 0.0, "events": 0.0, "link_out": np.zeros(net.n_links), "n": 0}
+        acc = {
+            "value": 0.0,
+            "value0": 0.0,
+            "price0": None,
+            "events": 0.0,
+            "link_out": np.zeros(net.n_links),
+            "n": 0,
+        }
 
     def hook(k: int, n: int) -> None:
         t = k - 1
@@ -289,10 +296,17 @@ def run_task(task: RunTask) -> RunOutput:
             applied = getattr(mine, "last_applied", 0.0) if mine is not None else 0.0
             base = np.asarray(st.link_extra_effort, dtype=float) - applied
             out.snapshots.append((StateSnapshot.take(sim), base))
-        if task.measure and t0 <= t <= t1:
+        if not task.measure:
+            return
+        price = np.asarray(getattr(st, "place_price", np.zeros(net.n_places)))[net.link_from]
+        if t == t0 - 1 or (t == t0 and acc["price0"] is None):
+            # Prices before the window: the same in every arm (common random numbers), so
+            # seizures valued at them show *where* the seizures happen, not price changes.
+            acc["price0"] = price.copy()
+        if t0 <= t <= t1:
             seized = st.link_seized
-            price = st.place_price[net.link_from] if hasattr(st, "place_price") else 0.0
-            acc["value"] += float(seized @ (np.asarray(price) * 1e3))
+            acc["value"] += float(seized @ (price * 1e3))
+            acc["value0"] += float(seized @ (acc["price0"] * 1e3))
             size = np.minimum(st.link_inflow, shipment)
             acc["events"] += float(
                 np.divide(seized, size, out=np.zeros(net.n_links), where=size > 0).sum()
@@ -352,6 +366,12 @@ def _measures(sim: Sim, res, t0: int, t1: int, participants, acc) -> tuple[dict,
         "active_places": float(np.sum(transit & (arrivals >= shipment))),
         "flow_outside_participants_t": float(outside),
         "homicides": float(homicides),
+        # Extra measures (summary_by_seed.csv): seizure events, and value at pre-window prices.
+        "seizure_events": acc["events"],
+        "seized_value_prewindow_prices_usd": acc["value0"],
+        "value_per_seizure_prewindow_prices_usd": acc["value0"] / acc["events"]
+        if acc["events"] > 0
+        else 0.0,
     }
     return m, fc
 

@@ -49,6 +49,7 @@ def cli():
     from typer.testing import CliRunner
 
     from isthmus import cli as cli_mod
+    from isthmus.results.atomic import OutputError
     from isthmus.scenario import ScenarioError
 
     runner = CliRunner()
@@ -58,6 +59,9 @@ def cli():
         if isinstance(res.exception, ScenarioError):
             # mirror cli.main: report and exit 2
             return 2, "\n".join(str(p) for p in res.exception.problems)
+        if isinstance(res.exception, OutputError):
+            # mirror cli.main: one line, exit 2 (unusable path) or 1 (failed write)
+            return res.exception.exit_code, res.output + f"error: {res.exception}"
         if res.exception is not None and not isinstance(res.exception, SystemExit):
             import traceback
 

@@ -349,3 +349,101 @@ def test_unreachable_scheduler_is_a_clear_error():
 
     with pytest.raises(EnsembleError, match="cannot connect"):
         connect("tcp://127.0.0.1:1", timeout=1)
+
+
+# -- concurrency and resume consistency --------------------------------------------------
+
+
+def test_resume_with_fewer_runs_than_stored_is_refused(short_scenario, tmp_path):
+    Ensemble(short_scenario, runs=3, seed=4, draws=False).run(out=tmp_path, plots=False).close()
+    with pytest.raises(EnsembleError, match="holds an ensemble of 3 runs"):
+        Ensemble(short_scenario, runs=2, seed=4, draws=False).run(out=tmp_path, resume=True)
+    st = EnsembleStore(tmp_path / "results.duckdb", read_only=True)
+    assert st.get_meta()["n_runs"] == "3"  # unchanged by the refused resume
+    st.close()
+
+
+def test_a_store_in_use_is_refused_even_with_resume(short_scenario, tmp_path):
+    from isthmus.results.ensemble_store import StoreLock
+
+    lock = StoreLock(tmp_path / "results.duckdb")
+    try:
+        for resume in (False, True):
+            with pytest.raises(EnsembleError, match="in use by another process"):
+                Ensemble(short_scenario, runs=2, seed=4, draws=False).run(
+                    out=tmp_path, resume=resume
+                )
+    finally:
+        lock.release()
+    assert not (tmp_path / "results.duckdb").exists()
+
+
+@pytest.fixture()
+def short_folder(tmp_path):
+    from isthmus.scenario import export_scenario
+
+    d = export_scenario("central-america", tmp_path / "sc")
+    text = (d / "scenario.yaml").read_text().replace("end: 2015-12", "end: 2000-12")
+    (d / "scenario.yaml").write_text(text)
+    return d
+
+
+def test_two_ensembles_started_together_on_one_folder(short_folder, tmp_path):
+    out = tmp_path / "race"
+    args = CLI + ["ensemble", str(short_folder), "--runs", "2", "--seed", "3", "--out", str(out)]
+    procs = [
+        subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        for _ in range(2)
+    ]
+    res = [(p.wait(timeout=300), p.stdout.read()) for p in procs]
+    codes = sorted(c for c, _ in res)
+    assert codes == [0, 2], res
+    for _, text in res:
+        assert "Traceback" not in text and "Exception" not in text, text
+    loser = " ".join(next(t for c, t in res if c == 2).split())
+    assert str(out) in loser and ("in use" in loser or "already exists" in loser), loser
+    st = EnsembleStore(out / "results.duckdb", read_only=True)
+    assert st.done_ids() == {0, 1}
+    st.close()
+
+
+def test_cli_resume_with_nothing_left_prints_no_nan(cli, short_folder, tmp_path):
+    out = tmp_path / "e"
+    base = ["ensemble", str(short_folder), "--runs", "2", "--out", str(out), "--no-plots"]
+    code, text = cli(*base)
+    assert code == 0, text
+    code, text = cli(*base, "--resume")
+    assert code == 0, text
+    assert "nan" not in text.lower() and "nothing left to run" in text
+    code, text = cli(*base[:2], "--runs", "1", *base[4:], "--resume")
+    assert code == 2 and "holds an ensemble of 2 runs" in " ".join(text.split())
+
+
+def test_cli_store_write_failure_is_one_message(cli, short_folder, tmp_path, monkeypatch):
+    import duckdb
+
+    orig = EnsembleStore.write_run
+    calls = []
+
+    def full_after_one(self, rec, *a, **k):
+        calls.append(rec.run_id)
+        if len(calls) > 1:
+            raise duckdb.IOException('Could not write file "x.wal": No space left on device')
+        return orig(self, rec, *a, **k)
+
+    monkeypatch.setattr(EnsembleStore, "write_run", full_after_one)
+    out = tmp_path / "e"
+    code, text = cli("ensemble", str(short_folder), "--runs", "2", "--out", str(out))
+    assert code == 1, text
+    flat = " ".join(text.split())
+    assert "No space left on device" in flat and "--resume" in flat and "Traceback" not in text
+    assert not (out / ".results.duckdb.lock").exists()
+    st = EnsembleStore(out / "results.duckdb", read_only=True)
+    assert len(st.done_ids()) == 1  # the committed run is kept for --resume
+    st.close()
+    # a store that gets no run at all is not left behind, nor the folder made for it
+    calls.append(-1)
+    out2 = tmp_path / "new" / "e2"
+    code, text = cli("ensemble", str(short_folder), "--runs", "1", "--out", str(out2))
+    assert code == 1 and "Nothing was written" in " ".join(text.split())
+    assert not out2.exists()

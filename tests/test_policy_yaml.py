@@ -118,34 +118,34 @@ BAD = {
     "field": (
         "- type: police_reform\n  start: 2008-01\n  target: {country: HND}\n  size: 0.5\n"
         "  speed: 2\n",
-        1,
+        5,
         "speed",
     ),
     "target key": (
         "\n- type: interdiction_surge\n  start: 2008-01\n  target: {state: GTM}\n  size: 0.5\n",
-        2,
+        4,
         "target.state",
     ),
     "target value": (
         "- type: anti_corruption\n  start: 2008-01\n  target: {country: GTM}\n  size: 0.2\n"
         "- type: anti_corruption\n  start: 2008-01\n  target: {country: ATL}\n  size: 0.2\n",
-        5,
+        7,
         "unknown country 'ATL'",
     ),
     "place": (
         "- type: crime_prevention\n  start: 2008-01\n  target: {places: [HN-XX]}\n  size: 0.2\n",
-        1,
+        3,
         "unknown place 'HN-XX'",
     ),
     "size": (
         "- type: anti_corruption\n  start: 2008-01\n  target: {country: GTM}\n  size: 1.5\n",
-        1,
+        4,
         "outside",
     ),
     "group": (
         "- type: kingpin_strategy\n  start: 2008-01\n  target: {group: [NO-SUCH-GROUP]}\n"
         "  size: 1\n",
-        1,
+        3,
         "unknown group 'NO-SUCH-GROUP'",
     ),
     "missing target": (
@@ -204,7 +204,7 @@ def test_cli_run_scenario_with_unknown_target_exits_2(scenario_copy: Path) -> No
     r = _isthmus("run", str(scenario_copy), "-q", cwd=scenario_copy.parent)
     assert r.returncode == 2
     err = " ".join(r.stderr.split())
-    assert "policies.yaml" in err and "line 1" in err and "MX-XXX" in err
+    assert "policies.yaml" in err and "line 3" in err and "MX-XXX" in err
 
 
 def test_example_policy_files_parse_and_validate() -> None:
@@ -222,3 +222,107 @@ def test_example_policy_files_parse_and_validate() -> None:
     assert sum(i.size for i in u) == sum(i.size for i in c) > 0
     assert {(i.start, i.end) for i in u} == {(i.start, i.end) for i in c}
     assert load_yaml(ROOT / "examples/policies/conventions.yaml")
+
+
+# -- policy validation that knows the run ------------------------------------------------
+
+LATE = (
+    "- type: interdiction_surge\n  name: too late\n  start: 2030-01\n  end: 2031-12\n"
+    "  target: {country: GTM}\n  size: 1.0\n"
+)
+EARLY = "- type: anti_corruption\n  start: 1990-01\n  end: 1995-12\n  target: {country: GTM}\n  size: 0.3\n"
+
+
+@pytest.mark.parametrize(("body", "line", "field"), [(LATE, 3, "start"), (EARLY, 3, "end")])
+def test_policy_wholly_outside_the_run_is_refused(body, line, field, tmp_path: Path) -> None:
+    from isthmus.experiments.compare import Comparison
+
+    f = tmp_path / "p.yaml"
+    f.write_text(body, encoding="utf-8")
+    with pytest.raises(ScenarioError) as ei:
+        Comparison.from_args("central-america", [str(f)], seeds=1).validate()
+    (p,) = ei.value.problems
+    assert (p.line, p.column) == (line, field) and "no effect" in p.reason
+    assert "2000-01 to 2015-12" in p.reason
+
+
+def test_policy_partly_inside_the_run_is_fine(tmp_path: Path) -> None:
+    from isthmus.experiments.compare import Comparison
+
+    f = tmp_path / "p.yaml"
+    f.write_text(EARLY.replace("1995-12", "2001-06"), encoding="utf-8")
+    Comparison.from_args("central-america", [str(f)], seeds=1).validate()
+
+
+def test_python_policy_outside_the_run_is_refused() -> None:
+    from isthmus import Sim
+    from isthmus.policy import InterdictionSurge
+
+    late = InterdictionSurge(start="2030-01", target={"country": "GTM"}, size=1.0)
+    with pytest.raises(ScenarioError, match="after the run ends"):
+        Sim("central-america", policies=[late])
+
+
+def test_scenario_own_dated_events_after_a_shortened_period_are_fine() -> None:
+    """Cutting a scenario's period (scenario.yaml's end, --until) drops its later events."""
+    from isthmus import Sim
+    from isthmus.experiments.sensitivity import truncate
+    from isthmus.scenario import load_scenario
+
+    sc = truncate(load_scenario("central-america"), 2002)
+    assert any(str(p.get("start", "")) > "2003" for p in sc.policies)  # the 2006 strategy
+    Sim(sc)  # no error
+
+
+@pytest.mark.parametrize("body", ["", "# nothing yet\n", "[]\n", "policies: []\n", "policies:\n"])
+def test_empty_policy_file_is_an_error(body: str, tmp_path: Path) -> None:
+    f = tmp_path / "empty.yaml"
+    f.write_text(body, encoding="utf-8")
+    with pytest.raises(ScenarioError, match="empty"):
+        load_policy_file(f)
+
+
+def test_cli_compare_policy_dated_2030_exits_2(tmp_path: Path) -> None:
+    f = tmp_path / "late.yaml"
+    f.write_text(LATE, encoding="utf-8")
+    out = tmp_path / "out"
+    r = _isthmus(
+        "compare", "central-america", str(f), "--seeds", "1", "--out", str(out), cwd=tmp_path
+    )
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    err = " ".join(r.stderr.split())
+    assert "late.yaml, line 3, column 'start'" in err and "after the run ends" in err
+    assert not out.exists()
+
+
+def test_each_problem_names_the_line_of_its_field(tmp_path: Path) -> None:
+    body = (
+        "- type: interdiction_surge\n"  # 1
+        "  name: x\n"  # 2
+        "  start: 2008-01\n"  # 3
+        "  end: 2007-01\n"  # 4: before start
+        "  size: lots\n"  # 5: not a number
+        "  target:\n"  # 6
+        "    country: GTM\n"  # 7
+        "    colour: red\n"  # 8: unknown target key
+    )
+    f = tmp_path / "p.yaml"
+    f.write_text(body, encoding="utf-8")
+    with pytest.raises(ScenarioError) as ei:
+        load_policy_file(f)
+    where = {(p.column, p.line) for p in ei.value.problems}
+    assert {("size", 5), ("target.colour", 8)} <= where, where
+
+
+def test_hostile_values_give_short_messages(tmp_path: Path) -> None:
+    f = tmp_path / "p.yaml"
+    f.write_text(
+        "- type: interdiction_surge\n  start: 2008-01\n  size: ["
+        + ", ".join(["1"] * 50_000)
+        + "]\n"
+        "  name: {a: " + "x" * 100_000 + "}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ScenarioError) as ei:
+        load_policy_file(f)
+    assert len(str(ei.value)) < 2000

@@ -113,4 +113,86 @@ def test_policy_errors_name_file_and_line(scenario_copy: Path, cli) -> None:
     code, out = cli("scenario", "validate", str(scenario_copy))
     assert code == 2
     assert "policies.yaml, line 5" in out and "unknown intervention type 'teleport_drugs'" in out
-    assert "colour" in out and "line 7" in out
+    # each problem names the line of the field itself, not where its entry starts
+    assert "colour" in out and "line 11" in out
+
+
+# -- hostile and foreign files: bounded time and messages, encodings accepted -----------
+
+
+def test_bom_and_crlf_are_accepted_in_every_table(scenario_copy: Path) -> None:
+    """Excel's "CSV UTF-8" writes a byte-order mark, and Windows CRLF line ends."""
+    from isthmus.scenario import load_scenario
+
+    ref = load_scenario(scenario_copy)
+    files = sorted(scenario_copy.glob("*.csv")) + sorted(scenario_copy.glob("*.yaml"))
+    for f in files:
+        text = f.read_text(encoding="utf-8")
+        f.write_bytes(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode("utf-8"))
+    sc = load_scenario(scenario_copy)
+    assert sc.hash() == ref.hash()
+    for t, df in ref.tables.items():
+        assert sc.tables[t].equals(df), t
+
+
+def test_missing_column_is_reported_once_not_per_dependent_row(scenario_copy: Path, cli) -> None:
+    f = scenario_copy / "places.csv"
+    import csv
+    import io
+
+    rows = list(csv.reader(io.StringIO(f.read_text(encoding="utf-8"))))
+    k = rows[0].index("lat")
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows([r[:k] + r[k + 1 :] for r in rows])
+    f.write_text(buf.getvalue(), encoding="utf-8")
+    code, out = cli("scenario", "validate", str(scenario_copy))
+    assert code == 2
+    lines = out.strip().splitlines()
+    assert lines == ["places.csv, line 1, column 'lat': missing column"], lines[:5]
+
+
+def test_junk_table_is_refused_quickly_with_bounded_messages(scenario_copy: Path, tmp_path):
+    import random
+    import time
+
+    rng = random.Random(1)
+    with (scenario_copy / "places.csv").open("w", encoding="utf-8") as fh:
+        fh.write("id,name,country,level,lat,lon,population,role,market,region_group,source\n")
+        for i in range(300_000):
+            fh.write(f"X{i},n,ZZZ,bad,{rng.random()},x,-1,r,,g,s\n")
+    out = tmp_path / "out"
+    t0 = time.perf_counter()
+    p = _run(scenario_copy, out)
+    assert time.perf_counter() - t0 < 30
+    assert p.returncode == 2 and "Traceback" not in p.stderr
+    assert len(p.stdout) + len(p.stderr) < 100_000
+    assert "stopped reading" in p.stderr and "more" in p.stderr
+    assert "unknown place" not in p.stderr  # no cascade from the table that failed
+    assert not out.exists()
+
+
+def test_table_far_beyond_any_plausible_size_is_not_read(scenario_copy: Path, monkeypatch) -> None:
+    from isthmus.scenario import ScenarioError, load_scenario, loader
+
+    monkeypatch.setattr(loader, "MAX_TABLE_BYTES", 1000)
+    with pytest.raises(ScenarioError) as ei:
+        load_scenario(scenario_copy)
+    msgs = [str(p) for p in ei.value.problems]
+    assert any("links.csv" in m and "not read" in m for m in msgs), msgs
+    assert not any("unknown place" in m for m in msgs)
+
+
+def test_not_utf8_names_the_file(scenario_copy: Path, cli) -> None:
+    f = scenario_copy / "actors.csv"
+    f.write_bytes(f.read_bytes().replace(b"Zetas", b"Z\xe9tas"))
+    code, out = cli("scenario", "validate", str(scenario_copy))
+    assert code == 2 and "actors.csv" in out and "UTF-8" in out
+
+
+def test_problem_messages_are_bounded() -> None:
+    from isthmus.scenario import Problem, ScenarioError
+
+    p = Problem("f.csv", 2, "c" * 1000, "x" * 10**6)
+    assert len(str(p)) < 700
+    e = ScenarioError([Problem("f.csv", i, None, "bad") for i in range(10_000)])
+    assert len(str(e)) < 5000 and e.total == 10_000

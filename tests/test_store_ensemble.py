@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -93,3 +94,83 @@ def test_export_parquet_round_trips(tmp_path):
 def test_read_only_store_must_exist(tmp_path):
     with pytest.raises(FileNotFoundError):
         EnsembleStore(tmp_path / "missing.duckdb", read_only=True)
+
+
+# -- one writer at a time; errors that do not hide each other; reproducible bands -------
+
+
+def test_second_writer_is_refused_and_names_the_folder(tmp_path):
+    from isthmus.results.ensemble_store import StoreBusyError
+
+    path = tmp_path / "results.duckdb"
+    st = EnsembleStore(path)
+    with pytest.raises(StoreBusyError, match=f"{tmp_path} is in use by another process .pid"):
+        EnsembleStore(path)
+    st.close()
+    EnsembleStore(path).close()  # free again once closed
+    assert not (tmp_path / ".results.duckdb.lock").exists()
+
+
+def test_lock_dies_with_its_process(tmp_path):
+    """A killed writer (SIGKILL) leaves no lock behind: the kernel drops flock locks."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "results.duckdb"
+    code = (
+        "import sys, time; from isthmus.results.ensemble_store import StoreLock; "
+        f"l = StoreLock({str(path)!r}); print('locked', flush=True); time.sleep(60)"
+    )
+    p = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert p.stdout.readline().strip() == "locked"
+    from isthmus.results.ensemble_store import StoreBusyError, StoreLock
+
+    with pytest.raises(StoreBusyError):
+        StoreLock(path)
+    p.kill()
+    p.wait(timeout=30)
+    StoreLock(path).release()
+
+
+def test_failed_commit_raises_the_real_error_not_the_rollback(tmp_path):
+    st = EnsembleStore(tmp_path / "r.duckdb")
+    with pytest.raises(ValueError, match="the real error"):
+        with st._transaction() as con:
+            con.execute("commit")  # the transaction is gone, as after a failed commit
+            raise ValueError("the real error")
+    st.write_run(_rec(0))  # the store is still usable
+    assert st.done_ids() == {0}
+    st.close()
+
+
+def test_bands_do_not_depend_on_the_order_runs_arrive_in(tmp_path):
+    rng = np.random.default_rng(3)
+    n_runs = 60
+    # values whose float sum depends on the order they are added in
+    vals = rng.lognormal(0, 6, size=(n_runs, 40)) * rng.choice([1, -1], size=(n_runs, 40))
+
+    def rec(i: int) -> RunRecord:
+        ind = pd.DataFrame(
+            {
+                "indicator": ["x"] * 40,
+                "region": [f"r{k % 4}" for k in range(40)],
+                "year": [2000 + k // 4 for k in range(40)],
+                "value": vals[i],
+                "unit": ["t"] * 40,
+            }
+        )
+        return RunRecord(i, i, {}, {}, ind)
+
+    bands = []
+    for order in (range(n_runs), rng.permutation(n_runs), rng.permutation(n_runs)):
+        st = EnsembleStore(":memory:")
+        for i in order:
+            st.write_run(rec(int(i)))
+        bands.append(st.write_bands())
+        st.close()
+    for b in bands[1:]:
+        pd.testing.assert_frame_equal(b, bands[0], check_exact=True)
+    # and the mean is the mean (up to rounding)
+    b0 = bands[0].sort_values(["year", "region"])
+    exp = vals.reshape(n_runs, 10, 4).mean(axis=0).ravel()
+    np.testing.assert_allclose(b0["mean"].to_numpy(), exp, rtol=1e-12)

@@ -115,11 +115,13 @@ def calibrate(
     into the scenario's own folder with --write.
     """
     from ..experiments.calibration import Calibration, parse_param_spec
+    from ..results.atomic import check_out_dir
     from ..scenario import Problem, ScenarioError, load_scenario, resolve
 
     spec = parse_param_spec(params) if params is not None else None
     sc = load_scenario(scenario)
     dest = resolve(scenario) if write else (out or Path("calibrated") / sc.name)
+    check_out_dir(dest)  # an unusable --out stops here, before the optimisation
     if not write and dest.exists() and any(dest.iterdir()):
         raise ScenarioError(
             [Problem(str(dest), None, "--out", "exists and is not empty: choose another --out")]
@@ -228,8 +230,11 @@ def hindcast(
     Each cell is the mean over seeds and, in brackets, the 5th-95th percentile.
     """
     from ..experiments.hindcast import BLOCKS, run_hindcast
+    from ..results.atomic import check_out_dir
     from ..scenario import load_scenario
 
+    if out is not None:
+        check_out_dir(out)  # an unusable --out stops here, before the runs
     sc = load_scenario(scenario)
     with _Bar(f"hindcast {sc.name}", seeds) as bar:
         hc = run_hindcast(

@@ -1,14 +1,13 @@
-"""Helpers shared by the CLI commands: progress bars and atomic output folders
-(:func:`atomic_dir` lives in :mod:`isthmus.results.files`; it is re-exported here)."""
+"""Helpers shared by the CLI commands: the console and progress bars.
+
+Safe output writing (atomic folders, output-path checks) lives in
+:mod:`isthmus.results.atomic`, below the experiments that also use it.
+"""
 
 from __future__ import annotations
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-from ..results.files import atomic_dir
-
-__all__ = ["atomic_dir", "console", "progress_bar"]
 
 console = Console()
 

@@ -9,7 +9,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from .common import atomic_dir, console, progress_bar
+from ..results.atomic import atomic_dir, check_out_dir
+from .common import console, progress_bar
 
 
 def _parse_years(text: str) -> tuple[int, int]:
@@ -71,6 +72,8 @@ def compare(
     from ..experiments.compare import Comparison
 
     period = _parse_years(years)
+    if out is not None:
+        check_out_dir(out)  # an unusable --out stops here, before any work
     cmp = Comparison.from_args(base, alts or [], seeds=seeds)
     cmp.validate()  # unknown targets stop here, before anything runs or is written
     n = len(cmp.arms) * seeds

@@ -8,9 +8,11 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
-from .common import atomic_dir, console, progress_bar
+from ..results.atomic import atomic_dir, check_out_dir
+from .common import console, progress_bar
 
 HEADLINE = (
     ("delivered_t", "usa"),
@@ -22,6 +24,11 @@ HEADLINE = (
     ("homicide_rate_per_100k", "HND"),
     ("homicide_rate_per_100k", "GTM"),
 )
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _split(text: str | None) -> list[str] | None:
@@ -123,13 +130,19 @@ def ensemble(
     """Run an ensemble (replicates plus parameter draws) and store every run in DuckDB.
 
     Each finished run is committed at once to OUT/results.duckdb; after a crash,
-    `--resume` finishes the ensemble without redoing or duplicating runs. The
-    results are the same for the same --seed whatever the workers or backend.
+    `--resume` finishes the ensemble without redoing or duplicating runs, and
+    `--resume --runs M` with M above the stored number extends it (uniform
+    sampling). Only one process may write a store at a time. The results are
+    the same for the same --seed whatever the workers or backend.
     """
+    import duckdb
+
     from ..experiments.ensemble import SAMPLINGS, Ensemble, EnsembleError
+    from ..results.atomic import describe_os_error
 
     if sampling not in SAMPLINGS:
         raise typer.BadParameter(f"--sampling must be one of {', '.join(SAMPLINGS)}")
+    check_out_dir(out)  # an unusable --out stops here, before any work
     kw = _backend(workers, scheduler, local_cluster)
     ens = Ensemble(
         scenario, runs=runs, seed=seed, draws=draws, params=_split(params), sampling=sampling
@@ -139,16 +152,38 @@ def ensemble(
         with _Progress(f"ensemble {ens.scenario.name}", runs, quiet) as prog:
             res = ens.run(out=out, resume=resume, progress=prog, plots=plots, **kw)
     except EnsembleError as exc:
-        console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
         raise typer.Exit(2) from None
+    except (duckdb.Error, OSError) as exc:
+        # a full disk, a permission or a locked file while writing the store: the runs
+        # committed before the error are kept, and --resume finishes the ensemble
+        reason = describe_os_error(exc)
+        kept = (
+            "The runs committed before it are kept; fix the cause and finish with --resume."
+            if (out / "results.duckdb").exists()
+            else "Nothing was written."
+        )
+        console.print(
+            f"[bold red]error:[/] writing {out / 'results.duckdb'} failed: {escape(reason)}. "
+            + kept,
+            highlight=False,
+        )
+        raise typer.Exit(1) from None
     wall = time.perf_counter() - t0
     n = res.store.n_runs()
-    rate = res.n_new / res.elapsed * 60 if res.elapsed > 0 and res.n_new else float("nan")
     if not quiet:
         _print_headline(res.bands)
+        if res.n_new and res.elapsed > 0:
+            done = (
+                f"{res.n_new} run(s) finished in {res.elapsed:.1f} s "
+                f"({res.n_new / res.elapsed * 60:.0f} runs/min) on {_backend_label(kw)}"
+            )
+        elif res.failures:
+            done = f"no run finished ({len(res.failures)} failed)"
+        else:
+            done = "nothing left to run: every run was already in the store"
         console.print(
-            f"{res.n_new} run(s) finished in {res.elapsed:.1f} s ({rate:.0f} runs/min) on "
-            f"{_backend_label(kw)}; {n} run(s) in {out / 'results.duckdb'}"
+            f"{done}; {n} run(s) in {out / 'results.duckdb'}"
             + (f" and {out / 'bands.html'}" if plots else "")
             + f" [{wall:.1f} s in all]",
             highlight=False,
@@ -219,12 +254,19 @@ def export(
     db = src / "results.duckdb" if src.is_dir() else src
     if not db.is_file():
         raise typer.BadParameter(f"{db} does not exist")
+    check_out_dir(out)
     try:
-        with atomic_dir(out) as tmp:
-            files = export_store(db, tmp, fmt)
+        # why open it first: a store that cannot be read (locked by a running ensemble,
+        # not a DuckDB file) is a reading problem, not a writing one
+        duckdb.connect(str(db), read_only=True).close()
     except duckdb.Error as exc:
-        console.print(f"[bold red]error:[/] cannot read {db}: {exc}", highlight=False)
+        reason = _first_line(exc)
+        if "lock" in reason.lower():
+            reason = f"it is in use by another process (an ensemble still running?): {reason}"
+        console.print(f"[bold red]error:[/] cannot read {db}: {escape(reason)}", highlight=False)
         raise typer.Exit(1) from None
+    with atomic_dir(out) as tmp:
+        files = export_store(db, tmp, fmt)
     console.print(
         f"wrote {len(files)} table(s) to {out}: " + ", ".join(f.name for f in files),
         highlight=False,
@@ -281,6 +323,8 @@ def sensitivity(
 
     if method not in METHODS:
         raise typer.BadParameter(f"--method must be one of {', '.join(METHODS)}")
+    if out is not None:
+        check_out_dir(out)  # an unusable --out stops here, before any work
     kw = _backend(workers, scheduler, local_cluster)
     sa = Sensitivity(
         scenario,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Annotated
 
@@ -32,8 +31,11 @@ def findings(
 ) -> None:
     """Run one experiment per finding F1-F10 and say whether each holds (exit 1 if any fails)."""
     from ..experiments.findings import FINDINGS, run_findings
+    from ..results.atomic import atomic_file, check_out_file
     from ..scenario import Problem, ScenarioError, load_scenario
 
+    if json_path is not None:
+        check_out_file(json_path, label="--json")  # before an hour of experiments, not after
     ids = [s.strip().upper() for s in only.split(",")] if only else None
     known = {f.id for f in FINDINGS}
     if ids and set(ids) - known:
@@ -82,11 +84,9 @@ def findings(
         )
     Console(width=max(console.width, 150)).print(t)
     if json_path is not None:
-        json_path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=json_path.parent, prefix=f".{json_path.name}.")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(rep.to_json(), fh, indent=2)
-        os.replace(tmp, json_path)
+        with atomic_file(json_path, label="--json") as tmp:
+            with open(tmp, "w", encoding="utf-8") as fh:
+                json.dump(rep.to_json(), fh, indent=2)
         console.print(f"wrote {json_path}")
     held = sum(f.holds for f in rep.findings)
     console.print(f"findings held: {held}/{len(rep.findings)}")

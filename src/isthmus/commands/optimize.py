@@ -10,7 +10,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from .common import atomic_dir, console, progress_bar
+from ..results.atomic import atomic_dir, check_out_dir
+from .common import console, progress_bar
 
 
 def optimize(
@@ -99,6 +100,7 @@ def optimize(
         workers=workers,
     )
     spec.validate()  # exits 2 with every problem before anything runs or is written
+    check_out_dir(out)  # an unusable --out stops here, before any work
     with progress_bar() as bar:
         task = bar.add_task("optimize: status quo", total=1)
 

@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from .common import atomic_dir, console, progress_bar
+from ..results.atomic import atomic_dir, check_out_dir
+from .common import console, progress_bar
 
 
 def run(
@@ -28,6 +29,8 @@ def run(
     from ..results.store import write_run
     from ..results.summary import tables
 
+    if out is not None:
+        check_out_dir(out)  # an unusable --out stops here, before any work
     sim = Sim(scenario, seed=seed)  # validation errors surface here, before anything is written
     with progress_bar() as bar:
         task = bar.add_task(f"running {sim.scenario.name}", total=sim.n_months)

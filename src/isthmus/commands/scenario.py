@@ -32,9 +32,17 @@ def export_cmd(
     dest: Annotated[Path, typer.Argument(help="Folder to copy it into (new or empty).")],
 ) -> None:
     """Copy a shipped scenario into a folder so you can edit it, then `isthmus run DIR`."""
-    from ..scenario import export_scenario
+    from ..results.atomic import OutputWriteError, check_out_dir, describe_os_error
+    from ..scenario import export_scenario, resolve
 
-    export_scenario(name, dest)
+    resolve(name)  # an unknown scenario is reported as such, before the destination
+    check_out_dir(dest, label="destination")
+    try:
+        export_scenario(name, dest)
+    except OSError as exc:  # a full disk, a permission: the copy was removed
+        raise OutputWriteError(
+            f"cannot write {dest}: {describe_os_error(exc)}; nothing was written"
+        ) from None
     console.print(
         f"exported {name} to {dest}; edit the CSV/YAML files and run `isthmus run {dest}`"
     )
@@ -63,7 +71,10 @@ def schema_cmd(
 
     text = schema_markdown()
     if out:
-        out.write_text(text, encoding="utf-8")
+        from ..results.atomic import atomic_file
+
+        with atomic_file(out) as tmp:
+            tmp.write_text(text, encoding="utf-8")
     else:
         console.print(text, markup=False, highlight=False)
 

@@ -51,7 +51,7 @@ import numpy as np
 import pandas as pd
 
 from .. import __version__
-from ..results.ensemble_store import EnsembleStore, RunRecord
+from ..results.ensemble_store import EnsembleStore, RunRecord, StoreBusyError, StoreLock
 from ..scenario import Problem, Scenario, ScenarioError, load_scenario
 
 SAMPLINGS = ("uniform", "lhs")
@@ -59,7 +59,7 @@ _LHS_TAG = 0x4C4853  # entropy tag of the Latin hypercube stream ("LHS")
 
 
 class EnsembleError(Exception):
-    """A usage problem with an ensemble store (already exists, or a resume mismatch)."""
+    """A usage problem with an ensemble store (already exists, in use, or a resume mismatch)."""
 
 
 # ---------------------------------------------------------------------------
@@ -659,28 +659,57 @@ class Ensemble:
         resume : bool
             Finish an ensemble already in ``out``: runs whose ids are in the store
             are not run again. The store's scenario hash, base seed and parameter
-            space must match.
+            space must match. ``runs`` may be larger than the stored ensemble's
+            (it is extended, with uniform sampling) but not smaller.
         progress : callable, optional
             ``progress(done, total, record)`` after each finished run.
         plots : bool
             Write ``bands.html`` (band plots) into ``out``.
         """
+        from ..results.atomic import check_out_dir
+
+        if out is not None:
+            check_out_dir(out)
         self.validate()
         path: str | Path = ":memory:"
+        lock: StoreLock | None = None
+        out_created = False
         if out is not None:
             out = Path(out)
+            out_created = not out.exists()
             out.mkdir(parents=True, exist_ok=True)
             path = out / "results.duckdb"
-            if path.exists() and not resume:
+            # why lock before looking: two processes that both found no store would
+            # both create one; with the lock, the second one stops here
+            try:
+                lock = StoreLock(path)
+            except StoreBusyError as exc:
+                raise EnsembleError(str(exc)) from None
+        with contextlib.ExitStack() as stack:
+            if out_created:
+                # last on an error: a folder made for this call and left empty goes too
+                stack.push(lambda et, ev, tb: _rmdir(out) if et is not None else None)
+            if lock is not None:
+                # on an error before the store owns the lock; a no-op once the store closed
+                stack.push(lambda et, ev, tb: lock.release() if et is not None else None)
+            if path != ":memory:" and Path(path).exists() and not resume:
                 raise EnsembleError(
                     f"{path} already exists: pass resume=True (--resume) to finish that "
                     "ensemble, or choose another output folder"
                 )
-        with contextlib.ExitStack() as stack:
+            written = [0]
+            if path != ":memory:" and not Path(path).exists():
+                # a store this call creates and that gets no run (a full disk at once,
+                # Ctrl-C during the first run) is removed
+                stack.push(
+                    lambda et, ev, tb: (
+                        _discard_store(Path(path)) if et is not None and not written[0] else None
+                    )
+                )
             if client is None and scheduler is not None:
                 # connect before touching the store: a wrong address must leave nothing behind
                 client = stack.enter_context(connect(scheduler))
-            store = self._open_store(path, resume)
+            store = self._open_store(path, resume, lock)
             # on any error (or Ctrl-C), release the file: committed runs stay for --resume
             stack.push(lambda et, ev, tb: store.close() if et is not None else None)
             _, commit = code_version()
@@ -703,6 +732,7 @@ class Ensemble:
             stack.callback(getattr(recs, "close", lambda: None))
             for rec in recs:
                 store.write_run(rec, git_commit=commit, base_seed=self.seed)
+                written[0] += 1
                 if rec.error is None:
                     n_done += 1
                 else:
@@ -710,21 +740,30 @@ class Ensemble:
                 if progress is not None:
                     progress(n_done, total, rec)
         elapsed = time.perf_counter() - t0
-        store.write_bands()
-        result = EnsembleResult(store, out, elapsed=elapsed, n_new=len(todo) - len(failures))
-        result.failures = failures
-        if plots and out is not None:
-            write_band_plots(result.bands, out / "bands.html", title=self.scenario.name)
+        try:
+            store.write_bands()
+            result = EnsembleResult(store, out, elapsed=elapsed, n_new=len(todo) - len(failures))
+            result.failures = failures
+            if plots and out is not None:
+                write_band_plots(result.bands, out / "bands.html", title=self.scenario.name)
+        except BaseException:
+            store.close()  # the committed runs stay; --resume rewrites the bands
+            raise
         return result
 
-    def _open_store(self, path: str | Path, resume: bool) -> EnsembleStore:
+    def _open_store(
+        self, path: str | Path, resume: bool, lock: StoreLock | None = None
+    ) -> EnsembleStore:
         exists = path != ":memory:" and Path(path).exists()
         if exists and not resume:
             raise EnsembleError(
                 f"{path} already exists: pass resume=True (--resume) to finish that "
                 "ensemble, or choose another output folder"
             )
-        store = EnsembleStore(path)
+        try:
+            store = EnsembleStore(path, lock=lock)
+        except StoreBusyError as exc:
+            raise EnsembleError(str(exc)) from None
         meta = store.get_meta()
         ident = self.identity()
         if exists and not meta:
@@ -734,6 +773,16 @@ class Ensemble:
             diff = [k for k, v in ident.items() if meta.get(k) != v]
             if self.sampling == "lhs" and meta.get("n_runs") != str(self.runs):
                 diff.append("n_runs (a Latin hypercube depends on the number of runs)")
+            elif not diff:
+                stored = max(int(meta.get("n_runs") or 0), max(store.done_ids(), default=-1) + 1)
+                if self.runs < stored:
+                    store.close()
+                    raise EnsembleError(
+                        f"cannot resume {path} with {self.runs} run(s): it holds an ensemble "
+                        f"of {stored} runs, whose bands would cover runs outside the "
+                        f"{self.runs} asked for (give --runs {stored} to finish it, or more "
+                        "to extend it)"
+                    )
             if diff:
                 store.close()
                 raise EnsembleError(
@@ -749,6 +798,19 @@ class Ensemble:
                 )
         store.set_meta({**ident, "n_runs": self.runs, "code_version": __version__})
         return store
+
+
+def _discard_store(path: Path) -> None:
+    """Remove a store file (and its write-ahead log) that holds no run."""
+    for f in (path, path.with_name(path.name + ".wal")):
+        with contextlib.suppress(OSError):
+            f.unlink()
+
+
+def _rmdir(folder: Path) -> None:
+    """Remove ``folder`` if it is empty (never its contents)."""
+    with contextlib.suppress(OSError):
+        folder.rmdir()
 
 
 class EnsembleResult:
@@ -883,9 +945,10 @@ def band_figure(
 
 def write_band_plots(bands: pd.DataFrame, path: str | Path, title: str = "") -> Path:
     """Write the band plots to one self-contained HTML file (plotly.js embedded, no CDN)."""
+    from ..results.atomic import atomic_file
+
     path = Path(path)
     fig = band_figure(bands, title=title)
-    tmp = path.with_name(path.name + ".tmp")
-    fig.write_html(str(tmp), include_plotlyjs=True, full_html=True)
-    tmp.replace(path)
+    with atomic_file(path) as tmp:  # nothing half-written is left, whatever fails
+        fig.write_html(str(tmp), include_plotlyjs=True, full_html=True)
     return path

@@ -171,17 +171,15 @@ class Hindcast:
 
     def write(self, out: str | Path) -> list[Path]:
         """Write ``hindcast.csv`` and ``hindcast.html`` into ``out`` (temp files, then renamed)."""
+        from ..results.atomic import atomic_dir
+
         out = Path(out)
-        out.mkdir(parents=True, exist_ok=True)
-        csv_path = out / "hindcast.csv"
-        tmp = csv_path.with_name(".hindcast.csv.tmp")
-        self.table.to_csv(tmp, index=False)
-        tmp.replace(csv_path)
-        html = out / "hindcast.html"
-        tmp = html.with_name(".hindcast.html.tmp")
-        self.figure().write_html(str(tmp), include_plotlyjs=True, full_html=True)
-        tmp.replace(html)
-        return [csv_path, html]
+        with atomic_dir(out) as tmp:  # both files or neither, and no temporary left
+            self.table.to_csv(tmp / "hindcast.csv", index=False)
+            self.figure().write_html(
+                str(tmp / "hindcast.html"), include_plotlyjs=True, full_html=True
+            )
+        return [out / "hindcast.csv", out / "hindcast.html"]
 
     def figure(self) -> Any:
         """A plotly figure of the main series: 90% band and mean over seeds, observations."""

@@ -300,6 +300,10 @@ class Sensitivity:
         progress : callable, optional
             ``progress(done, total, record)`` after each run.
         """
+        if out is not None:
+            from ..results.atomic import check_out_dir
+
+            check_out_dir(out)  # an unusable folder stops here, before any run
         self.validate()
         X = self.sample()
         seed = derive_seed(self.seed, 0)
@@ -496,7 +500,7 @@ class SensitivityResult:
         """Write ``sensitivity_indices.csv`` and ``results.duckdb`` into ``out`` (atomically)."""
         import duckdb
 
-        from ..results.files import atomic_dir
+        from ..results.atomic import atomic_dir
 
         sa = self.sa
         meta = pd.DataFrame(

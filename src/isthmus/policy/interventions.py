@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 
 from ..scenario import Problem, ScenarioError, month_index, parse_month
-from ..scenario.yamlio import LINE_KEY
+from ..scenario.errors import brief
+from ..scenario.yamlio import LINE_KEY, key_line
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..engine.sim import Sim
@@ -177,34 +178,111 @@ class Intervention:
             mask &= sm
         return mask
 
+    def field_line(self, name: str, line: int | None = None) -> int | None:
+        """The line of field ``name`` (``"start"``, ``"target.places"``) in the file it came
+        from, else ``line`` (where the entry starts)."""
+        lines = self.__dict__.get("_lines") or {}
+        found = lines.get(name)
+        if found is None and name.startswith("target."):
+            found = lines.get("target")
+        return found if found is not None else line
+
+    def validate_period(
+        self, start: tuple[int, int], end: tuple[int, int], file: str, line: int | None = None
+    ) -> list[Problem]:
+        """Problems when the intervention lies wholly outside the months ``start``..``end``.
+
+        A policy that starts before the run and lasts into it is fine (it is
+        active from the first month); one that ends before the run starts or
+        starts after it ends would have no effect at all, so it is an error.
+
+        Examples
+        --------
+        >>> from isthmus.policy import InterdictionSurge
+        >>> iv = InterdictionSurge(start="2030-01", target={"country": "GTM"}, size=1.0)
+        >>> print(iv.validate_period((2000, 1), (2015, 12), "late.yaml")[0])
+        late.yaml, column 'start': 2030-01 is after the run ends (2000-01 to 2015-12): it would have no effect
+        """
+        span = f"{start[0]}-{start[1]:02d} to {end[0]}-{end[1]:02d}"
+        probs = []
+        t0 = parse_month(str(self.start))
+        t1 = parse_month(str(self.end)) if self.end is not None else None
+        if t0 is not None and t0 > end:
+            probs.append(
+                Problem(
+                    file,
+                    self.field_line("start", line),
+                    "start",
+                    f"{self.start} is after the run ends ({span}): it would have no effect",
+                )
+            )
+        elif t1 is not None and t1 < start:
+            probs.append(
+                Problem(
+                    file,
+                    self.field_line("end", line),
+                    "end",
+                    f"{self.end} is before the run starts ({span}): it would have no effect",
+                )
+            )
+        return probs
+
     def validate_targets(self, sim: Sim, file: str, line: int | None) -> list[Problem]:
-        """Check that the targets exist in the compiled network and the actors table.
+        """Check the targets against the network and actors, and the dates against the run.
 
         Returns one :class:`Problem` per unknown country, place, mode, group or
-        segment, and per missing required target, each naming the file and line.
+        segment, per missing required target, and (for a policy added to the
+        scenario's own, e.g. from a policy file given to ``compare``) when the
+        policy lies wholly outside the run; each names the file and the line of
+        the field.
         """
         probs = []
         net = sim.net
+        at = self.field_line
+        own = sim.interventions[: len(sim.scenario.policies)]
+        if not any(iv is self for iv in own):
+            # why only added policies: a scenario's own dated events after a shortened
+            # period (scenario.yaml's end, or --until) simply do not happen in that run
+            probs.extend(self.validate_period(sim.scenario.start, sim.scenario.end, file, line))
         known = set(net.juris_ids) | set(net.countries)
         for key in self.required_targets:
             if not self.target.get(key):
                 probs.append(
-                    Problem(file, line, f"target.{key}", f"'{self.kind}' needs a target '{key}'")
+                    Problem(
+                        file,
+                        at("target", line),
+                        f"target.{key}",
+                        f"'{self.kind}' needs a target '{key}'",
+                    )
                 )
         for c in self.countries(sim):
             if c not in known:
-                probs.append(Problem(file, line, "target.country", f"unknown country '{c}'"))
+                probs.append(
+                    Problem(
+                        file,
+                        at("target.country", line),
+                        "target.country",
+                        f"unknown country '{brief(c)}'",
+                    )
+                )
         for p in _as_list(self.target.get("places")):
             if p not in net.place_index:
-                probs.append(Problem(file, line, "target.places", f"unknown place '{p}'"))
+                probs.append(
+                    Problem(
+                        file,
+                        at("target.places", line),
+                        "target.places",
+                        f"unknown place '{brief(p)}'",
+                    )
+                )
         for m in _as_list(self.target.get("modes")):
             if m not in MODE_TO_CLASS:
                 probs.append(
                     Problem(
                         file,
-                        line,
+                        at("target.modes", line),
                         "target.modes",
-                        f"unknown mode '{m}' (use {', '.join(MODE_TO_CLASS)})",
+                        f"unknown mode '{brief(m)}' (use {', '.join(MODE_TO_CLASS)})",
                     )
                 )
         actors = (
@@ -215,15 +293,20 @@ class Intervention:
                 probs.append(
                     Problem(
                         file,
-                        line,
+                        at("target.group", line),
                         "target.group",
-                        f"unknown group '{g}' (actors: {', '.join(sorted(actors)) or 'none'})",
+                        f"unknown group '{brief(g)}' (actors: {', '.join(sorted(actors)) or 'none'})",
                     )
                 )
         for s in _as_list(self.target.get("segment")):
             if ">" not in s:
                 probs.append(
-                    Problem(file, line, "target.segment", f"segment '{s}' must read 'FROM>TO'")
+                    Problem(
+                        file,
+                        at("target.segment", line),
+                        "target.segment",
+                        f"segment '{brief(s)}' must read 'FROM>TO'",
+                    )
                 )
                 continue
             for end in (x.strip() for x in s.split(">", 1)):
@@ -231,9 +314,9 @@ class Intervention:
                     probs.append(
                         Problem(
                             file,
-                            line,
+                            at("target.segment", line),
                             "target.segment",
-                            f"unknown place or country '{end}' in segment '{s}'",
+                            f"unknown place or country '{brief(end)}' in segment '{brief(s)}'",
                         )
                     )
         return probs
@@ -274,8 +357,18 @@ def parse_policies(specs: list[dict[str, Any]], file: str) -> list[Intervention]
     Raises
     ------
     ScenarioError
-        Naming the file, the line and the field of each problem (unknown type,
-        unknown field, bad date, non-numeric size).
+        Naming the file, the line of the field and the field of each problem
+        (unknown type, unknown field, bad date, non-numeric size).
+
+    Examples
+    --------
+    >>> from isthmus.scenario.yamlio import load_yaml
+    >>> specs = load_yaml("p.yaml", text="- type: anti_corruption\\n  start: 2008-13\\n  size: 0.3\\n")
+    >>> parse_policies(specs, "p.yaml")
+    Traceback (most recent call last):
+    ...
+    isthmus.scenario.errors.ScenarioError: 1 problem in the scenario:
+      p.yaml, line 2, column 'start': '2008-13' is not a valid month (YYYY-MM)
     """
     from . import library  # noqa: F401  (registers the intervention types)
 
@@ -285,24 +378,32 @@ def parse_policies(specs: list[dict[str, Any]], file: str) -> list[Intervention]
         if isinstance(spec, Intervention):
             out.append(spec)
             continue
-        line = spec.get(LINE_KEY) if isinstance(spec, dict) else None
         if not isinstance(spec, dict):
-            problems.append(Problem(file, None, None, f"entry {spec!r} is not a mapping"))
+            problems.append(Problem(file, None, None, f"entry {brief(spec)} is not a mapping"))
             continue
+        line = spec.get(LINE_KEY)
+
+        def at(key: str, spec: dict = spec) -> int | None:
+            return key_line(spec, key)
+
         kind = spec.get("type")
-        cls = INTERVENTIONS.get(str(kind))
+        cls = INTERVENTIONS.get(str(kind)) if isinstance(kind, (str, int, float)) else None
         if cls is None:
             problems.append(
                 Problem(
                     file,
-                    line,
+                    at("type") if "type" in spec else line,
                     "type",
-                    f"unknown intervention type '{kind}' (known: {', '.join(sorted(INTERVENTIONS))})",
+                    f"unknown intervention type '{brief(kind)}' "
+                    f"(known: {', '.join(sorted(INTERVENTIONS))})"
+                    if "type" in spec
+                    else f"missing field (one of: {', '.join(sorted(INTERVENTIONS))})",
                 )
             )
             continue
         names = {f.name for f in fields(cls)}
         kwargs: dict[str, Any] = {}
+        lines: dict[str, int | None] = {}
         bad = False
         for k, v in spec.items():
             if k in ("type", LINE_KEY):
@@ -311,20 +412,29 @@ def parse_policies(specs: list[dict[str, Any]], file: str) -> list[Intervention]
                 problems.append(
                     Problem(
                         file,
-                        line,
-                        k,
+                        at(k),
+                        brief(k, 60),
                         f"unknown field for '{kind}' (fields: {', '.join(sorted(names))})",
                     )
                 )
                 bad = True
                 continue
             kwargs[k] = v
+            lines[k] = at(k)
         for k in ("start", "end"):
             if k in kwargs and kwargs[k] is not None:
+                if isinstance(kwargs[k], (dict, list)):
+                    problems.append(
+                        Problem(file, at(k), k, f"'{brief(kwargs[k])}' is not a month (YYYY-MM)")
+                    )
+                    bad = True
+                    continue
                 kwargs[k] = str(kwargs[k])
                 if parse_month(kwargs[k]) is None:
                     problems.append(
-                        Problem(file, line, k, f"'{kwargs[k]}' is not a valid month (YYYY-MM)")
+                        Problem(
+                            file, at(k), k, f"'{brief(kwargs[k])}' is not a valid month (YYYY-MM)"
+                        )
                     )
                     bad = True
         if "start" not in kwargs:
@@ -332,25 +442,33 @@ def parse_policies(specs: list[dict[str, Any]], file: str) -> list[Intervention]
             bad = True
         elif kwargs.get("end") is not None and not bad:
             if parse_month(kwargs["end"]) < parse_month(kwargs["start"]):
-                problems.append(Problem(file, line, "end", "end is before start"))
+                problems.append(Problem(file, at("end"), "end", "end is before start"))
                 bad = True
         tgt = kwargs.get("target", {})
         if tgt is None:
             tgt = {}
         if not isinstance(tgt, dict):
             problems.append(
-                Problem(file, line, "target", "must be a mapping (country, places, modes, group)")
+                Problem(
+                    file,
+                    at("target"),
+                    "target",
+                    "must be a mapping (country, places, modes, group)",
+                )
             )
             bad = True
         else:
+            raw_tgt = tgt
             tgt = {k: v for k, v in tgt.items() if k != LINE_KEY}
             for k in tgt:
+                tl = key_line(raw_tgt, k) or at("target")
+                lines[f"target.{k}"] = tl
                 if k not in TARGET_KEYS:
                     problems.append(
                         Problem(
                             file,
-                            line,
-                            f"target.{k}",
+                            tl,
+                            f"target.{brief(k, 60)}",
                             f"unknown target (use {', '.join(TARGET_KEYS)})",
                         )
                     )
@@ -364,13 +482,17 @@ def parse_policies(specs: list[dict[str, Any]], file: str) -> list[Intervention]
                 num = None if isinstance(v, bool) else _number(v)
                 if num is None or (f.type in ("int", int) and num != int(num)):
                     kind_ = "an integer" if f.type in ("int", int) else "a number"
-                    problems.append(Problem(file, line, f.name, f"'{v}' is not {kind_}"))
+                    problems.append(
+                        Problem(file, at(f.name), f.name, f"'{brief(v)}' is not {kind_}")
+                    )
                     bad = True
                     continue
                 kwargs[f.name] = int(num) if f.type in ("int", int) else num
             elif f.type in ("str", str):
                 if isinstance(v, (dict, list)):
-                    problems.append(Problem(file, line, f.name, f"'{v}' is not a text value"))
+                    problems.append(
+                        Problem(file, at(f.name), f.name, f"'{brief(v)}' is not a text value")
+                    )
                     bad = True
                     continue
                 kwargs[f.name] = "" if v is None else str(v)
@@ -379,9 +501,9 @@ def parse_policies(specs: list[dict[str, Any]], file: str) -> list[Intervention]
                     problems.append(
                         Problem(
                             file,
-                            line,
+                            at(f.name),
                             f.name,
-                            f"'{v}' is not one of {', '.join(allowed)}",
+                            f"'{brief(v)}' is not one of {', '.join(allowed)}",
                         )
                     )
                     bad = True
@@ -392,7 +514,7 @@ def parse_policies(specs: list[dict[str, Any]], file: str) -> list[Intervention]
         ):
             rng = f"[{'-inf' if lo is None else f'{lo:g}'}, {'inf' if hi is None else f'{hi:g}'}]"
             problems.append(
-                Problem(file, line, "size", f"{size:g} is outside {rng} ({cls.size_unit})")
+                Problem(file, at("size"), "size", f"{size:g} is outside {rng} ({cls.size_unit})")
             )
             bad = True
         if not bad:
@@ -403,6 +525,7 @@ def parse_policies(specs: list[dict[str, Any]], file: str) -> list[Intervention]
                 continue
             iv._line = line  # type: ignore[attr-defined]
             iv._file = file  # type: ignore[attr-defined]
+            iv._lines = lines  # type: ignore[attr-defined]
             out.append(iv)
     if problems:
         raise ScenarioError(problems)
@@ -436,14 +559,16 @@ def read_policy_file(path: str | Path) -> tuple[list[dict[str, Any]], dict[str, 
     data = load_yaml(path)
     meta: dict[str, Any] = {}
     if isinstance(data, dict):
-        unknown = sorted(set(data) - {"policies", "scenario", "title", "description", LINE_KEY})
+        unknown = sorted(
+            set(data) - {"policies", "scenario", "title", "description", LINE_KEY}, key=str
+        )
         if unknown:
             raise ScenarioError(
                 [
                     Problem(
                         str(path),
-                        data.get(LINE_KEY),
-                        k,
+                        key_line(data, k),
+                        brief(k, 60),
                         "unknown key (use policies, scenario, title, description)",
                     )
                     for k in unknown
@@ -451,8 +576,12 @@ def read_policy_file(path: str | Path) -> tuple[list[dict[str, Any]], dict[str, 
             )
         meta = {k: v for k, v in data.items() if k not in ("policies", LINE_KEY)}
         data = data.get("policies")
-    if data is None:
-        data = []
+    if data is None or data == []:
+        # why: an empty file (or a list left empty) is almost surely a mistake, and would
+        # run an arm identical to the base and report "no difference"
+        raise ScenarioError(
+            [Problem(str(path), None, None, "no interventions: the policy file is empty")]
+        )
     if not isinstance(data, list):
         raise ScenarioError([Problem(str(path), None, None, "must be a list of interventions")])
     return data, meta

@@ -120,7 +120,12 @@ class MilitaryDeployment(Intervention):
             from ..scenario import Problem
 
             probs.append(
-                Problem(file, line, "target", "'military_deployment' needs places or a country")
+                Problem(
+                    file,
+                    self.field_line("target", line),
+                    "target",
+                    "'military_deployment' needs places or a country",
+                )
             )
         return probs
 
@@ -342,7 +347,12 @@ class CrimePrevention(Intervention):
             from ..scenario import Problem
 
             probs.append(
-                Problem(file, line, "target", "'crime_prevention' needs places or a country")
+                Problem(
+                    file,
+                    self.field_line("target", line),
+                    "target",
+                    "'crime_prevention' needs places or a country",
+                )
             )
         return probs
 

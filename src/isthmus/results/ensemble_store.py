@@ -27,6 +27,12 @@ Tables
 ``bands``
     quantile bands across runs: indicator, region, year, unit, n_runs, n_nan,
     q05, q25, q50, q75, q95, mean (NaN values are counted in n_nan and left out).
+    They are computed in a fixed order (the mean sums the runs by run id), so two
+    identical ensembles have identical bands, whatever order their runs finished in.
+
+Only one process may write a store: opening it for writing takes a lock
+(:class:`StoreLock`, a ``.results.duckdb.lock`` file next to it, held with
+``flock``); a second writer gets :class:`StoreBusyError` naming the holder.
 
 Examples
 --------
@@ -43,13 +49,17 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import socket
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
@@ -68,6 +78,101 @@ create table if not exists run_log (
     run_id integer, worker varchar, elapsed_s double, peak_rss_mb double);
 create table if not exists failures (run_id integer, seed bigint, error varchar);
 """
+
+
+class StoreBusyError(Exception):
+    """Another process holds the store open for writing."""
+
+
+class StoreLock:
+    """An exclusive, non-blocking lock on a store file, held by this process.
+
+    The lock is ``flock`` on ``.<name>.lock`` next to the store; the kernel
+    drops it when the process ends, even on SIGKILL, so a killed ensemble
+    never leaves a stale lock. The file records who holds it, for the message
+    a second process gets.
+
+    Parameters
+    ----------
+    path : str or Path
+        The store file (``results.duckdb``).
+
+    Raises
+    ------
+    StoreBusyError
+        If another process holds the lock.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "results.duckdb"
+    >>> lock = StoreLock(p)
+    >>> lock.path.name
+    '.results.duckdb.lock'
+    >>> lock.release()
+    >>> lock.path.exists()
+    False
+    """
+
+    def __init__(self, path: str | Path):
+        import fcntl
+
+        self.store = Path(path)
+        self.path = self.store.with_name(f".{self.store.name}.lock")
+        self.fd: int | None = None
+        for _ in range(20):
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                holder = self._holder(fd)
+                os.close(fd)
+                raise StoreBusyError(
+                    f"{self.store.parent} is in use by another process{holder}: wait for it "
+                    "to finish (then --resume if needed), or choose another --out"
+                ) from None
+            except BaseException:
+                os.close(fd)
+                raise
+            # why: the holder before us may have removed the file after we opened it;
+            # a lock on a removed file protects nothing, so try again on the new one
+            try:
+                same = os.path.samestat(os.fstat(fd), os.stat(self.path))
+            except FileNotFoundError:
+                same = False
+            if same:
+                self.fd = fd
+                break
+            os.close(fd)
+        else:  # pragma: no cover - twenty lost races in a row
+            raise StoreBusyError(f"{self.store.parent} is in use by another process")
+        info = f"pid {os.getpid()} on {socket.gethostname()} since {time.strftime('%Y-%m-%d %H:%M:%S')}\n"
+        os.ftruncate(self.fd, 0)
+        os.write(self.fd, info.encode())
+
+    @staticmethod
+    def _holder(fd: int) -> str:
+        try:
+            text = os.pread(fd, 200, 0).decode(errors="replace").strip()
+        except OSError:
+            return ""
+        return f" ({text})" if text else ""
+
+    def release(self) -> None:
+        """Remove the lock file and release the lock (idempotent)."""
+        if self.fd is None:
+            return
+        with contextlib.suppress(OSError):
+            self.path.unlink()  # while still holding it: no one can lock the old file after
+        with contextlib.suppress(OSError):
+            os.close(self.fd)  # closing the descriptor releases the flock
+        self.fd = None
+
+    def __enter__(self) -> StoreLock:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
 
 
 @dataclass
@@ -111,23 +216,54 @@ class EnsembleStore:
         File to open or create; ``":memory:"`` keeps everything in memory.
     read_only : bool
         Open an existing file without writing.
+    lock : StoreLock, optional
+        A lock already taken on ``path`` (the store then owns it and releases it
+        on :meth:`close`); a writable file store takes one itself otherwise.
+
+    Raises
+    ------
+    StoreBusyError
+        When another process has the store open for writing.
     """
 
-    def __init__(self, path: str | Path, read_only: bool = False):
+    def __init__(self, path: str | Path, read_only: bool = False, lock: StoreLock | None = None):
         self.path = str(path)
+        self.lock = lock
         if read_only and not Path(self.path).exists():
             raise FileNotFoundError(self.path)
         if not read_only and self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        # One thread: the parent must leave the cores to the workers.
-        self.con = duckdb.connect(self.path, read_only=read_only, config={"threads": 1})
-        self.con.execute("set enable_progress_bar = false")  # it would print to stdout
-        if not read_only:
-            self.con.execute(_SCHEMA)
-            self._cleanup()
+            if self.lock is None:
+                self.lock = StoreLock(self.path)
+        try:
+            # One thread: the parent must leave the cores to the workers.
+            try:
+                self.con = duckdb.connect(self.path, read_only=read_only, config={"threads": 1})
+            except duckdb.IOException as exc:
+                if "lock" in str(exc).lower():  # held by a process that is not isthmus
+                    raise StoreBusyError(
+                        f"{self.path} is in use by another process: {str(exc).splitlines()[0]}"
+                    ) from None
+                raise
+            self.con.execute("set enable_progress_bar = false")  # it would print to stdout
+            if not read_only:
+                self.con.execute(_SCHEMA)
+                self._cleanup()
+        except BaseException:
+            if getattr(self, "con", None) is not None:
+                with contextlib.suppress(Exception):
+                    self.con.close()
+            if self.lock is not None:
+                self.lock.release()
+            raise
 
     def close(self) -> None:
-        self.con.close()
+        """Close the connection and release the write lock (idempotent)."""
+        try:
+            self.con.close()
+        finally:
+            if self.lock is not None:
+                self.lock.release()
 
     def __enter__(self) -> EnsembleStore:
         return self
@@ -142,20 +278,34 @@ class EnsembleStore:
         Runs are written in one transaction, so there should be none; this keeps
         the invariant even if a file was edited by hand.
         """
+        with self._transaction():
+            for t in ("params", "indicators", "run_log"):
+                self.con.execute(f"delete from {t} where run_id not in (select run_id from runs)")
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Any:
+        """One transaction; on error it is rolled back and the *first* error is raised.
+
+        (A failed commit, e.g. on a full disk, leaves no transaction to roll back;
+        the rollback's own error must not hide the real one.)
+        """
         self.con.execute("begin transaction")
-        for t in ("params", "indicators", "run_log"):
-            self.con.execute(f"delete from {t} where run_id not in (select run_id from runs)")
-        self.con.execute("commit")
+        try:
+            yield self.con
+            self.con.execute("commit")
+        except BaseException:
+            with contextlib.suppress(Exception):
+                self.con.execute("rollback")
+            raise
 
     def get_meta(self) -> dict[str, str]:
         return dict(self.con.execute("select key, value from meta").fetchall())
 
     def set_meta(self, meta: dict[str, Any]) -> None:
-        self.con.execute("begin transaction")
-        for k, v in meta.items():
-            self.con.execute("delete from meta where key = ?", [k])
-            self.con.execute("insert into meta values (?, ?)", [k, str(v)])
-        self.con.execute("commit")
+        with self._transaction() as con:
+            for k, v in meta.items():
+                con.execute("delete from meta where key = ?", [k])
+                con.execute("insert into meta values (?, ?)", [k, str(v)])
 
     def done_ids(self) -> set[int]:
         """Run ids already committed."""
@@ -175,15 +325,12 @@ class EnsembleStore:
     # -- writing ----------------------------------------------------------------------
     def write_run(self, rec: RunRecord, git_commit: str = "", base_seed: int | None = None) -> None:
         """Commit one finished run (or record its failure) in a single transaction."""
-        con = self.con
-        con.execute("begin transaction")
-        try:
+        with self._transaction() as con:
             if rec.error is not None:
                 con.execute("delete from failures where run_id = ?", [rec.run_id])
                 con.execute(
                     "insert into failures values (?, ?, ?)", [rec.run_id, rec.seed, rec.error]
                 )
-                con.execute("commit")
                 return
             con.execute(
                 "insert into runs values (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -224,10 +371,6 @@ class EnsembleStore:
                 [rec.run_id, rec.worker, rec.elapsed_s, rec.peak_rss_mb],
             )
             con.execute("delete from failures where run_id = ?", [rec.run_id])
-            con.execute("commit")
-        except BaseException:
-            con.execute("rollback")
-            raise
 
     @staticmethod
     def _frame(rec: RunRecord, ind: pd.DataFrame) -> pd.DataFrame:
@@ -244,7 +387,14 @@ class EnsembleStore:
         )
 
     def write_bands(self) -> pd.DataFrame:
-        """(Re)compute the quantile bands over every finished run and return them."""
+        """(Re)compute the quantile bands over every finished run and return them.
+
+        The result depends only on the runs stored, not on the order they were
+        inserted in nor on the number of threads: quantiles come from sorted
+        values, and the mean sums each group's values in run-id order (in NumPy;
+        a parallel SQL ``avg`` adds them in a varying order, which changes the
+        last bits).
+        """
         # NaN values (a run whose model state went non-finite) are left out of the
         # quantiles and counted in n_nan, so one bad run does not blank a band.
         # (pandas hands NaN over as NULL; a NaN computed in SQL stays NaN: catch both)
@@ -252,19 +402,43 @@ class EnsembleStore:
         qs = ", ".join(
             f"quantile_cont(value, {q}) {ok} as q{int(round(q * 100)):02d}" for q in QUANTILES
         )
+        keys = "indicator, region, year"
         # the workers are done by now: let the aggregation use every core
         self.con.execute(f"set threads = {os.cpu_count() or 1}")
-        self.con.execute("begin transaction")
-        self.con.execute(
-            "create or replace table bands as "
-            "select indicator, region, year, any_value(unit) as unit, "
-            f"count(*) {ok} as n_runs, count(*) filter (where value is null or isnan(value)) "
-            f"as n_nan, {qs}, "
-            f"avg(value) {ok} as mean from indicators group by indicator, region, year "
-            "order by indicator, region, year"
-        )
-        self.con.execute("commit")
-        self.con.execute("set threads = 1")
+        try:
+            bands = self.con.execute(
+                f"select {keys}, min(unit) as unit, count(*) {ok} as n_runs, "
+                "count(*) filter (where value is null or isnan(value)) as n_nan, "
+                f"{qs} from indicators group by {keys} order by {keys}"
+            ).df()
+            values = self.con.execute(
+                f"select coalesce(value, 'NaN'::double) as v from indicators "
+                f"order by {keys}, run_id"
+            ).fetchnumpy()["v"]
+        finally:
+            self.con.execute("set threads = 1")
+        values = np.asarray(values, dtype=float)
+        n_ok = bands["n_runs"].to_numpy(dtype=np.int64)
+        sizes = n_ok + bands["n_nan"].to_numpy(dtype=np.int64)
+        mean = np.full(len(bands), np.nan)
+        if len(bands):
+            starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+            sums = np.add.reduceat(np.where(np.isnan(values), 0.0, values), starts)
+            has = n_ok > 0
+            mean[has] = sums[has] / n_ok[has]
+        bands["mean"] = mean
+        with self._transaction() as con:
+            con.register("_bands_view", bands)
+            # no value to summarise is NULL, as SQL's own aggregates give it
+            stats = ", ".join(
+                f"case when isnan({c}) then null else {c} end as {c}"
+                for c in [f"q{int(round(q * 100)):02d}" for q in QUANTILES] + ["mean"]
+            )
+            con.execute(
+                f"create or replace table bands as select {keys}, unit, n_runs, n_nan, "
+                f"{stats} from _bands_view order by {keys}"
+            )
+            con.unregister("_bands_view")
         return self.table("bands")
 
     # -- reading ----------------------------------------------------------------------

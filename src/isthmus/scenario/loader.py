@@ -23,8 +23,10 @@ import csv
 import hashlib
 import io
 import math
+import os
 import re
 import shutil
+import tempfile
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -37,6 +39,12 @@ from .schema import REQUIRED_TABLES, SCHEMAS, TABLES, TableSchema
 from .yamlio import LINE_KEY, load_yaml, strip_lines
 
 DATE_RE = re.compile(r"^(\d{4})-(\d{2})$")
+#: Problems collected from one table before reading it stops (a junk file can hold millions).
+MAX_TABLE_PROBLEMS = 200
+#: Largest table file read, in bytes: far beyond any plausible scenario (the default's
+#: largest table is 0.4 MB), small enough to refuse a wrong file before parsing it.
+MAX_TABLE_BYTES = 256 * 1024 * 1024
+BOM = "\ufeff"
 ID_TABLES = {"places": ("id",), "countries": ("id",), "actors": ("id",)}
 KEY_TABLES = {
     "links": ("from", "to", "mode"),
@@ -216,12 +224,27 @@ def resolve(name_or_path: str | Path) -> Path:
 
 
 def export_scenario(name: str, dest: Path | str) -> Path:
-    """Copy a shipped scenario into ``dest`` so a user can edit it."""
+    """Copy a shipped scenario into ``dest`` (new or empty) so a user can edit it.
+
+    The copy goes into a temporary sibling first and is renamed into place, so a
+    failure (a full disk) leaves neither a half-copied scenario nor the
+    temporary folder.
+    """
     src = resolve(name)
     dest = Path(dest)
+    if dest.exists() and not dest.is_dir():
+        raise ScenarioError([Problem(str(dest), None, None, "exists and is a file, not a folder")])
     if dest.exists() and any(dest.iterdir()):
         raise ScenarioError([Problem(str(dest), None, None, "destination exists and is not empty")])
-    shutil.copytree(src, dest, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__"))
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.tmp-{os.getpid()}-", dir=dest.parent))
+    try:
+        shutil.copytree(src, tmp / "scenario", ignore=shutil.ignore_patterns("__pycache__"))
+        if dest.exists():
+            dest.rmdir()  # empty (checked above)
+        (tmp / "scenario").rename(dest)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
     return dest
 
 
@@ -286,17 +309,83 @@ def _empty(schema: TableSchema) -> pd.DataFrame:
     return df
 
 
+def _incomplete(df: pd.DataFrame) -> pd.DataFrame:
+    """Mark a table that could not be read whole, so that checks of references into it
+    are skipped (one missing column must not cascade into a problem per dependent row)."""
+    df.attrs["incomplete"] = True
+    return df
+
+
+def is_incomplete(df: pd.DataFrame) -> bool:
+    """True when :func:`read_table` could not read the table whole (see its problems)."""
+    return bool(df.attrs.get("incomplete"))
+
+
+def read_text_file(path: Path, problems: list[Problem], limit: int | None = None) -> str | None:
+    """Text of a scenario file (UTF-8, with or without a byte-order mark; any line ends).
+
+    Appends a problem and returns ``None`` when the file cannot be read, is not
+    UTF-8 or is larger than ``limit`` bytes (default :data:`MAX_TABLE_BYTES`;
+    checked before reading it).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
+    >>> _ = f.write_bytes(b"\\xef\\xbb\\xbfid,name\\r\\nA,x\\r\\n")
+    >>> read_text_file(f, [])
+    'id,name\\nA,x\\n'
+    """
+    limit = MAX_TABLE_BYTES if limit is None else limit
+    try:
+        size = path.stat().st_size
+        if size > limit:
+            problems.append(
+                Problem(
+                    path.name,
+                    None,
+                    None,
+                    f"file is {size / 2**20:,.0f} MB, more than the {limit / 2**20:,.0f} MB "
+                    "a scenario table can plausibly be; not read",
+                )
+            )
+            return None
+        # utf-8-sig drops the byte-order mark Excel's "CSV UTF-8" writes; universal
+        # newlines turn CRLF (and CR) line ends into LF
+        return path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        problems.append(
+            Problem(
+                path.name,
+                None,
+                None,
+                f"not UTF-8 text (byte {exc.start}: {exc.reason}); save it as UTF-8 (CSV UTF-8)",
+            )
+        )
+    except OSError as exc:
+        problems.append(Problem(path.name, None, None, f"cannot read file: {exc.strerror or exc}"))
+    return None
+
+
 def read_table(text: str, schema: TableSchema, fname: str, problems: list[Problem]) -> pd.DataFrame:
-    """Parse one CSV table against its schema, appending every problem found."""
+    """Parse one CSV table against its schema, appending the problems found.
+
+    A leading byte-order mark is ignored. Reading stops after
+    :data:`MAX_TABLE_PROBLEMS` problems in the table; a table that was not read
+    whole (missing columns, stopped early) is marked so that references into it
+    are not checked (see :func:`is_incomplete`).
+    """
+    if text.startswith(BOM):
+        text = text[1:]
     if not text.strip():
         problems.append(Problem(fname, None, None, "file is empty"))
-        return _empty(schema)
+        return _incomplete(_empty(schema))
     reader = csv.reader(io.StringIO(text))
     try:
         rows = list(reader)
     except csv.Error as exc:
         problems.append(Problem(fname, reader.line_num, None, f"malformed CSV: {exc}"))
-        return _empty(schema)
+        return _incomplete(_empty(schema))
     header = [h.strip() for h in rows[0]]
     known = set(schema.names)
     n_before = len(problems)
@@ -313,9 +402,26 @@ def read_table(text: str, schema: TableSchema, fname: str, problems: list[Proble
                 Problem(fname, 1, col, f"unknown column (expected: {', '.join(schema.names)})")
             )
     if len(problems) > n_before:
-        return _empty(schema)
+        return _incomplete(_empty(schema))
     records = []
+    stop_at = n_before + MAX_TABLE_PROBLEMS
+    stopped = False
     for i, row in enumerate(rows[1:], start=2):
+        if len(problems) >= stop_at:
+            # first in the table's list, so that it shows even when the list is cut
+            problems.insert(
+                n_before,
+                Problem(
+                    fname,
+                    i,
+                    None,
+                    f"stopped reading here, after {MAX_TABLE_PROBLEMS} problems "
+                    f"({len(rows) - i + 1} line(s) not checked; is it the right file?); "
+                    "the first problems follow",
+                ),
+            )
+            stopped = True
+            break
         if not row or all(not c.strip() for c in row):
             continue  # blank lines are harmless
         if len(row) != len(header):
@@ -335,7 +441,7 @@ def read_table(text: str, schema: TableSchema, fname: str, problems: list[Proble
             df[attr.name] = pd.to_numeric(df[attr.name], errors="coerce").astype(float)
         else:
             df[attr.name] = df[attr.name].astype(object)
-    return df
+    return _incomplete(df) if stopped else df
 
 
 def _check_keys(table: str, df: pd.DataFrame, problems: list[Problem]) -> None:
@@ -362,10 +468,14 @@ def _check_keys(table: str, df: pd.DataFrame, problems: list[Problem]) -> None:
 
 
 def _check_refs(tables: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
+    # A table that could not be read whole has been reported already; references
+    # into it are not checked, or one missing column would give a problem per row.
+    places_ok = not is_incomplete(tables["places"])
+    actors_ok = not is_incomplete(tables["actors"])
     place_ids = set(tables["places"]["id"].dropna())
     for rec in tables["links"][["_line", "from", "to", "length_km"]].itertuples(index=False):
         for col, val in (("from", rec[1]), ("to", rec[2])):
-            if val and val not in place_ids:
+            if places_ok and val and val not in place_ids:
                 problems.append(Problem("links.csv", rec[0], col, f"unknown place '{val}'"))
         if rec[1] and rec[1] == rec[2]:
             problems.append(
@@ -375,18 +485,18 @@ def _check_refs(tables: dict[str, pd.DataFrame], problems: list[Problem]) -> Non
     actor_ids = set(actors["id"].dropna())
     for rec in actors[["_line", "home_places", "split_from"]].itertuples(index=False):
         for pid in [s.strip() for s in str(rec[1] or "").split(";") if s.strip()]:
-            if pid not in place_ids:
+            if places_ok and pid not in place_ids:
                 problems.append(
                     Problem("actors.csv", rec[0], "home_places", f"unknown place '{pid}'")
                 )
-        if rec[2] and rec[2] not in actor_ids:
+        if actors_ok and rec[2] and rec[2] not in actor_ids:
             problems.append(
                 Problem("actors.csv", rec[0], "split_from", f"unknown actor '{rec[2]}'")
             )
     for rec in tables["control"][["_line", "place", "actor"]].itertuples(index=False):
-        if rec[1] and rec[1] not in place_ids:
+        if places_ok and rec[1] and rec[1] not in place_ids:
             problems.append(Problem("control.csv", rec[0], "place", f"unknown place '{rec[1]}'"))
-        if rec[2] and rec[2] not in actor_ids:
+        if actors_ok and rec[2] and rec[2] not in actor_ids:
             problems.append(Problem("control.csv", rec[0], "actor", f"unknown actor '{rec[2]}'"))
     ctrl = tables["control"]
     if not ctrl.empty:
@@ -400,7 +510,7 @@ def _check_refs(tables: dict[str, pd.DataFrame], problems: list[Problem]) -> Non
                     )
                 )
     places = tables["places"]
-    if not places.empty:
+    if places_ok and not places.empty:
         if not (places["role"] == "source").any():
             problems.append(Problem("places.csv", None, "role", "no place has role 'source'"))
         if not (places["role"] == "destination").any():
@@ -498,11 +608,9 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
                 problems.append(Problem(f"{t}.csv", None, None, "file is missing"))
             tables[t] = read_table(",".join(schema.names) + "\n", schema, f.name, [])
             continue
-        try:
-            text = f.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            problems.append(Problem(f.name, None, None, f"cannot read file: {exc}"))
-            tables[t] = read_table(",".join(schema.names) + "\n", schema, f.name, [])
+        text = read_text_file(f, problems)
+        if text is None:
+            tables[t] = _incomplete(read_table(",".join(schema.names) + "\n", schema, f.name, []))
             continue
         tables[t] = read_table(text, schema, f.name, problems)
         _check_keys(t, tables[t], problems)

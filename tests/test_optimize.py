@@ -315,8 +315,10 @@ def test_cli_bad_input_exits_2_and_writes_nothing(
     assert not out.exists() and not list(tmp_path.iterdir())
 
 
-def test_cli_writes_the_tables_maps_and_policies(tmp_path: Path) -> None:
-    out = tmp_path / "opt"
+@pytest.fixture(scope="module")
+def opt_dir(tmp_path_factory) -> Path:
+    """A folder written by `isthmus optimize` (small: 2 countries, 6 months, 1 seed)."""
+    out = tmp_path_factory.mktemp("optimize") / "opt"
     r = subprocess.run(
         [
             sys.executable, "-m", "isthmus", "optimize", "central-america",
@@ -329,6 +331,11 @@ def test_cli_writes_the_tables_maps_and_policies(tmp_path: Path) -> None:
         timeout=600,
     )  # fmt: skip
     assert r.returncode == 0, r.stderr
+    return out
+
+
+def test_cli_writes_the_tables_maps_and_policies(opt_dir: Path) -> None:
+    out = opt_dir
     names = {p.name for p in out.iterdir()}
     assert {"allocation.csv", "summary.csv", "maps.html", "summary_by_seed.csv"} <= names
     with open(out / "summary.csv", newline="") as fh:
@@ -351,3 +358,44 @@ def test_cli_writes_the_tables_maps_and_policies(tmp_path: Path) -> None:
     page = (out / "maps.html").read_text()
     assert "PlotlyGeoAssets" in page and "Coordinated allocation" in page
     assert "Unilateral: change of the flow" in page
+
+
+def test_report_shows_the_three_arms(opt_dir: Path, tmp_path: Path) -> None:
+    html = tmp_path / "report.html"
+    r = subprocess.run(
+        [sys.executable, "-m", "isthmus", "report", "central-america", "--compare", "none",
+         "--optimize", str(opt_dir), "--out", str(html)],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    page = html.read_text(encoding="utf-8")
+    assert "<h2 id='optimize'>" in page and "With the same optimiser and 3 effort units" in page
+    assert page.count('isthmusPlot("opt') == 4  # two allocations, two flow changes
+    bad = subprocess.run(
+        [sys.executable, "-m", "isthmus", "report", "central-america", "--optimize",
+         str(tmp_path), "--out", str(tmp_path / "r2.html")],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert bad.returncode == 2 and "not an `isthmus optimize` folder" in bad.stderr
+    assert not (tmp_path / "r2.html").exists()
+
+
+def test_dashboard_optimise_tab_shows_a_saved_experiment(opt_dir: Path, monkeypatch) -> None:
+    pytest.importorskip("streamlit")
+    from importlib import resources
+
+    from streamlit.testing.v1 import AppTest
+
+    from isthmus.viz import levers
+
+    assert "link_effort" not in sum(levers.grouped_levers().values(), [])  # not a slider
+    monkeypatch.setenv("ISTHMUS_TOPOJSON_URL", "app/static/")
+    at = AppTest.from_file(str(Path(str(resources.files("isthmus.viz"))) / "app.py"))
+    at.run(timeout=120)
+    assert not at.exception, at.exception
+    assert "Optimise" in [t.label for t in at.tabs]
+    at.text_input(key="opt:folder").input(str(opt_dir))
+    at.button(key="opt:load").click().run(timeout=120)
+    assert not at.exception, at.exception
+    assert any("With the same optimiser and 3 effort units" in s.value for s in at.success)
+    assert "opt:result" in at.session_state

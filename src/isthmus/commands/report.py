@@ -56,6 +56,13 @@ def report(
             "--findings", help="JSON written by `isthmus findings` to include as a table."
         ),
     ] = None,
+    optimize: Annotated[
+        Path | None,
+        typer.Option(
+            "--optimize",
+            help="Folder written by `isthmus optimize --out DIR`: adds the three-arm section.",
+        ),
+    ] = None,
     pivot: Annotated[
         int,
         typer.Option("--pivot", help="Last year of the 'before' period (calibration ends 2006)."),
@@ -79,6 +86,14 @@ def report(
             raise ScenarioError(
                 [Problem(str(findings), None, None, f"cannot read findings: {exc}")]
             ) from None
+    opt = None
+    if optimize is not None:
+        from ..viz.optimize_panel import load_optimize_dir
+
+        try:
+            opt = load_optimize_dir(optimize)
+        except ValueError as exc:
+            raise ScenarioError([Problem(str(optimize), None, None, str(exc))]) from None
     with progress_bar() as bar:
         rd = _load(run, seed, None, bar, run)
         base = None
@@ -110,10 +125,14 @@ def report(
             args += ["--compare", compare]
         if findings is not None:
             args += ["--findings", str(findings)]
+        if optimize is not None:
+            args += ["--optimize", str(optimize)]
         if pivot != 2006:
             args += ["--pivot", str(pivot)]
         cmd = " ".join(shlex.quote(a) for a in args)
-        path = build_report(rd, base, out=out, findings=table, pivot=pivot, command=cmd)
+        path = build_report(
+            rd, base, out=out, findings=table, pivot=pivot, command=cmd, optimize=opt
+        )
     size = path.stat().st_size / 1e6
     console.print(f"wrote {path} ({size:.1f} MB) in {time.perf_counter() - t0:.1f} s")
     if pdf:

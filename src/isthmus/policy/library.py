@@ -516,6 +516,7 @@ class LinkEffort(Intervention):
     size: float = 1.0
     links: list = field(default_factory=list)
     late = True
+    lever: ClassVar[bool] = False  # not a dashboard slider: it lists links
 
     LINK_KEYS: ClassVar[tuple[str, ...]] = ("from", "to", "mode", "effort_units")
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pandas as pd
@@ -25,6 +26,7 @@ import streamlit as st
 
 from isthmus.scenario import ScenarioError, list_scenarios, load_scenario
 from isthmus.viz import levers as lv
+from isthmus.viz import optimize_panel
 from isthmus.viz.charts import available_charts, homicide_cause_chart, revenue_by_group_chart
 from isthmus.viz.geo import resolve_geojson
 from isthmus.viz.maps import MapUnavailable, control_map, flow_map, homicide_map
@@ -205,7 +207,11 @@ def main() -> None:
     )
     shown = run if run is not None else base
     cmp = base if run is not None else None
-    t_maps, t_charts, t_text, t_data = st.tabs(["Maps", "Charts", "Findings", "Data"])
+    t_maps, t_charts, t_text, t_data, t_opt = st.tabs(
+        ["Maps", "Charts", "Findings", "Data", optimize_panel.TITLE]
+    )
+    with t_opt:
+        optimize_panel.render(SimpleNamespace(spec=spec, topo=topo))
     with t_maps:
         views = (
             ["change against the baseline", "with levers", "baseline"]

@@ -95,7 +95,11 @@ def allocation_figures(res) -> list[go.Figure]:  # noqa: ANN001 - OptimizeResult
     net = res.network
     figs = []
     for arm in ("unilateral", "coordinated"):
-        a = res.allocation[res.allocation["arm"] == arm]
+        every = res.allocation[res.allocation["arm"] == arm]
+        total, n_links = float(every["effort_units"].sum()), len(every)
+        # The optimiser leaves traces of effort on many links: draw those that matter.
+        big = every["effort_units"] >= 0.01 * float(every["effort_units"].max() if n_links else 0)
+        a = every[big]
         keys = list(zip(a["from"], a["to"], strict=True))
         labels = [
             f"{f} → {t} ({m}, {c}): {u:.2f} effort units"
@@ -106,12 +110,12 @@ def allocation_figures(res) -> list[go.Figure]:  # noqa: ANN001 - OptimizeResult
         tr = _width_traces(
             net, keys, a["effort_units"].to_numpy(), labels, ARM_COLORS[arm], "effort units"
         )
-        total = float(a["effort_units"].sum())
         figs.append(
             _figure(
                 tr,
-                f"{arm.capitalize()} allocation: {total:.1f} effort units on {len(a)} links "
-                f"({res.spec['start']} to {res.spec['end']})",
+                f"{arm.capitalize()} allocation: {total:.1f} effort units on {n_links} links "
+                f"({res.spec['start']} to {res.spec['end']}; links under 1% of the largest "
+                "not drawn)",
             )
         )
     return figs

@@ -281,6 +281,7 @@ def build_report(
     findings: pd.DataFrame | None = None,
     pivot: int = 2006,
     command: str = "",
+    optimize: Any = None,
 ) -> Path:
     """Write the threat-assessment HTML for a run (and its baseline) to ``out``.
 
@@ -298,6 +299,9 @@ def build_report(
         Last year of the "before" period (the calibration window ends in 2006).
     command : str
         Command line that reproduces the report (shown in the footer).
+    optimize : optional
+        An ``isthmus optimize`` result (or its folder read by
+        :func:`~isthmus.viz.optimize_panel.load_optimize_dir`): the three-arm section.
     """
     per = Periods.of(rd, pivot)
     fnd = key_findings(rd, base, pivot)
@@ -357,6 +361,11 @@ def build_report(
             if str(c).lower() in ("holds", "result", "status", "verdict")
         }
         parts.append(html_table(findings, hold_cols))
+
+    if optimize is not None:
+        from .optimize_panel import report_section
+
+        parts.append(report_section(optimize))
 
     parts.append("<h2 id='sources'>Data sources and parameter provenance</h2>")
     pt = policy_table(rd)

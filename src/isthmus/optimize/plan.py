@@ -24,10 +24,12 @@ optimises what differs: that is what coordination means here.
 
 The model is kept in the loop: the allocation is planned on snapshots of a
 run, the model is run again with it (so that the enforcers' routine effort,
-the corruption of local officials, fees and prices respond to it), the
-allocation is planned again on the new snapshots, for ``rounds`` rounds. The
-training runs use their own seeds (``TRAIN_SEED_BASE + k``), never the seeds
-the arms are evaluated on, so no arm sees the randomness it is scored on.
+the corruption of local officials, fees and prices respond to it), and the
+allocation is planned again on all the snapshots gathered so far (the method
+of successive averages: re-planning on the latest ones only makes the plans
+cycle), for ``rounds`` rounds. The training runs use their own seeds
+(``TRAIN_SEED_BASE + k``), never the seeds the arms are evaluated on, so no
+arm sees the randomness it is scored on.
 
 Examples
 --------
@@ -44,17 +46,20 @@ True
 from __future__ import annotations
 
 import copy
+import json
 import multiprocessing as mp
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ..engine.network import MODES, CompiledNetwork
+from ..engine.network import MODES, CompiledNetwork, compile_network
 from ..engine.response import StateSnapshot
 from ..engine.sim import Sim
 from ..scenario import Problem, Scenario, ScenarioError, load_scenario, month_index, parse_month
@@ -792,3 +797,36 @@ def _assemble(
         diag,
         net,
     )
+
+
+RESULT_FILES = ("summary.csv", "allocation.csv", "link_flow.csv", "optimize.json")
+
+
+def load_result_dir(path: str | Path) -> SimpleNamespace:
+    """Read the folder ``isthmus optimize --out DIR`` wrote, as an object the maps and
+    tables take (``spec``, ``diagnostics``, ``summary``, ``allocation``, ``link_flow``,
+    ``network``: the scenario's compiled network, for the maps' coordinates).
+
+    Raises
+    ------
+    ValueError
+        Naming the folder and the missing or unreadable file.
+    """
+    d = Path(path)
+    missing = [f for f in RESULT_FILES if not (d / f).is_file()]
+    if missing:
+        raise ValueError(f"{d}: not an `isthmus optimize` folder (missing {', '.join(missing)})")
+    try:
+        meta = json.loads((d / "optimize.json").read_text(encoding="utf-8"))
+        spec = meta["spec"]
+        out = SimpleNamespace(
+            spec=spec,
+            diagnostics=meta.get("diagnostics", {}),
+            summary=pd.read_csv(d / "summary.csv"),
+            allocation=pd.read_csv(d / "allocation.csv"),
+            link_flow=pd.read_csv(d / "link_flow.csv"),
+        )
+        out.network = compile_network(load_scenario(spec["scenario"]))
+    except (OSError, KeyError, ValueError, ScenarioError) as exc:
+        raise ValueError(f"{d}: cannot read the optimize results ({exc})") from None
+    return out

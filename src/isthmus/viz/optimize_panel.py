@@ -24,7 +24,6 @@ True
 from __future__ import annotations
 
 import html
-import json
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -45,40 +44,14 @@ LABELS = {
     "flow_outside_participants_t": "flow outside participants (t)",
     "homicides": "homicides",
 }
-FILES = ("summary.csv", "allocation.csv", "link_flow.csv", "optimize.json")
 
 
 def load_optimize_dir(path: str | Path) -> SimpleNamespace:
-    """Read the folder ``isthmus optimize --out DIR`` wrote, as an object the maps and the
-    tables take (``spec``, ``summary``, ``allocation``, ``link_flow``, ``network``,
-    ``diagnostics``).
+    """Read the folder ``isthmus optimize --out DIR`` wrote (see
+    :func:`isthmus.optimize.plan.load_result_dir`); raises ValueError naming the problem."""
+    from ..optimize.plan import load_result_dir
 
-    Raises
-    ------
-    ValueError
-        Naming the folder and the missing or unreadable file.
-    """
-    from ..engine.network import compile_network
-    from ..scenario import load_scenario
-
-    d = Path(path)
-    missing = [f for f in FILES if not (d / f).is_file()]
-    if missing:
-        raise ValueError(f"{d}: not an `isthmus optimize` folder (missing {', '.join(missing)})")
-    try:
-        meta = json.loads((d / "optimize.json").read_text(encoding="utf-8"))
-        spec = meta["spec"]
-        out = SimpleNamespace(
-            spec=spec,
-            diagnostics=meta.get("diagnostics", {}),
-            summary=pd.read_csv(d / "summary.csv"),
-            allocation=pd.read_csv(d / "allocation.csv"),
-            link_flow=pd.read_csv(d / "link_flow.csv"),
-        )
-        out.network = compile_network(load_scenario(spec["scenario"]))
-    except (OSError, KeyError, ValueError) as exc:
-        raise ValueError(f"{d}: cannot read the optimize results ({exc})") from None
-    return out
+    return load_result_dir(path)
 
 
 def summary_display(res: Any) -> pd.DataFrame:

@@ -49,6 +49,7 @@ import copy
 import json
 import multiprocessing as mp
 import time
+import warnings
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -437,6 +438,15 @@ class Planner:
         sur = Surrogate(self.host, states, objective, cand, country=country, base_extra=base)
         if not np.isfinite(self.gradient_error):
             self.gradient_error = sur.check_gradient(np.zeros(len(cand)))
+            if self.gradient_error >= 1e-4:
+                warnings.warn(
+                    "the route-choice adjoint (isthmus.engine.response.RouteResponse."
+                    "shares_vjp) no longer matches the routes step's shares (relative error "
+                    f"{self.gradient_error:.2g}): falling back to finite differences, which is "
+                    "correct but much slower; update the adjoint with the route-choice model",
+                    RuntimeWarning,
+                    stacklevel=2,
+                )
         sur.use_vjp = self.gradient_error < 1e-4
         return sur
 

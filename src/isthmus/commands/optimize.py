@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
 from rich.table import Table
 
 from ..results.atomic import atomic_dir, check_out_dir
@@ -145,7 +146,7 @@ def optimize(
         t.add_row(
             *[str(r[k]) if k in ("arm", "objective") else f"{float(r[k]):,.0f}" for k, _ in cols]
         )
-    console.print(t)
+    Console(width=max(console.width, 140)).print(t)
     s = res.summary.set_index("arm")
     u, c = s.loc["unilateral", "us_delivered_t"], s.loc["coordinated", "us_delivered_t"]
     if u > 0:

@@ -7,7 +7,15 @@ one JSON object (last line) with:
 - ``month_s_5000``: seconds per simulated month on a synthetic network of 5,000 places
   and 25,000 links (compilation excluded);
 - ``narcologic_run_s``: a full 179-month run on NarcoLogic's published network
-  (import, compile, run), read from ``../shared/peers/narcologic/``;
+  (import, compile, run), read from ``../shared/peers/narcologic/``; the engine
+  only, in a warm process (as ``default_run_s``);
+- ``import_s``: wall time of a fresh interpreter running ``import isthmus``
+  (median of ``--repeat`` processes, interpreter start-up included);
+- ``cli_run_s``: wall time of the whole ``isthmus run central-america`` process
+  (start-up, imports, loading, the run and the printed summary; median);
+- ``narcologic_process_s``: wall time of a whole fresh process that runs
+  NarcoLogic's network once (179 months): the figure to set against NarcoLogic's
+  own whole-process time;
 - ``ensemble_runs_per_min_1w`` / ``_2w`` when ``bench/bench_ensemble.py`` is present.
 
 Usage::
@@ -21,6 +29,7 @@ import argparse
 import json
 import os
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -29,6 +38,9 @@ ROOT = Path(__file__).resolve().parents[1]
 NARCOLOGIC = Path(
     os.environ.get("ISTHMUS_NARCOLOGIC", ROOT.parent / "shared" / "peers" / "narcologic")
 )
+#: NarcoLogic's Python port, one replicate of 179 months, whole process, measured side by side
+#: with isthmus on a 2-core machine like this one (issue 15; the peer README gives 33-35 s).
+NARCOLOGIC_PROCESS_S = 45.0
 
 
 def _median_time(fn, repeat: int) -> float:
@@ -72,6 +84,35 @@ def narcologic_run_s(repeat: int) -> float | None:
     return _median_time(lambda: Sim(load_narcologic(NARCOLOGIC), seed=0).run(), repeat)
 
 
+def _process_s(cmd: list[str], repeat: int) -> float:
+    """Median wall time of a whole process (a fresh interpreter each time), after a warm-up."""
+    subprocess.run(cmd, check=True, capture_output=True)  # warm the file cache
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def import_s(repeat: int) -> float:
+    return _process_s([sys.executable, "-c", "import isthmus"], repeat)
+
+
+def cli_run_s(repeat: int) -> float:
+    return _process_s([sys.executable, "-m", "isthmus", "run", "central-america"], repeat)
+
+
+def narcologic_process_s(repeat: int) -> float | None:
+    if not (NARCOLOGIC / "NodeTable.csv").exists():
+        return None
+    code = (
+        "from isthmus import Sim; from isthmus.scenario.narcologic import load_narcologic; "
+        f"Sim(load_narcologic({str(NARCOLOGIC)!r}), seed=0).run()"
+    )
+    return _process_s([sys.executable, "-c", code], repeat)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description="isthmus benchmarks")
     ap.add_argument("--json", action="store_true", help="print one JSON object as the last line")
@@ -92,10 +133,21 @@ def main() -> None:
         if n == 5000:
             out["month_s_5000"] = s
     out["narcologic_run_s"] = narcologic_run_s(a.repeat)
-    if out["narcologic_run_s"] is not None:
+    out["import_s"] = import_s(a.repeat)
+    print(f"import isthmus (fresh interpreter): {out['import_s']:.3f} s", file=sys.stderr)
+    out["cli_run_s"] = cli_run_s(a.repeat)
+    print(
+        f"isthmus run central-america (whole process): {out['cli_run_s']:.3f} s, of which the "
+        f"engine {out['default_run_s']:.3f} s",
+        file=sys.stderr,
+    )
+    out["narcologic_process_s"] = narcologic_process_s(a.repeat)
+    if out["narcologic_run_s"] is not None and out["narcologic_process_s"] is not None:
         print(
-            f"NarcoLogic network, 179 months: {out['narcologic_run_s']:.3f} s "
-            f"(x{33.0 / out['narcologic_run_s']:.0f} faster than NarcoLogic's 33 s)",
+            f"NarcoLogic network, 179 months: whole process {out['narcologic_process_s']:.3f} s "
+            f"against NarcoLogic's own {NARCOLOGIC_PROCESS_S:.0f} s "
+            f"(x{NARCOLOGIC_PROCESS_S / out['narcologic_process_s']:.0f}); "
+            f"engine alone {out['narcologic_run_s']:.3f} s",
             file=sys.stderr,
         )
     if not a.no_ensemble:

@@ -1,16 +1,22 @@
-"""Screenshot the flow map and the dashboard into docs/ (for the README).
+"""Screenshot the flow map, the report and the dashboard into docs/ (for the README).
 
 Needs Debian's Chromium (``apt-get install -y chromium``) and the ``playwright``
 Python package (``pip install -e '.[dev]'``); never ``playwright install``.
 
-    .venv/bin/python scripts/screenshots.py            # writes docs/map.png, docs/dashboard.png
+    .venv/bin/python scripts/screenshots.py            # docs/map.png, docs/report.png, docs/dashboard.png
     .venv/bin/python scripts/screenshots.py --out /tmp  # elsewhere
 
-The map is the default run's cocaine flow and seizures in 2007-2012 (the
-model's prediction), rendered offline from the report's own HTML. The
-dashboard shot starts ``isthmus serve`` on a free loopback port, switches on
-the interdiction-surge lever (Guatemala and Honduras, +100%), presses Run and
-waits for the difference map.
+One command rewrites all three from the current model (a few minutes on 2 cores):
+
+- the map is the default run's cocaine flow and seizures in 2007-2012 (the
+  model's prediction, one replicate), with the Atlantic inset and the size key,
+  rendered offline from the report's own HTML;
+- the report is ``isthmus report central-america --seeds 5`` opened in Chromium:
+  the top of the page (contents, key findings with intervals, the effects table);
+- the dashboard shot starts ``isthmus serve`` on a free loopback port, switches
+  on the interdiction-surge lever (Guatemala and Honduras, +100%), presses Run
+  and waits for the effects table and the difference map (1440 px wide, tall enough to
+  show both; the browser tests check the table alone fits 1440x900).
 """
 
 from __future__ import annotations
@@ -52,8 +58,9 @@ def shoot_map(browser, out: Path) -> Path:  # noqa: ANN001
     fig = flow_map(
         rd,
         (2007, 2012),
-        height=640,
-        title="Cocaine flow (lines, t/year) and seizures (points), 2007-2012: default run",
+        height=680,
+        title="Cocaine flow (lines, t/yr) and seizures (bubbles), 2007-2012 (prediction): "
+        "the scenario as shipped, seed 0",
     )
     fig.update_layout(width=1100)
     with tempfile.TemporaryDirectory() as d:
@@ -65,6 +72,35 @@ def shoot_map(browser, out: Path) -> Path:  # noqa: ANN001
         page.wait_for_timeout(500)
         path = out / "map.png"
         page.locator(".isthmus-fig").first.screenshot(path=str(path))
+        page.close()
+    return path
+
+
+def shoot_report(browser, out: Path) -> Path:  # noqa: ANN001
+    """docs/report.png: the top of the report (5 seeds): contents, findings, effects."""
+    with tempfile.TemporaryDirectory() as d:
+        html = Path(d) / "report.html"
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "isthmus",
+                "report",
+                "central-america",
+                "--seeds",
+                "5",
+                "--out",
+                str(html),
+            ],
+            check=True,
+            capture_output=True,
+        )
+        page = browser.new_page(viewport={"width": 1240, "height": 1500})
+        page.goto(html.as_uri())
+        page.wait_for_selector("#effects", timeout=60_000)
+        page.wait_for_timeout(1000)
+        path = out / "report.png"
+        page.screenshot(path=str(path), clip={"x": 0, "y": 0, "width": 1240, "height": 1500})
         page.close()
     return path
 
@@ -104,15 +140,17 @@ def shoot_dashboard(browser, out: Path) -> Path:  # noqa: ANN001
                     if proc.poll() is not None or time.time() > deadline:
                         raise RuntimeError("isthmus serve did not start") from None
                     time.sleep(0.3)
-            page = browser.new_page(viewport={"width": 1440, "height": 1020})
+            page = browser.new_page(viewport={"width": 1440, "height": 1560})
             page.goto(url)
-            page.wait_for_function(f"() => ({FIGS_JS})().some(f => f.geo > 0)", timeout=90_000)
+            page.wait_for_function(f"() => ({FIGS_JS})().some(f => f.geo > 0)", timeout=300_000)
             page.get_by_text("Interdiction surge", exact=True).click()
             page.get_by_text("countries", exact=True).wait_for(timeout=30_000)
             page.get_by_role("button", name="Run").click()
+            page.get_by_text("Effects of the levers").wait_for(timeout=300_000)
             page.wait_for_function(
-                f"() => ({FIGS_JS})().some(f => f.geo > 0 && f.names.includes('more flow than baseline'))",
-                timeout=90_000,
+                f"""() => ({FIGS_JS})().some(f => f.geo > 0
+                       && f.names.some(n => n.startsWith('more flow than')))""",
+                timeout=300_000,
             )
             page.wait_for_timeout(1500)
             path = out / "dashboard.png"
@@ -139,7 +177,7 @@ def main() -> None:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
         try:
-            for f in (shoot_map, shoot_dashboard):
+            for f in (shoot_map, shoot_report, shoot_dashboard):
                 path = f(browser, args.out)
                 print(f"wrote {path} ({path.stat().st_size / 1e3:.0f} kB)")
         finally:

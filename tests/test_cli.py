@@ -61,3 +61,55 @@ def test_scenario_list_export_run_roundtrip(tmp_path: Path, cli) -> None:
 def test_schema_docs_generated_from_schema(cli) -> None:
     code, out = cli("scenario", "schema")
     assert code == 0 and "capacity_t_per_month" in out and "t/month" in out
+
+
+def test_import_and_help_load_no_heavy_library() -> None:
+    """`import isthmus` and `isthmus --help` stay light: the heavy libraries load where used."""
+    heavy = ("pandas", "scipy", "plotly", "duckdb", "streamlit", "dask", "SALib", "pyarrow")
+    code = (
+        "import sys, isthmus; from isthmus.cli import app; "
+        f"print(','.join(m for m in {heavy!r} if m in sys.modules))"
+    )
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.strip() == ""
+    p = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "isthmus", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert p.returncode == 0 and "report" in p.stdout
+    loaded = {line.split("|")[-1].strip() for line in p.stderr.splitlines() if "|" in line}
+    assert not loaded & set(heavy), loaded & set(heavy)
+    # the lazy names still work
+    p = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import isthmus; print(isthmus.Sim.__name__, isthmus.load_scenario)",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert p.returncode == 0 and p.stdout.startswith("Sim ")
+
+
+def test_serve_on_a_busy_port_says_so_before_any_url() -> None:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        p = subprocess.run(
+            [sys.executable, "-m", "isthmus", "serve", "--port", str(port)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert p.returncode != 0
+    assert "in use" in p.stderr and "--port" in p.stderr
+    assert "http://" not in p.stdout + p.stderr  # no URL printed
+    assert "Traceback" not in p.stderr

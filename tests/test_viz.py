@@ -108,6 +108,7 @@ def test_run_folder_with_changed_scenario_falls_back(tmp_path):
     assert any("changed since the run" in n for n in rd.notes)
     fig = flow_map(rd, 2006)
     assert any(tr.name == "cocaine entering (t/year)" for tr in fig.data)
+    assert any("no intervals" in n for n in rd.notes)  # a run folder holds one seed
 
 
 # -- maps -------------------------------------------------------------------------------
@@ -133,22 +134,62 @@ def test_flow_map_line_width_grows_with_tons(run):
     assert fig.layout.geo.projection.type == "mercator"
 
 
+def _flow_lines(fig, geo_name="geo"):
+    """Flow lines of one map (main or inset), without the size key's legend-only lines."""
+    return [
+        tr
+        for tr in _line_traces(fig)
+        if (tr.geo or "geo") == geo_name and not tr.name.startswith("line:")
+    ]
+
+
 def test_difference_map_matches_link_differences(run, surge):
-    """Red lines are exactly the links with more flow than the baseline, blue ones those with less."""
+    """Red lines are exactly the links with more flow than the other run, blue ones those with less."""
     fig = flow_map(surge, (2007, 2012), base=run)
     span = (2007, 2012)
     d = surge.link_out[surge.year_mask(span)].mean(0) - run.link_out[run.year_mask(span)].mean(0)
     shown = np.abs(d) >= 0.01 * np.abs(d).max()
-    n_seg = {"more flow than baseline": 0, "less flow": 0}
-    for tr in _line_traces(fig):
+    more = f"more flow than in {run.label}"
+    n_seg = {more: 0, "less flow": 0}
+    for tr in _flow_lines(fig):
         n_seg[tr.name] += sum(x is None for x in tr.lon)
-    assert n_seg["more flow than baseline"] == int((shown & (d > 0)).sum())
+    assert n_seg[more] == int((shown & (d > 0)).sum())
     assert n_seg["less flow"] == int((shown & (d < 0)).sum())
     assert np.abs(d).max() > 0  # the lever changed something
     # the widest line is the largest change
-    widest = max(_line_traces(fig), key=lambda tr: tr.line.width)
+    widest = max(_flow_lines(fig), key=lambda tr: tr.line.width)
     k = int(np.argmax(np.abs(d)))
-    assert widest.name == ("more flow than baseline" if d[k] > 0 else "less flow")
+    assert widest.name == (more if d[k] > 0 else "less flow")
+
+
+def test_flow_map_covers_every_place_with_an_inset_and_a_size_key(run):
+    """Places outside the main window (West Africa, Europe) are drawn in an inset; the legend
+    holds a size key for lines and bubbles."""
+    fig = flow_map(run, (2007, 2012))
+    g = run.geo
+    outside = ~geo.in_main_window(g.lon, g.lat)
+    assert outside.any() and fig.layout.geo2.lonaxis.range is not None
+    lo, hi = fig.layout.geo2.lonaxis.range
+    la, lb = fig.layout.geo2.lataxis.range
+    assert all(
+        lo <= x <= hi and la <= y <= lb for x, y in zip(g.lon[outside], g.lat[outside], strict=True)
+    )
+    inset = _flow_lines(fig, "geo2")
+    assert inset, "no flow drawn in the inset"
+    # every link that touches an outside place and carries flow is drawn in the inset
+    v = run.link_out[run.year_mask((2007, 2012))].mean(0)
+    touch = outside[g.link_from] | outside[g.link_to]
+    n_inset = sum(sum(x is None for x in tr.lon) for tr in inset)
+    assert n_inset == int((touch & (v >= 0.01 * v.max())).sum())
+    # the size key is drawn on the map (a legend caps marker sizes): three widths, bubbles
+    widths = [tr.line.width for tr in fig.data if tr.name and tr.name.startswith("line:")]
+    assert len(widths) == 3 and widths == sorted(widths)
+    bubbles = [tr for tr in fig.data if tr.name == "seizures: size key"][0]
+    assert len(bubbles.lon) >= 2 and list(bubbles.marker.size) == sorted(bubbles.marker.size)
+    assert all(geo.in_main_window(bubbles.lon, bubbles.lat))
+    seized = [tr for tr in fig.data if tr.name == "seizures (t/yr)"][0]
+    big = max(seized.marker.size)
+    assert max(bubbles.marker.size) == pytest.approx(big, rel=0.35)  # same scale as the map
 
 
 def test_homicide_map_degrades_and_draws(run):
@@ -174,6 +215,32 @@ def test_control_map_needs_groups(run):
     else:
         fig = control_map(run, 2010)
         assert any(tr.type == "choropleth" and tr.showlegend for tr in fig.data)
+
+
+def test_control_map_encodes_months_contested_and_contests_decided(run):
+    """Over a period, a plaza's circle grows with its months contested; decided contests are drawn."""
+    span = (2007, 2012)
+    fig = control_map(run, span)
+    rows = run.year_mask(span)
+    cm = run.contested_months[rows].sum(axis=0)
+    hot = [tr for tr in fig.data if tr.name == "contested"][0]
+    sizes = np.asarray(hot.marker.size)
+    months = cm[cm > 0]
+    assert len(sizes) == len(months)
+    order = np.argsort(months)
+    assert (np.diff(sizes[order]) >= -1e-9).all()  # more months, larger circle
+    if len(np.unique(months)) > 1:
+        assert sizes.max() > sizes.min()
+    # a size key for months contested, on the map
+    key = [tr for tr in fig.data if tr.name == "contested: size key"][0]
+    assert list(key.marker.size) == sorted(key.marker.size) and len(key.lon) >= 2
+    # contests decided in the period appear, each place with its count
+    taken = run.taken[rows].sum(axis=0)
+    drawn = [tr for tr in fig.data if tr.name.startswith("taken by a new holder")]
+    assert len(drawn) == int(taken.any())
+    if drawn:
+        assert len(drawn[0].lon) == int((taken > 0).sum())
+    assert "2007-2012 (prediction)" in fig.layout.title.text
 
 
 def test_geojson_wound_for_d3():
@@ -214,6 +281,7 @@ def test_charts_appear_with_their_indicators(run):
             "price_per_pure_gram_usd",
             "purity",
             "consumption_t",
+            "users_past_month",
         ),
     )
     assert revenue_chart(bare) is None
@@ -236,12 +304,17 @@ def test_charts_appear_with_their_indicators(run):
     rd = _with(bare, rows)
     rev = revenue_by_activity(rd)
     assert rev.loc[2007, "extortion"] == pytest.approx(6e6)
-    fig = revenue_chart(rd)
+    fig = revenue_chart(rd).fig
     assert {tr.name for tr in fig.data} == {"transit", "extortion"}
     hc = homicide_cause_chart(rd, 2007)
-    assert {tr.name for tr in hc.data} == {"contest", "state"}
+    assert {tr.name for tr in hc.fig.data if tr.type == "bar"} == {
+        "contests between groups",
+        "state-group confrontation",
+    }
     um = us_market_chart(rd)
-    assert len(um.data) == 1  # purity only: the panels follow the indicators
+    titles = [a.text for a in um.fig.layout.annotations]
+    assert "retail purity (%)" in titles and not any("price" in t for t in titles)
+    assert set(um.table["series"]) == {"purity"}  # the panels follow the indicators
 
 
 # -- findings text ----------------------------------------------------------------------
@@ -267,8 +340,10 @@ def test_findings_follow_the_numbers(run):
         ]
     fa = landfall_finding(_with(run, rows_a, drop=("us_bound_share",)), per)
     fb = landfall_finding(_with(run, rows_b, drop=("us_bound_share",)), per)
-    assert "Central America lost 30 points" in fa.text and "to Caribbean" in fa.text
-    assert "Central America gained 30 points" in fb.text and "to Central America" in fb.text
+    assert "Central America lost share" in fa.text and "(−30 points)" in fa.text
+    assert "to Caribbean" in fa.text
+    assert "Central America gained share" in fb.text and "(+30 points)" in fb.text
+    assert "to Central America" in fb.text
 
 
 def test_market_finding_reads_price_and_purity(run):
@@ -280,8 +355,8 @@ def test_market_finding_reads_price_and_purity(run):
         )
         rows.append(("purity", "usa", y, 0.7 if y <= per.pivot else 0.5, "0-1"))
     f = market_finding(_with(run, rows, drop=("price_per_pure_gram_usd", "purity")), per)
-    assert "price per pure gram rose 50%" in f.text
-    assert "from 70% in 2006 to 50%" in f.text
+    assert "price per pure gram rose (+50%)" in f.text
+    assert "from 70.0% in 2006 to 50.0% on average (−20 points" in f.text
 
 
 def test_key_findings_with_baseline(run):
@@ -289,7 +364,9 @@ def test_key_findings_with_baseline(run):
     fs = key_findings(run, base)
     topics = [f.topic for f in fs]
     assert "displacement" in topics and topics[-1] == "comparison"
-    assert "no dated policies" in fs[-1].text
+    assert (
+        "Against no dated policies" in fs[-1].text and "one seed each: no interval" in fs[-1].text
+    )
     # every sentence carries numbers from the run
     assert all(re.search(r"\d", f.text) for f in fs)
 
@@ -323,7 +400,7 @@ def test_findings_json_formats(tmp_path):
         p.write_text(json.dumps(data))
         t = load_findings(p)
         assert len(t) == 2 and list(t.columns[:4]) == ["id", "effect", "interval", "holds"]
-        assert t.loc[0, "interval"] == "[0.101, 0.14]" and t.loc[0, "detail"] == "x = 1.23"
+        assert t.loc[0, "interval"] == "[0.101, 0.140]" and t.loc[0, "detail"] == "x = 1.23"
 
 
 # -- levers -----------------------------------------------------------------------------
@@ -352,13 +429,11 @@ def test_lever_policies_build_valid_interventions():
     assert (surge["start"], surge["end"], surge["size"]) == ("2008-01", "2010-12", 0.8)
     assert pols[1]["target"] == {"places": ["GT-PE"]}
     assert lv.check_policies(pols, "central-america") == []
-    # a lever switched on without a target does nothing rather than fail
-    assert (
-        lv.lever_policies(
-            {"interdiction_surge:on": True, "interdiction_surge:countries": []}, kinds
-        )
-        == []
-    )
+    # a lever switched on without a target builds no policy, and is reported at the lever
+    empty = {"interdiction_surge:on": True, "interdiction_surge:countries": []}
+    assert lv.lever_policies(empty, kinds) == []
+    assert "no target" in lv.lever_problems(empty, kinds)["interdiction_surge"][0]
+    assert lv.lever_problems(state, kinds) == {}
 
 
 def test_levers_follow_the_registry():
@@ -403,6 +478,11 @@ def test_check_policies_reports_bad_targets():
         "isthmus.viz.provenance",
         "isthmus.viz.levers",
         "isthmus.viz.report",
+        "isthmus.viz.quantities",
+        "isthmus.viz.record",
+        "isthmus.viz.tables",
+        "isthmus.viz.panels",
+        "isthmus.experiments.runs",
     ],
 )
 def test_viz_doctests(name):

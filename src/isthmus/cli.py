@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from .results.atomic import OutputError, describe_os_error
-from .scenario import ScenarioError
+from .scenario.errors import ScenarioError
 
 app = typer.Typer(
     name="isthmus",

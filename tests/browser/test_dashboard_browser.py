@@ -1,4 +1,5 @@
-"""The dashboard in a real browser: it loads, a lever and Run update the map and a chart."""
+"""The dashboard in a real browser: it loads; a lever and Run update the map, a chart and the
+effects table (on screen at 1440x900); levers that would do nothing are refused."""
 
 from __future__ import annotations
 
@@ -95,14 +96,24 @@ def test_serve_binds_loopback_only(server):
         assert r.status == 200 and b'"objects"' in r.read(2000)
 
 
+def _open(page, server) -> None:
+    page.goto(server)
+    page.get_by_text("Showing the scenario as shipped").wait_for(timeout=180_000)
+
+
+def _surge_on(page) -> None:
+    page.get_by_text("Interdiction surge", exact=True).click()
+    page.get_by_text("countries", exact=True).wait_for(timeout=30_000)
+
+
 def test_lever_and_run_update_map_and_chart(server, page):
     page.goto(server)
-    # the baseline map, with plotly's base map served locally
+    # the map of the scenario as shipped, with plotly's base map served locally
     _wait(
         page,
-        f"() => ({FIGS_JS})().some(f => f.geo > 0 && f.title.includes('baseline'))",
-        90_000,
-        "the baseline map",
+        f"() => ({FIGS_JS})().some(f => f.geo > 0 && f.title.includes('the scenario as shipped'))",
+        180_000,
+        "the map of the scenario as shipped",
     )
     # Streamlit sends elements one by one: the charts come after the map
     _wait(
@@ -111,36 +122,93 @@ def test_lever_and_run_update_map_and_chart(server, page):
         60_000,
         "the route-share chart",
     )
-    page.get_by_text("Baseline shown.").wait_for(timeout=10_000)
+    page.get_by_text("Showing the scenario as shipped").wait_for(timeout=10_000)
     before = _figs(page)
     route = [f for f in before if "first landfall" in f["title"]]
     assert route, "no route-share chart"
-    assert not any("(baseline)" in n for n in route[0]["names"])
-    assert not any("more flow than baseline" in n for f in before for n in f["names"])
+    assert not any("(the scenario as shipped)" in n for n in route[0]["names"])
+    assert not any(n.startswith("more flow than") for f in before for n in f["names"])
+    # the record is drawn: observed markers next to the model
+    assert any(n.endswith(": observed") for n in route[0]["names"])
 
     # a lever: interdiction surge (default: Guatemala and Honduras, +100%), then Run
-    page.get_by_text("Interdiction surge", exact=True).click()
-    page.get_by_text("countries", exact=True).wait_for(timeout=30_000)
+    _surge_on(page)
     page.get_by_role("button", name="Run").click()
 
-    # the map now shows the change against the baseline, and the chart the baseline too
+    # the map now shows the change, and the chart the scenario as shipped too
     _wait(
         page,
-        f"() => ({FIGS_JS})().some(f => f.geo > 0 && f.title.includes('change against the baseline'))",
-        90_000,
+        f"() => ({FIGS_JS})().some(f => f.geo > 0 && f.title.includes('minus the scenario as shipped'))",
+        180_000,
         "the difference map after Run",
     )
     _wait(
         page,
         f"""() => ({FIGS_JS})().some(f => f.title.includes('first landfall')
-                 && f.names.some(n => n.includes('(baseline)')))""",
+                 && f.names.some(n => n.includes('(the scenario as shipped)')))""",
         30_000,
-        "the route-share chart with the baseline",
+        "the route-share chart with the scenario as shipped",
     )
-    page.get_by_text("Run with 1 lever policy against the baseline").wait_for(timeout=10_000)
-    diff = [f for f in _figs(page) if "change against the baseline" in f["title"]][0]
-    assert {"more flow than baseline", "less flow"} & set(diff["names"])
+    page.get_by_text("Run with 1 lever policy, compared with the scenario as shipped").wait_for(
+        timeout=10_000
+    )
+    diff = [f for f in _figs(page) if "minus the scenario as shipped" in f["title"]][0]
+    assert {"more flow than in the scenario as shipped", "less flow"} & set(diff["names"])
 
     rec = page.recorder
     assert rec.remote() == [], f"requests left the machine: {rec.remote()[:5]}"
     assert rec.errors == [], rec.errors
+
+
+def test_effects_table_visible_without_scrolling(server, browser):
+    """At 1440x900, after Run, the effects table is on screen before any scrolling."""
+    ctx = browser.new_context(viewport={"width": 1440, "height": 900})
+    page = ctx.new_page()
+    try:
+        _open(page, server)
+        _surge_on(page)
+        page.get_by_role("button", name="Run").click()
+        page.get_by_text("Effects of the levers").wait_for(timeout=180_000)
+        table = page.locator('[data-testid="stDataFrame"]').first
+        table.wait_for(timeout=30_000)
+        page.wait_for_timeout(500)
+        box = table.bounding_box()
+        scroll = page.evaluate(
+            "() => (document.querySelector('[data-testid=\"stMain\"]') || document.scrollingElement).scrollTop"
+        )
+        assert scroll == 0
+        assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= 900, box
+        # and it is the effects table (the grid's accessible cells hold its text)
+        head = page.get_by_text("Effects of the levers").bounding_box()
+        assert head is not None and head["y"] < box["y"]
+        text = table.text_content() or ""
+        assert "difference [90% interval]" in text and "cocaine delivered to the US" in text
+    finally:
+        ctx.close()
+
+
+def test_empty_target_lever_is_refused(server, page):
+    _open(page, server)
+    _surge_on(page)
+    for c in ("GTM", "HND"):
+        page.locator(f'[data-testid="stSidebar"] [aria-label="Remove {c}"]').first.click()
+    page.get_by_text("Interdiction surge: no target").first.wait_for(timeout=30_000)
+    page.get_by_role("button", name="Run").click()
+    page.get_by_text("Nothing was run").wait_for(timeout=60_000)
+    assert page.get_by_text("Effects of the levers").count() == 0
+    assert page.get_by_text("Run with 1 lever polic").count() == 0
+    assert page.recorder.errors == [], page.recorder.errors
+
+
+def test_lever_dated_outside_the_run_is_refused(server, page):
+    _open(page, server)
+    _surge_on(page)
+    start = page.get_by_label("from (YYYY-MM)")
+    start.fill("2030-01")
+    start.press("Enter")
+    page.get_by_text("2030-01 is after the run ends (2015-12)").first.wait_for(timeout=30_000)
+    page.get_by_role("button", name="Run").click()
+    page.get_by_text("Nothing was run").wait_for(timeout=60_000)
+    assert page.get_by_text("Effects of the levers").count() == 0
+    assert page.get_by_text("Run with 1 lever polic").count() == 0
+    assert page.recorder.errors == [], page.recorder.errors

@@ -13,8 +13,13 @@ pytestmark = pytest.mark.browser  # needs Debian chromium (skipped without it)
 @pytest.fixture(scope="module")
 def report(tmp_path_factory):
     out = tmp_path_factory.mktemp("rep") / "report.html"
-    rd = simulate("central-america", seed=0)
-    base = simulate(without_policies("central-america"), seed=0, label="no dated policies")
+    rd = simulate("central-america", seed=0, seeds=2, label="the scenario as shipped")
+    base = simulate(
+        without_policies("central-america"),
+        seed=0,
+        seeds=2,
+        label="counterfactual: without its dated policies",
+    )
     return build_report(rd, base, out=out)
 
 
@@ -40,11 +45,27 @@ def test_report_renders_offline(page, report):
     assert shapes > 40 and flows > 20
     # no geo subplot is blank
     geos = page.evaluate(
-        "Array.from(document.querySelectorAll('.geo')).map(g => g.querySelectorAll('path').length)"
+        """Array.from(document.querySelectorAll('.geo')).map(g => [
+             g.querySelectorAll('.layer.land path').length,
+             Array.from(g.querySelectorAll('.layer.coastlines path'))
+               .filter(p => (p.getAttribute('d') || '').length > 100).length,
+             g.querySelectorAll('path').length])"""
     )
-    assert geos and min(geos) > 10
+    assert geos and all(land > 0 and coast > 0 for land, coast, _ in geos), geos
+    assert sorted(n for *_, n in geos)[len(geos) // 2] > 10  # maps, not empty frames
     # the charts have lines
     assert page.evaluate("document.querySelectorAll('.cartesianlayer .trace path').length") > 10
+    # the record is drawn: observed markers with their source in the hover text
+    obs = page.evaluate(
+        """() => Array.from(document.querySelectorAll('.js-plotly-plot')).flatMap(el =>
+             (el.data || []).filter(t => (t.name || '').endsWith(': observed'))
+             .map(t => (t.text || []).join(' ')))"""
+    )
+    assert obs and all("source:" in t for t in obs)
+    # the contents link to the sections; the provenance is folded
+    page.click("nav.toc a[href='#sources']")
+    assert page.evaluate("document.querySelectorAll('#sources ~ details').length") >= 3
+    assert not page.evaluate("document.querySelector('#sources ~ details').open")
     rec = page.recorder
     assert rec.remote() == [], f"requests left the machine: {rec.remote()[:5]}"
     assert all(u.startswith("file://") for u in rec.requests)

@@ -26,7 +26,6 @@ def run(
 ) -> None:
     """Run a scenario, print a yearly summary and write its results."""
     from ..engine.sim import Sim
-    from ..results.store import write_run
     from ..results.summary import tables
 
     if out is not None:
@@ -40,6 +39,8 @@ def run(
         for tb in tables(res.indicators_annual):
             console.print(tb)
     if out is not None:
+        from ..results.store import write_run  # duckdb: loaded only to write
+
         with atomic_dir(out) as tmp:
             res.indicators_annual.to_csv(tmp / "indicators_annual.csv", index=False)
             res.ledger.to_csv(tmp / "ledger.csv", index=False)

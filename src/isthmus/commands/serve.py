@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
 
 from .common import console
 
@@ -89,6 +90,40 @@ def app_dir() -> Path:
         return Path(tempfile.mkdtemp(prefix="isthmus-dashboard-"))
 
 
+def port_problem(host: str, port: int) -> str | None:
+    """Why the dashboard cannot listen on ``host:port`` (None if it can).
+
+    Binds a socket for a moment, as Streamlit will: a busy port is found
+    before any URL is printed.
+
+    Examples
+    --------
+    >>> import socket
+    >>> s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(); busy = s.getsockname()[1]
+    >>> "in use" in port_problem("127.0.0.1", busy)
+    True
+    >>> s.close()
+    """
+    import errno
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError as exc:
+        return f"cannot use the address {host!r}: {exc.strerror or exc}"
+    fam, kind, proto, _, addr = infos[0]
+    with socket.socket(fam, kind, proto) as s:
+        try:
+            s.bind(addr)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                return f"port {port} on {host} is in use (another dashboard or program)"
+            if exc.errno == errno.EACCES:
+                return f"port {port} on {host} needs privileges"
+            return f"cannot listen on {host}:{port}: {exc.strerror or exc}"
+    return None
+
+
 def serve(
     port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8501,
     host: Annotated[
@@ -101,6 +136,15 @@ def serve(
     """Start the dashboard: pick a scenario, move policy levers, run, compare with a baseline."""
     from ..viz.app import TOPOJSON_ENV
 
+    bad = port_problem(host, port)
+    if bad:
+        err = Console(stderr=True)
+        err.print(f"[bold red]error:[/] {bad}.", highlight=False)
+        err.print(
+            f"Choose another port with --port, e.g. `isthmus serve --port {port + 1}`.",
+            highlight=False,
+        )
+        raise typer.Exit(code=2)
     script = prepare_app_dir(app_dir())
     env = dict(os.environ)
     env[TOPOJSON_ENV] = "app/static/"

@@ -1,11 +1,16 @@
 """The isthmus dashboard (Streamlit): pick a scenario, move levers, run, compare.
 
-Start it with ``isthmus serve`` (bound to 127.0.0.1). The baseline is the
-scenario as shipped (with its own dated policies); pressing **Run** adds the
-levers' interventions (:mod:`isthmus.viz.levers`) to the same scenario and
-seed, so the two runs differ only by the levers (common random numbers). Maps
-and charts then show the run against the baseline, and the results download
-as CSV.
+Start it with ``isthmus serve`` (bound to 127.0.0.1). The run compared with
+is **the scenario as shipped** (with its own dated policies), over several
+seeds; pressing **Run** adds the levers' interventions
+(:mod:`isthmus.viz.levers`) to the same scenario and the same seeds, so the
+two differ only by the levers (common random numbers). The top of the page
+then shows the effects of the levers on the main indicators, each difference
+with its 90% interval over seeds; the tabs below (:mod:`isthmus.viz.panels`,
+one module per tab) hold maps, charts against the record, findings and data.
+
+A lever that means nothing is refused at the lever: one with no target, or a
+period outside the run; nothing runs and no success box appears.
 
 Maps need plotly's base map, which ``isthmus serve`` serves from the package
 (Streamlit static files), so nothing is fetched from a CDN. Run directly with
@@ -18,24 +23,22 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
-import pandas as pd
 import streamlit as st
 
 from isthmus.scenario import ScenarioError, list_scenarios, load_scenario
 from isthmus.viz import levers as lv
-from isthmus.viz import optimize_panel
-from isthmus.viz.charts import available_charts, homicide_cause_chart, revenue_by_group_chart
-from isthmus.viz.geo import resolve_geojson
-from isthmus.viz.maps import MapUnavailable, control_map, flow_map, homicide_map
-from isthmus.viz.narrative import key_findings
+from isthmus.viz.panels import Context, load_panels
+from isthmus.viz.panels.data import results_csv  # noqa: F401 - kept importable from here
+from isthmus.viz.quantities import period_name
 from isthmus.viz.rundata import RunData, simulate
+from isthmus.viz.tables import effects, effects_display
 
 TOPOJSON_ENV = "ISTHMUS_TOPOJSON_URL"
-CONFIG = {"displaylogo": False, "showLink": False}
-MAP_VIEWS = ("change against the baseline", "with levers", "baseline")
+SHIPPED = "the scenario as shipped"
+WITH_LEVERS = "with levers"
+DEFAULT_SEEDS = 5
 
 
 def topojson_url() -> str | None:
@@ -50,19 +53,23 @@ def topojson_url() -> str | None:
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def baseline_run(spec: str, seed: int) -> RunData:
-    """The scenario as shipped (cached per scenario and seed)."""
-    return simulate(spec, seed=seed, label="baseline")
+def shipped_run(spec: str, seed: int, seeds: int) -> RunData:
+    """The scenario as shipped over ``seeds`` replicates (cached per scenario and seeds)."""
+    return simulate(spec, seed=seed, seeds=seeds, label=SHIPPED)
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def scenario_info(spec: str) -> tuple[str, dict[str, list[str]], tuple[int, int]]:
+def scenario_info(spec: str) -> tuple[str, dict[str, list[str]], tuple[int, int], tuple[int, int]]:
     sc = load_scenario(spec)
-    return sc.title, lv.scenario_choices(sc), (sc.start[0], sc.end[0])
+    return sc.title, lv.scenario_choices(sc), tuple(sc.start), tuple(sc.end)
 
 
 def lever_widgets(kind: str, choices: dict[str, list[str]]) -> None:
-    """Widgets of one lever; their values live in ``st.session_state`` under ``kind:*``."""
+    """Widgets of one lever (values in ``st.session_state`` under ``kind:*``), and its errors.
+
+    The errors are read once the widgets exist, so a lever just switched on
+    is judged on its default targets.
+    """
     cls = lv.registry()[kind]
     on = st.checkbox(lv.label(kind), key=f"{kind}:on", help=lv.describe(kind, cls))
     if not on:
@@ -99,43 +106,41 @@ def lever_widgets(kind: str, choices: dict[str, list[str]]) -> None:
             st.caption("no groups in this scenario")
     for f, opts in lv.extra_fields(kind, cls).items():
         st.selectbox(f, list(opts), key=f"{kind}:{f}")
+    mine = {k: v for k, v in _state().items() if k.startswith(f"{kind}:")}
+    for p in lv.lever_problems(mine).get(kind, []):
+        st.error(f"{lv.label(kind)}: {p}")
 
 
-def show(fig: Any, key: str) -> None:
-    st.plotly_chart(fig, theme=None, config=CONFIG, key=key, width="stretch")
+def _state() -> dict[str, Any]:
+    ss = st.session_state
+    return {k: ss[k] for k in ss if isinstance(k, str)}
 
 
-def show_map(make: Any, key: str, topo: str | None) -> None:
-    try:
-        fig = make()
-    except MapUnavailable as exc:
-        st.info(str(exc))
-        return
-    if topo is None:
-        st.warning(
-            "Maps need plotly's base map served locally: start the dashboard with "
-            "`isthmus serve` (nothing is fetched from the internet)."
-        )
-        return
-    fig = resolve_geojson(fig)
-    st.plotly_chart(
-        fig, theme=None, config={**CONFIG, "topojsonURL": topo}, key=key, width="stretch"
+def effects_block(shipped: RunData, run: RunData, span: tuple[int, int], stale: bool) -> None:
+    """The effects of the levers on the main indicators, with intervals (top of the page)."""
+    n = run.n_seeds
+    how = (
+        f"paired over {n} seeds, 90% intervals"
+        if n > 1
+        else "one seed: no interval (set seeds to 5+)"
     )
-
-
-def results_csv(base: RunData, run: RunData | None) -> bytes:
-    """Annual indicators of the baseline and the run, one table with a ``run`` column."""
-    frames = [base.ia.assign(run=base.label)]
-    if run is not None:
-        frames.append(run.ia.assign(run=run.label))
-    df = pd.concat(frames, ignore_index=True)
-    return df[["run", "indicator", "region", "year", "value", "unit"]].to_csv(index=False).encode()
+    st.markdown(
+        f"**Effects of the levers, {period_name(span)}**: with levers minus {SHIPPED} "
+        f"(annual means; {how})" + (" — *levers changed since: press Run again*" if stale else "")
+    )
+    disp = effects_display(effects(run, shipped, span), run, shipped)
+    st.dataframe(
+        disp,
+        hide_index=True,
+        width="stretch",
+        height=35 * (len(disp) + 1) + 3,
+        key="effects_table",
+    )
 
 
 def main() -> None:
     """Draw the dashboard (Streamlit reruns this on every interaction)."""
     st.set_page_config(page_title="isthmus dashboard", layout="wide")
-    topo = topojson_url()
     ss = st.session_state
     with st.sidebar:
         st.header("Scenario")
@@ -143,139 +148,120 @@ def main() -> None:
         pick = st.selectbox("shipped scenario", names, key="scenario")
         folder = st.text_input("or a scenario folder", key="folder", placeholder="path/to/scenario")
         spec = folder.strip() or pick
-        seed = int(st.number_input("seed", min_value=0, max_value=1_000_000, value=0, key="seed"))
+        c1, c2 = st.columns(2)
+        with c1:
+            seed = int(st.number_input("base seed", 0, 1_000_000, 0, key="seed"))
+        with c2:
+            seeds = int(
+                st.number_input(
+                    "seeds",
+                    1,
+                    20,
+                    DEFAULT_SEEDS,
+                    key="seeds",
+                    help="Replicates of every run: means and 90% intervals over them.",
+                )
+            )
         try:
-            title, choices, (y_first, y_last) = scenario_info(spec)
+            title, choices, first, last = scenario_info(spec)
         except ScenarioError as exc:
             st.error("\n".join(str(p) for p in exc.problems))
             st.stop()
         st.header("Levers")
         st.text_input("from (YYYY-MM)", "2007-01", key="start")
         st.text_input("to (YYYY-MM, empty = end of run)", "", key="end")
+        state = _state()
+        when = lv.period_problems(state.get("start", ""), state.get("end", ""), first, last)
+        for field in ("start", "end"):
+            if field in when:
+                st.error(f"{'from' if field == 'start' else 'to'}: {when[field]}")
+        stale = lv.lever_problems(state)  # as of the last run: keeps a faulty lever's group open
         for group, kinds in lv.grouped_levers().items():
-            with st.expander(group, expanded=group.startswith("Enforcement")):
+            open_ = group.startswith("Enforcement") or any(k in stale for k in kinds)
+            with st.expander(group, expanded=open_):
                 for kind in kinds:
                     lever_widgets(kind, choices)
+        target_probs = lv.lever_problems(_state())  # now that every lever's widgets exist
         for group, kinds in lv.missing_levers().items():
             st.caption(f"{group}: not available yet (needs {', '.join(kinds)})")
         run_clicked = st.button("Run", type="primary", key="run", width="stretch")
 
-    # Tighter top margin (Streamlit's default leaves a band of empty space above the title).
+    # Tight top margin: the effects of a run must show without scrolling.
     st.markdown(
-        "<style>.block-container{padding-top:1.5rem;padding-bottom:1rem}</style>",
+        "<style>.block-container{padding-top:1.2rem;padding-bottom:1rem}"
+        "h1{padding-top:0;padding-bottom:0.2rem}</style>",
         unsafe_allow_html=True,
     )
     st.title("isthmus: policy laboratory")
-    st.caption(f"{title} · seed {seed} · baseline = the scenario with its own dated policies")
-    with st.spinner("running the baseline..."):
-        base = baseline_run(spec, seed)
+    st.caption(
+        f"{title} · base seed {seed} · {seeds} seed{'s' if seeds > 1 else ''} · "
+        f"levers are compared with {SHIPPED} (its own dated policies), same seeds"
+    )
+    with st.spinner(f"running {SHIPPED} ({seeds} seeds)..."):
+        shipped = shipped_run(spec, seed, seeds)
 
-    state = {k: ss[k] for k in ss if isinstance(k, str)}
+    state = _state()
     policies = lv.lever_policies(state)
-    run_key = (spec, seed)
+    run_key = (spec, seed, seeds)
     if run_clicked:
-        problems = lv.check_policies(policies, spec) if policies else []
+        state = _state()
+        problems = [f"{'from' if k == 'start' else 'to'}: {v}" for k, v in when.items()]
+        problems += [f"{lv.label(k)}: {p}" for k, ps in target_probs.items() for p in ps]
+        if not problems and not policies:
+            problems.append("no lever is switched on: switch one on in the sidebar")
+        if not problems:
+            problems = lv.check_policies(policies, spec)
         if problems:
-            st.error("The levers cannot run:\n\n" + "\n".join(f"- {p}" for p in problems))
+            st.error(
+                "Nothing was run: the levers would do nothing as set.\n\n"
+                + "\n".join(f"- {p}" for p in problems)
+            )
         else:
             bar = st.progress(0.0, text="running with the levers...")
 
             def tick(k: int, n: int) -> None:
-                if k % 6 == 0 or k == n:
-                    bar.progress(k / n, text=f"running with the levers: month {k} of {n}")
+                if k % 12 == 0 or k == n:
+                    bar.progress(
+                        min(k / n, 1.0), text=f"running with the levers: {k} of {n} months"
+                    )
 
-            rd = simulate(spec, seed=seed, policies=policies, label="with levers", progress=tick)
+            rd = simulate(
+                spec, seed=seed, seeds=seeds, policies=policies, label=WITH_LEVERS, progress=tick
+            )
             bar.empty()
-            ss["result"] = {"key": run_key, "policies": policies, "run": rd}
-            ss["map_view"] = MAP_VIEWS[0]  # a new run: show what changed
+            span = lv.lever_span(state.get("start", ""), state.get("end", ""), last[0])
+            ss["result"] = {"key": run_key, "policies": policies, "run": rd, "span": span}
+            ss["map_view"] = "change against the scenario as shipped"  # a new run: what changed
     res = ss.get("result")
     run = res["run"] if res and res["key"] == run_key else None
     if run is None:
-        st.info("Baseline shown. Move a lever in the sidebar and press **Run** to compare.")
+        st.info(
+            f"Showing {SHIPPED}. Switch on a lever in the sidebar and press **Run**: the effects "
+            "on the main indicators appear here, with 90% intervals over seeds."
+        )
+        span = lv.lever_span(state.get("start", "") or "2007-01", "", last[0])
     else:
+        span = res["span"]
         n = len(res["policies"])
         st.success(
-            f"Run with {n} lever polic{'y' if n == 1 else 'ies'} against the baseline"
+            f"Run with {n} lever polic{'y' if n == 1 else 'ies'}, compared with {SHIPPED}"
             + ("" if res["policies"] == policies else " (levers changed since: press Run again)")
         )
-    years = st.slider(
-        "years shown on the maps (annual mean)",
-        y_first,
-        y_last,
-        (min(max(2007, y_first), y_last), min(2012, y_last)),
-        key="years",
+        effects_block(shipped, run, span, stale=res["policies"] != policies)
+    ctx = Context(
+        spec=spec,
+        seed=seed,
+        seeds=seeds,
+        shipped=shipped,
+        run=run,
+        policies=res["policies"] if run is not None else [],
+        span=span,
+        topo=topojson_url(),
     )
-    shown = run if run is not None else base
-    cmp = base if run is not None else None
-    t_maps, t_charts, t_text, t_data, t_opt = st.tabs(
-        ["Maps", "Charts", "Findings", "Data", optimize_panel.TITLE]
-    )
-    with t_opt:
-        optimize_panel.render(SimpleNamespace(spec=spec, topo=topo))
-    with t_maps:
-        views = (
-            ["change against the baseline", "with levers", "baseline"]
-            if run is not None
-            else ["baseline"]
-        )
-        view = st.radio("map", views, horizontal=True, key="map_view")
-        if view == views[0] and run is not None:
-            show_map(
-                lambda: flow_map(
-                    run,
-                    years,
-                    base=base,
-                    title="Cocaine flow and seizures: change against the baseline",
-                ),
-                "map_flow",
-                topo,
-            )
-        else:
-            who = run if view == "with levers" else base
-            show_map(
-                lambda: flow_map(who, years, title=f"Cocaine flow and seizures: {view}"),
-                "map_flow",
-                topo,
-            )
-        if shown.has("homicide_rate_per_100k"):
-            show_map(lambda: homicide_map(shown, years, base=cmp), "map_homicide", topo)
-        else:
-            st.info("Homicide map: the violence module is not active in this version.")
-        if shown.controller is not None:
-            show_map(lambda: control_map(shown, years[1]), "map_control", topo)
-    with t_charts:
-        charts = available_charts(shown, cmp)
-        for key, fig in charts.items():
-            show(fig, f"chart_{key}")
-        hc = homicide_cause_chart(shown, years, cmp)
-        if hc is not None:
-            show(hc, "chart_homicide_causes")
-        rg = revenue_by_group_chart(shown, years)
-        if rg is not None:
-            show(rg, "chart_revenue_groups")
-    with t_text:
-        for f in key_findings(shown, cmp):
-            st.markdown(f"**{f.topic}**: {f.text}")
-    with t_data:
-        st.download_button(
-            "Download results (CSV)",
-            results_csv(base, run),
-            file_name="isthmus_results.csv",
-            mime="text/csv",
-            key="download",
-        )
-        if run is not None:
-            from isthmus.policy import dump_policies, parse_policies
-
-            st.download_button(
-                "Download the levers (policies.yaml)",
-                dump_policies(parse_policies(res["policies"], "dashboard")),
-                file_name="policies.yaml",
-                mime="text/yaml",
-                key="download_policies",
-            )
-            st.json(res["policies"], expanded=False)
-        st.dataframe(shown.ia, height=320)
+    panels = load_panels()
+    for tab, panel in zip(st.tabs([p.TITLE for p in panels]), panels, strict=True):
+        with tab:
+            panel.render(ctx)
 
 
 if __name__ == "__main__":

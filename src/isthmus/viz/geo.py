@@ -32,9 +32,14 @@ import plotly.graph_objects as go
 
 ADMIN1_REF = "isthmus:admin1"
 COUNTRIES_REF = "isthmus:countries"
-# Map window: the isthmus, Mexico, the Caribbean and the Andean coasts.
+# Map window: the isthmus, Mexico, the US entry points, the Caribbean and the Andean coasts.
 LON_RANGE = (-118.0, -58.0)
-LAT_RANGE = (-3.0, 33.0)
+LAT_RANGE = (-4.0, 34.5)
+# Inset: the Atlantic route to West Africa and Europe (places east of the main window).
+INSET_LON_RANGE = (-24.0, 8.0)
+INSET_LAT_RANGE = (2.0, 47.0)
+INSET_DOMAIN = dict(x=[0.82, 1.0], y=[0.40, 1.0])
+MAIN_DOMAIN_WITH_INSET = dict(x=[0.0, 0.81], y=[0.0, 1.0])
 
 
 def data_dir() -> Path:
@@ -141,29 +146,39 @@ def resolve_geojson(fig: go.Figure) -> go.Figure:
     return fig
 
 
-def base_geo_layout(height: int = 560) -> dict[str, Any]:
-    """Layout of a regional map: Mercator, the isthmus and the Caribbean, 1:50m coasts."""
-    return dict(
-        geo=dict(
-            projection_type="mercator",
-            lonaxis_range=list(LON_RANGE),
-            lataxis_range=list(LAT_RANGE),
-            resolution=50,
-            showland=True,
-            landcolor="#f3f1ec",
-            showocean=True,
-            oceancolor="#e6eef5",
-            showlakes=True,
-            lakecolor="#e6eef5",
-            showcountries=False,  # drawn from our own GeoJSON (finer, with ISO3 ids)
-            showcoastlines=True,
-            coastlinecolor="#9aa7b3",
-            coastlinewidth=0.5,
-            showframe=False,
-            bgcolor="rgba(0,0,0,0)",
-        ),
+def _geo(lon: tuple[float, float], lat: tuple[float, float], **kw: Any) -> dict[str, Any]:
+    out = dict(
+        projection_type="mercator",
+        lonaxis_range=list(lon),
+        lataxis_range=list(lat),
+        resolution=50,
+        showland=True,
+        landcolor="#f3f1ec",
+        showocean=True,
+        oceancolor="#e6eef5",
+        showlakes=True,
+        lakecolor="#e6eef5",
+        showcountries=False,  # drawn from our own GeoJSON (finer, with ISO3 ids)
+        showcoastlines=True,
+        coastlinecolor="#9aa7b3",
+        coastlinewidth=0.5,
+        showframe=False,
+        bgcolor="rgba(0,0,0,0)",
+    )
+    out.update(kw)
+    return out
+
+
+def base_geo_layout(height: int = 560, inset: bool = False) -> dict[str, Any]:
+    """Layout of a regional map: Mercator, the isthmus, the US entry points and the Caribbean.
+
+    With ``inset``, a second map (``geo2``, top right) shows the Atlantic route
+    to West Africa and Europe, so every place of the default network is in a frame.
+    """
+    out: dict[str, Any] = dict(
+        geo=_geo(LON_RANGE, LAT_RANGE),
         height=height,
-        margin=dict(l=0, r=0, t=40, b=0),
+        margin=dict(l=0, r=0, t=60, b=0),
         legend=dict(
             orientation="h",
             x=0.0,
@@ -171,9 +186,46 @@ def base_geo_layout(height: int = 560) -> dict[str, Any]:
             yanchor="top",
             bgcolor="rgba(255,255,255,0.85)",
             font=dict(size=11),
-            itemsizing="constant",
+            itemsizing="trace",
         ),
         paper_bgcolor="white",
+    )
+    if inset:
+        out["geo"]["domain"] = MAIN_DOMAIN_WITH_INSET
+        out["geo2"] = _geo(
+            INSET_LON_RANGE,
+            INSET_LAT_RANGE,
+            domain=INSET_DOMAIN,
+            showframe=True,
+            framecolor="#888",
+            framewidth=1,
+            bgcolor="white",
+            resolution=110,
+        )
+        out["annotations"] = [
+            dict(
+                text="inset: West Africa, Europe",
+                x=INSET_DOMAIN["x"][0],
+                y=INSET_DOMAIN["y"][0],
+                xref="paper",
+                yref="paper",
+                xanchor="left",
+                yanchor="top",
+                showarrow=False,
+                font=dict(size=10, color="#555"),
+            )
+        ]
+    return out
+
+
+def in_main_window(lon: Any, lat: Any) -> Any:
+    """True for coordinates inside the main map window (numpy arrays welcome)."""
+    lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+    return (
+        (lon >= LON_RANGE[0])
+        & (lon <= LON_RANGE[1])
+        & (lat >= LAT_RANGE[0])
+        & (lat <= LAT_RANGE[1])
     )
 
 

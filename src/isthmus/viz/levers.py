@@ -1,13 +1,17 @@
 """Policy levers of the dashboard, turned into interventions (no Streamlit here).
 
-A lever is an intervention type of :data:`isthmus.policy.INTERVENTIONS`, a
-target, a size and a period. The dashboard shows the levers whose type is
+A lever is an intervention type (:func:`isthmus.experiments.runs.intervention_types`),
+a target, a size and a period. The dashboard shows the levers whose type is
 registered at run time, grouped as the issue names them (enforcement by
 country and mode, coordination, military and police, prevention, demand
-reduction), and builds the policy dicts that ``Sim(..., policies=[...])``
-takes. Types added later appear under "other levers" with a size range and
-targets read from the class itself (``size_unit``, ``size_bounds``,
-``required_targets``).
+reduction), and builds the policy dicts that a run takes
+(:func:`isthmus.viz.rundata.simulate` ``policies=[...]``). Types added later
+appear under "other levers" with a size range and targets read from the class
+itself (``size_unit``, ``size_bounds``, ``required_targets``).
+
+A lever that means nothing is an error shown at the lever, and nothing runs:
+a lever with no target (:func:`lever_problems`), or a period outside the run
+(:func:`period_problems`).
 
 Examples
 --------
@@ -16,6 +20,8 @@ Examples
 {'country': ['GTM'], 'modes': ['land']}
 >>> check_policies([pol], "central-america")
 []
+>>> period_problems("2030-01", "", (2000, 1), (2015, 12))
+{'start': '2030-01 is after the run ends (2015-12): the lever would do nothing'}
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Any
 
-from ..scenario import Scenario, ScenarioError, load_scenario
+from ..scenario import Scenario
 
 MODE_CLASSES = ("land", "sea", "air", "container")
 
@@ -75,9 +81,9 @@ PRESETS: dict[str, SizeRange] = {
 
 def registry() -> dict[str, type]:
     """Intervention types registered now (other engineers may add more)."""
-    from ..policy import INTERVENTIONS
+    from ..experiments.runs import intervention_types
 
-    return dict(INTERVENTIONS)
+    return intervention_types()
 
 
 def grouped_levers(kinds: dict[str, type] | None = None) -> dict[str, list[str]]:
@@ -287,7 +293,7 @@ def lever_policies(
                 if f"{kind}:{f}" in state
             }
             if tk in ("country_modes", "countries") and not countries:
-                continue  # a lever with no target does nothing: skip rather than fail
+                continue  # no target: lever_problems reports it, and nothing runs
             if tk == "places" and not places:
                 continue
             if tk == "group" and not group:
@@ -312,21 +318,124 @@ def check_policies(policies: list[dict[str, Any]], scenario: Scenario | str) -> 
     """Problems with the policies for this scenario (empty when they can run).
 
     Parses them with the scenario's own rules and checks their targets
-    against its compiled network.
+    against its compiled network (:func:`isthmus.experiments.runs.check_policies`).
     """
-    from ..engine.sim import Sim
+    from ..experiments.runs import check_policies as _check
 
-    sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
-    try:
-        sim = Sim(sc, seed=0, policies=policies)
-        probs = []
-        for iv in sim.interventions[len(sim.interventions) - len(policies) :]:
-            v = getattr(iv, "validate_targets", None)
-            if v is not None:
-                probs += [str(p) for p in v(sim, "dashboard", None)]
-        return probs
-    except ScenarioError as exc:
-        return [str(p) for p in exc.problems]
+    return _check(scenario, policies, "dashboard")
+
+
+def _month(text: str) -> tuple[int, int] | None:
+    t = str(text or "").strip()
+    parts = t.split("-")
+    if len(parts) != 2 or not all(p.isdigit() for p in parts) or len(parts[0]) != 4:
+        return None
+    y, m = int(parts[0]), int(parts[1])
+    return (y, m) if 1 <= m <= 12 else None
+
+
+def _ym(ym: tuple[int, int]) -> str:
+    return f"{ym[0]}-{ym[1]:02d}"
+
+
+def period_problems(
+    start: str, end: str, first: tuple[int, int], last: tuple[int, int]
+) -> dict[str, str]:
+    """What is wrong with the levers' period for a run from ``first`` to ``last`` (by field).
+
+    ``start`` must be a month (``YYYY-MM``) within the run; ``end`` is empty
+    (the end of the run) or a month within the run, not before ``start``.
+
+    Examples
+    --------
+    >>> period_problems("2007-01", "", (2000, 1), (2015, 12))
+    {}
+    >>> period_problems("2007-13", "2020-01", (2000, 1), (2015, 12))["start"]
+    "'2007-13' is not a month (YYYY-MM, e.g. 2007-01)"
+    """
+    out: dict[str, str] = {}
+    s = _month(start)
+    if s is None:
+        out["start"] = f"'{start}' is not a month (YYYY-MM, e.g. 2007-01)"
+    elif s > last:
+        out["start"] = f"{_ym(s)} is after the run ends ({_ym(last)}): the lever would do nothing"
+    elif s < first:
+        out["start"] = f"{_ym(s)} is before the run starts ({_ym(first)})"
+    if str(end or "").strip():
+        e = _month(end)
+        if e is None:
+            out["end"] = (
+                f"'{end}' is not a month (YYYY-MM), or leave it empty for the end of the run"
+            )
+        elif e < first:
+            out["end"] = (
+                f"{_ym(e)} is before the run starts ({_ym(first)}): the lever would do nothing"
+            )
+        elif e > last:
+            out["end"] = (
+                f"{_ym(e)} is after the run ends ({_ym(last)}): leave it empty for the end of the run"
+            )
+        elif s is not None and e < s:
+            out["end"] = f"{_ym(e)} is before the start {_ym(s)}"
+    return out
+
+
+TARGET_WORDS = {
+    "country_modes": "choose at least one country (or the transit zone) and one mode",
+    "countries": "choose at least one country",
+    "places": "choose at least one place",
+    "group": "choose a group",
+}
+
+
+def lever_problems(
+    state: dict[str, Any], kinds: dict[str, type] | None = None
+) -> dict[str, list[str]]:
+    """Levers switched on that would do nothing, by type: no target (or no mode).
+
+    Examples
+    --------
+    >>> lever_problems({"interdiction_surge:on": True, "interdiction_surge:countries": []})
+    {'interdiction_surge': ['no target: choose at least one country (or the transit zone) and one mode']}
+    """
+    kinds = registry() if kinds is None else kinds
+    out: dict[str, list[str]] = {}
+    for ks in grouped_levers(kinds).values():
+        for kind in ks:
+            if not state.get(f"{kind}:on"):
+                continue
+            tk = target_kind(kind, kinds[kind])
+            probs = []
+            if tk in ("country_modes", "countries") and not state.get(f"{kind}:countries"):
+                probs.append(f"no target: {TARGET_WORDS[tk]}")
+            if (
+                tk == "country_modes"
+                and f"{kind}:modes" in state
+                and not state.get(f"{kind}:modes")
+            ):
+                probs.append("no mode: choose at least one mode (land, sea, air, container)")
+            if tk == "places" and not state.get(f"{kind}:places"):
+                probs.append(f"no target: {TARGET_WORDS['places']}")
+            if tk == "group" and not state.get(f"{kind}:group"):
+                probs.append(f"no target: {TARGET_WORDS['group']}")
+            if probs:
+                out[kind] = probs
+    return out
+
+
+def lever_span(start: str, end: str, last_year: int) -> tuple[int, int]:
+    """Years the levers act in (the effects table's period).
+
+    Examples
+    --------
+    >>> lever_span("2008-06", "", 2015)
+    (2008, 2015)
+    """
+    s = _month(start)
+    e = _month(end) if str(end or "").strip() else None
+    y0 = s[0] if s else last_year
+    y1 = e[0] if e else last_year
+    return (min(y0, last_year), min(max(y1, y0), last_year))
 
 
 def scenario_choices(sc: Scenario) -> dict[str, list[str]]:

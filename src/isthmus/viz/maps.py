@@ -2,7 +2,12 @@
 
 Every map takes a year, a period ``(first, last)`` (annual mean) or ``None``
 (the whole run), and optionally a second run: it then shows the difference
-(run minus baseline). The admin-1 and country layers refer to the shipped
+(the run minus the one it is compared with). Titles name the period and its
+status (calibration, prediction, later). The flow map covers every place of
+the network: the isthmus, Mexico, the US entry points and the Caribbean in the
+main frame, the Atlantic route to West Africa and Europe in an inset; its
+legend is a size key for lines and bubbles. Link flows and plaza control are
+those of one replicate (``RunData.map_seed``). The admin-1 and country layers refer to the shipped
 GeoJSON by a token (see :mod:`isthmus.viz.geo`): pass the figure through
 :func:`~isthmus.viz.geo.resolve_geojson` to show it live, or let the report
 embed the GeoJSON once.
@@ -29,8 +34,10 @@ from .geo import (
     country_ids,
     country_outline_trace,
     feature_names,
+    in_main_window,
 )
-from .rundata import RunData, period_label, year_span
+from .quantities import period_name, sig
+from .rundata import RunData, year_span
 
 MODE_COLORS = {
     "land": "#8c510a",
@@ -60,7 +67,8 @@ class MapUnavailable(ValueError):
 def _period_rows(rd: RunData, years: int | tuple[int, int] | None) -> np.ndarray:
     m = rd.year_mask(years)
     if not m.any():
-        raise MapUnavailable(f"no data for {period_label(years, rd.years)}")
+        y0, y1 = year_span(years, rd.years)
+        raise MapUnavailable(f"no data for {y0}-{y1}")
     return m
 
 
@@ -103,12 +111,28 @@ def _segments(rd: RunData, idx: np.ndarray) -> tuple[list[float | None], list[fl
     return lon, lat
 
 
+def _outside(rd: RunData) -> tuple[np.ndarray, np.ndarray]:
+    """Places outside the main window, and links touching one (drawn in the inset)."""
+    g = rd.geo
+    out_p = ~in_main_window(g.lon, g.lat)
+    return out_p, out_p[g.link_from] | out_p[g.link_to]
+
+
+def _width(k: int) -> float:
+    return 0.8 + MAX_WIDTH * (k + 1) / N_WIDTH_CLASSES
+
+
 def flow_traces(
     rd: RunData,
     years: int | tuple[int, int] | None = None,
     base: RunData | None = None,
+    inset: bool = False,
 ) -> list[go.Scattergeo]:
-    """Lines of the cocaine flow, width proportional to tons (or to the change in tons)."""
+    """Lines of the cocaine flow, width proportional to tons (or to the change in tons).
+
+    With ``inset``, the links that touch a place outside the main window are
+    drawn again on the inset map (``geo2``).
+    """
     g = rd.geo
     v = link_tons(rd, years)
     if base is not None:
@@ -123,37 +147,44 @@ def flow_traces(
             (m, modes == m, MODE_COLORS.get(m, "#555"), MODE_LABELS.get(m, m)) for m in MODE_COLORS
         ]
     else:
-        groups = [("up", v > 0, UP, "more flow than baseline"), ("down", v < 0, DOWN, "less flow")]
-    for key, sel, color, label in groups:
-        first = True
-        for k in range(N_WIDTH_CLASSES):
-            idx = np.flatnonzero(sel & (cls == k))
-            if not len(idx):
-                continue
-            lon, lat = _segments(rd, idx)
-            traces.append(
-                go.Scattergeo(
-                    lon=lon,
-                    lat=lat,
-                    mode="lines",
-                    line=dict(width=0.8 + MAX_WIDTH * (k + 1) / N_WIDTH_CLASSES, color=color),
-                    opacity=0.75,
-                    name=label,
-                    legendgroup=key,
-                    showlegend=first,
-                    hoverinfo="skip",
+        groups = [
+            ("up", v > 0, UP, f"more flow than in {base.label}"),
+            ("down", v < 0, DOWN, "less flow"),
+        ]
+    _, out_l = _outside(rd) if inset else (None, np.zeros(g.n_links, dtype=bool))
+    for geo_name, sel_geo in (("geo", np.ones(g.n_links, dtype=bool)), ("geo2", out_l)):
+        if geo_name == "geo2" and not sel_geo.any():
+            continue
+        for key, sel, color, label in groups:
+            first = geo_name == "geo"
+            for k in range(N_WIDTH_CLASSES):
+                idx = np.flatnonzero(sel & sel_geo & (cls == k))
+                if not len(idx):
+                    continue
+                lon, lat = _segments(rd, idx)
+                traces.append(
+                    go.Scattergeo(
+                        lon=lon,
+                        lat=lat,
+                        mode="lines",
+                        line=dict(width=_width(k), color=color),
+                        opacity=0.75,
+                        name=label,
+                        legendgroup=key,
+                        showlegend=first,
+                        hoverinfo="skip",
+                        geo=geo_name,
+                    )
                 )
-            )
-            first = False
+                first = False
     # One invisible marker per visible link, at its middle, carries the hover text.
     vis = np.flatnonzero(cls >= 0)
     if len(vis):
         a, b = g.link_from[vis], g.link_to[vis]
-        unit = "t/year" if base is None else "t/year vs baseline"
+        unit = "t/yr" if base is None else f"t/yr against {base.label}"
         txt = [
-            f"{g.place_names[x]} → {g.place_names[y]} ({g.link_mode[i]}): {v[i]:+,.1f} {unit}"
-            if base is not None
-            else f"{g.place_names[x]} → {g.place_names[y]} ({g.link_mode[i]}): {v[i]:,.1f} {unit}"
+            f"{g.place_names[x]} → {g.place_names[y]} ({g.link_mode[i]}): "
+            f"{('+' if v[i] > 0 else '') if base is not None else ''}{sig(v[i])} {unit}"
             for x, y, i in zip(a, b, vis, strict=True)
         ]
         traces.append(
@@ -171,28 +202,36 @@ def flow_traces(
     return traces
 
 
+def _bubble(v: np.ndarray, vmax: float) -> np.ndarray:
+    return 5 + 30 * np.sqrt(np.abs(v) / vmax)
+
+
 def seizure_trace(
     rd: RunData,
     years: int | tuple[int, int] | None = None,
     base: RunData | None = None,
+    geo: str = "geo",
+    only: np.ndarray | None = None,
 ) -> go.Scattergeo | None:
-    """Seizures as points where the seizing link arrives (size: tons)."""
+    """Seizures as points where the seizing link arrives (size: t/yr; area proportional)."""
     g = rd.geo
-    s = link_tons(rd, years, "seized")
-    if base is not None:
-        s = s - _aligned_base(rd, base, link_tons(base, years, "seized"))
-    at = np.bincount(g.link_to, weights=s, minlength=g.n_places)
-    smax = float(np.abs(at).max()) if len(at) else 0.0
+    at, smax = _seized_at(rd, years, base)
     keep = np.flatnonzero(np.abs(at) >= 0.01 * smax) if smax > 0 else np.array([], dtype=int)
+    if only is not None:
+        keep = keep[only[keep]]
     if not len(keep):
         return None
-    size = 5 + 30 * np.sqrt(np.abs(at[keep]) / smax)
+    size = _bubble(at[keep], smax)
     if base is None:
         color: str | list[str] = "#d6604d"
-        txt = [f"{g.place_names[i]}: {at[i]:,.1f} t seized per year" for i in keep]
+        txt = [f"{g.place_names[i]}: {sig(at[i])} t/yr seized" for i in keep]
     else:
         color = [UP if at[i] > 0 else DOWN for i in keep]
-        txt = [f"{g.place_names[i]}: {at[i]:+,.1f} t seized per year vs baseline" for i in keep]
+        txt = [
+            f"{g.place_names[i]}: {'+' if at[i] > 0 else ''}{sig(at[i])} t/yr seized "
+            f"against {base.label}"
+            for i in keep
+        ]
     return go.Scattergeo(
         lon=g.lon[keep],
         lat=g.lat[keep],
@@ -202,9 +241,103 @@ def seizure_trace(
         ),
         text=txt,
         hoverinfo="text",
-        name="seizures (t)" if base is None else "change in seizures",
+        name="seizures (t/yr)" if base is None else "change in seizures",
         legendgroup="seizures",
+        showlegend=False,  # the size key stands for it
+        geo=geo,
     )
+
+
+def _seized_at(
+    rd: RunData, years: int | tuple[int, int] | None, base: RunData | None
+) -> tuple[np.ndarray, float]:
+    g = rd.geo
+    s = link_tons(rd, years, "seized")
+    if base is not None:
+        s = s - _aligned_base(rd, base, link_tons(base, years, "seized"))
+    at = np.bincount(g.link_to, weights=s, minlength=g.n_places)
+    return at, float(np.abs(at).max()) if len(at) else 0.0
+
+
+def _nice(x: float) -> float:
+    """A round number near ``x`` (1, 2 or 5 times a power of ten)."""
+    if x <= 0:
+        return 0.0
+    e = 10 ** np.floor(np.log10(x))
+    return float(min((1, 2, 5, 10), key=lambda m: abs(m * e - x)) * e)
+
+
+#: Where the size key is drawn on the main map: open Pacific, south-west of Mexico.
+KEY_LON = -116.5
+KEY_LAT = 11.0
+KEY_ROW = 2.8  # degrees between rows
+
+
+def _key_text(lon: list[float], lat: list[float], text: list[str]) -> go.Scattergeo:
+    return go.Scattergeo(
+        lon=lon,
+        lat=lat,
+        mode="text",
+        text=text,
+        textposition="middle right",
+        textfont=dict(size=10, color="#333"),
+        hoverinfo="skip",
+        showlegend=False,
+        name="size key",
+    )
+
+
+def size_key(vmax_line: float, smax: float, base: RunData | None) -> list[go.Scattergeo]:
+    """A size key drawn on the map itself (legends cap marker sizes): three line widths and
+    three bubble sizes, each with its value, in the open Pacific."""
+    out: list[go.Scattergeo] = []
+    what = "change " if base is not None else ""
+    rows = [KEY_LAT - KEY_ROW * i for i in range(3)]
+    out.append(_key_text([KEY_LON], [KEY_LAT + KEY_ROW], ["<b>size key</b>"]))
+    if vmax_line > 0:
+        labels = []
+        for k, y in zip((0, 2, N_WIDTH_CLASSES - 1), rows, strict=True):
+            t = vmax_line * (k + 1) / N_WIDTH_CLASSES
+            out.append(
+                go.Scattergeo(
+                    lon=[KEY_LON, KEY_LON + 4.0],
+                    lat=[y, y],
+                    mode="lines",
+                    line=dict(width=_width(k), color="#777"),
+                    name=f"line: {what}up to {sig(t, 2)} t/yr",
+                    hoverinfo="skip",
+                    showlegend=False,
+                )
+            )
+            labels.append(f"{what}≤ {sig(t, 2)} t/yr")
+        out.append(_key_text([KEY_LON + 4.3] * 3, rows, labels))
+    if smax > 0:
+        vals = [t for t in (_nice(smax / 16), _nice(smax / 4), _nice(smax)) if 0 < t <= smax * 1.2]
+        ys = rows[: len(vals)]
+        lon = [KEY_LON + 13.5] * len(vals)
+        out.append(
+            go.Scattergeo(
+                lon=lon,
+                lat=ys,
+                mode="markers",
+                marker=dict(
+                    size=_bubble(np.array(vals), smax),
+                    color="#d6604d" if base is None else "#999",
+                    opacity=0.7,
+                    line=dict(width=1, color="white"),
+                ),
+                text=[f"seizures: {what}{sig(t, 2)} t/yr" for t in vals],
+                name="seizures: size key",
+                hoverinfo="skip",
+                showlegend=False,
+            )
+        )
+        out.append(
+            _key_text(
+                [KEY_LON + 15.0] * len(vals), ys, [f"{what}{sig(t, 2)} t/yr seized" for t in vals]
+            )
+        )
+    return out
 
 
 def arrivals_trace(rd: RunData, years: int | tuple[int, int] | None = None) -> go.Scattergeo | None:
@@ -245,16 +378,28 @@ def _feature_centroids(gj: dict) -> dict[str, tuple[float, float]]:
     return out
 
 
-def _title(kind: str, rd: RunData, years, base: RunData | None) -> str:
+def _title(
+    kind: str,
+    rd: RunData,
+    years,
+    base: RunData | None,
+    replicate: bool = True,  # noqa: ANN001
+) -> str:
+    """Title and a subtitle: the period with its status, the runs, which seeds."""
     avail = rd.years if len(rd.years) else rd.all_years
     y0, y1 = year_span(years, avail)
-    per = period_label(years, avail) + (" (annual mean)" if y0 != y1 else "")
-    if base is not None:
-        return f"{kind}, {per}: {rd.label} minus {base.label}"
-    return f"{kind}, {per}: {rd.label}"
+    per = period_name((y0, y1)) + (", annual mean" if y0 != y1 else "")
+    who = f"{rd.label} minus {base.label}" if base is not None else rd.label
+    if rd.n_seeds > 1:
+        who += (
+            f"; one replicate (seed {rd.map_seed})"
+            if replicate
+            else f"; mean over {rd.n_seeds} seeds"
+        )
+    return f"{kind}, {per}<br><sup>{who}</sup>"
 
 
-def _max_link(rd: RunData, years, base: RunData | None) -> float:
+def _max_link(rd: RunData, years, base: RunData | None) -> float:  # noqa: ANN001
     if rd.link_out is None or rd.geo is None:
         return 0.0
     v = link_tons(rd, years)
@@ -268,42 +413,42 @@ def flow_map(
     years: int | tuple[int, int] | None = None,
     base: RunData | None = None,
     seizures: bool = True,
-    height: int = 560,
+    height: int = 600,
     title: str | None = None,
+    inset: bool = True,
 ) -> go.Figure:
-    """Cocaine flow (lines scaled by tons) and seizures (points) for a year or a period.
+    """Cocaine flow (lines scaled by t/yr) and seizures (bubbles) for a year or a period.
 
-    With ``base``, lines and points show the change against the baseline (red:
-    more, blue: less).
+    With ``base``, lines and points show the change against it (red: more,
+    blue: less). The legend holds a size key; with ``inset`` (default) the
+    Atlantic route to West Africa and Europe is drawn in an inset.
     """
     fig = go.Figure()
     fig.add_trace(country_outline_trace())
-    if rd.link_out is not None and rd.geo is not None:
-        for tr in flow_traces(rd, years, base):
+    has_links = rd.link_out is not None and rd.geo is not None
+    inset = inset and has_links and bool(_outside(rd)[0].any())
+    if has_links:
+        for tr in flow_traces(rd, years, base, inset=inset):
             fig.add_trace(tr)
+        smax = 0.0
         if seizures:
             s = seizure_trace(rd, years, base)
             if s is not None:
                 fig.add_trace(s)
+                smax = _seized_at(rd, years, base)[1]
+            if inset:
+                s2 = seizure_trace(rd, years, base, geo="geo2", only=_outside(rd)[0])
+                if s2 is not None:
+                    fig.add_trace(s2)
+        for tr in size_key(_max_link(rd, years, base), smax, base):
+            fig.add_trace(tr)
     else:
         tr = arrivals_trace(rd, years)
         if tr is None:
             raise MapUnavailable("this run has neither link flows nor flow_t by admin-1 place")
         fig.add_trace(tr)
-    fig.update_layout(**base_geo_layout(height))
-    if vmax := _max_link(rd, years, base):
-        fig.add_annotation(
-            text=f"widest line: {vmax:,.0f} t/year" + (" change" if base is not None else ""),
-            x=0.99,
-            y=0.01,
-            xref="paper",
-            yref="paper",
-            xanchor="right",
-            yanchor="bottom",
-            showarrow=False,
-            font=dict(size=10, color="#555"),
-            bgcolor="rgba(255,255,255,0.8)",
-        )
+    lay = base_geo_layout(height, inset=inset)
+    fig.update_layout(**lay)
     fig.update_layout(
         title=dict(text=title or _title("Cocaine flow and seizures", rd, years, base), x=0.01)
     )
@@ -396,18 +541,23 @@ def homicide_map(
     vals = _rate_by_region(rd, ind, years)
     if base is not None:
         if not base.has(ind):
-            raise MapUnavailable("the baseline has no homicide_rate_per_100k")
+            raise MapUnavailable(f"{base.label} has no homicide_rate_per_100k")
         bv = _rate_by_region(base, ind, years)
         vals = {k: v - bv[k] for k, v in vals.items() if k in bv}
     fig = go.Figure()
     fig.add_trace(country_outline_trace())
     for tr in choropleth_traces(
-        vals, "change per 100k" if base is not None else "per 100k", diverging=base is not None
+        vals,
+        "change, per 100,000" if base is not None else "per 100,000",
+        diverging=base is not None,
     ):
         fig.add_trace(tr)
     fig.update_layout(**base_geo_layout(height))
     fig.update_layout(
-        title=dict(text=title or _title("Homicide rate per 100,000", rd, years, base), x=0.01)
+        title=dict(
+            text=title or _title("Homicide rate per 100,000", rd, years, base, replicate=False),
+            x=0.01,
+        )
     )
     return fig
 
@@ -434,11 +584,17 @@ ACTOR_PALETTE = (
 
 def control_map(
     rd: RunData,
-    year: int | None = None,
-    height: int = 560,
+    years: int | tuple[int, int] | None = None,
+    height: int = 600,
     title: str | None = None,
 ) -> go.Figure:
-    """Who controls each plaza at the end of ``year``, and where plazas changed hands.
+    """Who controls each plaza at the end of a period, how long each was contested, who won.
+
+    Colours: the controlling group at the end of the last year. Red circles:
+    months contested over the period (area proportional). Black crosses:
+    plazas taken by a group other than their last holder; open black circles:
+    plazas their holder got back after a contest (size: how many times).
+    The legend is a size key.
 
     Raises
     ------
@@ -448,12 +604,19 @@ def control_map(
     if rd.controller is None or rd.geo is None:
         raise MapUnavailable("no plaza control in this run: the groups module is not active")
     g = rd.geo
-    y = int(rd.years[-1]) if year is None else int(year)
-    rows = np.flatnonzero(rd.years == y)
+    if years is None:
+        years = int(rd.years[-1])
+    y0, y1 = year_span(years, rd.years)
+    rows = np.flatnonzero((rd.years >= y0) & (rd.years <= y1))
     if not len(rows):
-        raise MapUnavailable(f"no control data for {y}")
-    ctrl = rd.controller[rows[0]]
-    chg = rd.control_changes[rows[0]] if rd.control_changes is not None else np.zeros(g.n_places)
+        raise MapUnavailable(f"no control data for {y0}-{y1}")
+    ctrl = rd.controller[rows[-1]]
+    zeros = np.zeros((len(rows), g.n_places))
+    cm = (rd.contested_months[rows] if rd.contested_months is not None else zeros).sum(axis=0)
+    taken = (rd.taken[rows] if rd.taken is not None else zeros).sum(axis=0)
+    held = (rd.defended[rows] if rd.defended is not None else zeros).sum(axis=0)
+    span = f"{y0}" if y0 == y1 else f"{y0}-{y1}"
+    months = 12 * (y1 - y0 + 1)
     fig = go.Figure()
     fig.add_trace(country_outline_trace())
     for a in sorted(set(int(x) for x in ctrl if x >= 0)):
@@ -482,7 +645,10 @@ def control_map(
                     showscale=False,
                     marker_line_color="white",
                     marker_line_width=0.3,
-                    text=[f"{feature_names().get(x, x)}: {name}" for x in locs],
+                    text=[
+                        f"{feature_names().get(x, x)}: held by {name} at the end of {y1}"
+                        for x in locs
+                    ],
                     hoverinfo="text",
                     name=name,
                     showlegend=first,
@@ -490,7 +656,10 @@ def control_map(
                 )
             )
             first = False
-    cm = rd.contested_months[rows[0]] if rd.contested_months is not None else np.zeros(g.n_places)
+
+    def msize(m: np.ndarray) -> np.ndarray:
+        return 4 + 26 * np.sqrt(np.asarray(m, dtype=float) / months)
+
     hot = np.flatnonzero(cm > 0)
     if len(hot):
         fig.add_trace(
@@ -499,32 +668,78 @@ def control_map(
                 lat=g.lat[hot],
                 mode="markers",
                 marker=dict(
-                    size=5 + 2 * cm[hot],
-                    color="rgba(178,24,43,0.35)",
-                    line=dict(width=1.5, color="#b2182b"),
+                    size=msize(cm[hot]),
+                    color="rgba(178,24,43,0.30)",
+                    line=dict(width=1.2, color="#b2182b"),
                 ),
-                text=[f"{g.place_names[i]}: contested {int(cm[i])} months in {y}" for i in hot],
+                text=[
+                    f"{g.place_names[i]}: contested {int(cm[i])} of {months} months in {span}"
+                    for i in hot
+                ],
                 hoverinfo="text",
-                name="contested plaza (size: months)",
+                name="contested",
+                showlegend=False,
             )
         )
-    won = np.flatnonzero(chg > 0)
-    if len(won):
+        ms = sorted({max(1, months // 6), months // 2, months})
+        ys = [KEY_LAT - KEY_ROW * i for i in range(len(ms))]
         fig.add_trace(
             go.Scattergeo(
-                lon=g.lon[won],
-                lat=g.lat[won],
+                lon=[KEY_LON + 1.0] * len(ms),
+                lat=ys,
                 mode="markers",
-                marker=dict(size=9, color="black", symbol="x"),
-                text=[f"{g.place_names[i]}: changed hands {int(chg[i])}x in {y}" for i in won],
-                hoverinfo="text",
-                name="plaza changed hands",
+                marker=dict(
+                    size=msize(np.array(ms)),
+                    color="rgba(178,24,43,0.30)",
+                    line=dict(width=1.2, color="#b2182b"),
+                ),
+                text=[f"contested {m} months" for m in ms],
+                name="contested: size key",
+                hoverinfo="skip",
+                showlegend=False,
             )
         )
+        fig.add_trace(
+            _key_text(
+                [KEY_LON] + [KEY_LON + 3.0] * len(ms),
+                [KEY_LAT + KEY_ROW] + ys,
+                ["<b>size key</b>"] + [f"contested {m} of {months} months" for m in ms],
+            )
+        )
+    for arr, sym, what in (
+        (taken, "x", "taken by a new holder"),
+        (held, "circle-open", "kept by its holder after a contest"),
+    ):
+        idx = np.flatnonzero(arr > 0)
+        if len(idx):
+            fig.add_trace(
+                go.Scattergeo(
+                    lon=g.lon[idx],
+                    lat=g.lat[idx],
+                    mode="markers",
+                    marker=dict(
+                        size=8 + 4 * np.minimum(arr[idx], 4),
+                        color="black",
+                        symbol=sym,
+                        line=dict(width=2, color="black"),
+                    ),
+                    text=[f"{g.place_names[i]}: {what} {int(arr[i])}x in {span}" for i in idx],
+                    hoverinfo="text",
+                    name=f"{what} (size: times)",
+                )
+            )
+    n_taken, n_held = int(taken.sum()), int(held.sum())
     fig.update_layout(**base_geo_layout(height))
+    seed = f"; one replicate (seed {rd.map_seed})" if rd.n_seeds > 1 else ""
     fig.update_layout(
         title=dict(
-            text=title or f"Plaza control at the end of {y}, and contests won: {rd.label}", x=0.01
+            text=title
+            or (
+                f"Plazas, {period_name((y0, y1))}: control at the end of {y1}, months contested, "
+                f"contests decided<br><sup>{rd.label}{seed}; {n_taken} taken by a new holder, "
+                f"{n_held} kept by their holder after a contest</sup>"
+            ),
+            x=0.01,
         ),
         showlegend=True,
     )

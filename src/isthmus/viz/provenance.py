@@ -27,9 +27,9 @@ def parameter_table(rd: RunData) -> pd.DataFrame:
     The value is the run's; the source is the scenario's ``parameters.csv``
     row when the scenario sets the parameter, else the module's declaration.
     """
-    from ..engine.sim import Sim
+    from ..experiments.runs import declared_parameters
 
-    declared = Sim.declared_params()
+    declared = declared_parameters()
     sc_rows: dict[str, dict] = {}
     if rd.scenario is not None:
         for r in rd.scenario.parameters.to_dict("records"):
@@ -87,8 +87,22 @@ def table_sources(rd: RunData) -> list[dict]:
     return out
 
 
+def policy_size(p: dict) -> str:
+    """A policy's size with the unit of its type ("12,000 personnel", "0.3 relative cut...")."""
+    from ..experiments.runs import size_unit
+    from .quantities import sig
+
+    size = p.get("size", "")
+    try:
+        text = sig(float(size))
+    except (TypeError, ValueError):
+        text = str(size)
+    unit = size_unit(str(p.get("type", "")))
+    return f"{text} {unit}".strip()
+
+
 def policy_table(rd: RunData) -> pd.DataFrame:
-    """The run's dated interventions with their sources."""
+    """The run's dated interventions with their sources (sizes with their units)."""
     rows = []
     for p in rd.policies:
         tgt = p.get("target", {}) or {}
@@ -99,7 +113,7 @@ def policy_table(rd: RunData) -> pd.DataFrame:
                 "from": p.get("start", ""),
                 "to": p.get("end") or "end of run",
                 "target": "; ".join(f"{k}: {v}" for k, v in tgt.items()),
-                "size": p.get("size", ""),
+                "size (unit)": policy_size(p),
                 "source": p.get("source", ""),
             }
         )

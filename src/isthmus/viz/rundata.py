@@ -1,15 +1,21 @@
-"""What the maps, the report and the dashboard read from a run.
+"""What the maps, the charts, the report and the dashboard read from a run.
 
-A :class:`RunData` bundles a run's public annual indicators with the few
-non-public, map-only series that the results store does not keep: tons
-leaving and seized on each link per year, and who controls each place. They
-are collected by :func:`simulate`, which runs the :class:`~isthmus.Sim`
-unchanged and reads the shared runtime state after each month through the
-``progress`` callback (so the engine needs no hook). For a run folder written
-by ``isthmus run --out DIR``, :func:`load_run_dir` reads ``results.duckdb``
-and, when the scenario can be found and its content hash matches, re-runs it
-with the recorded seed and parameters to get the link flows back, checking
-the re-run against the stored indicators.
+A :class:`RunData` bundles a run's public annual indicators, over one seed or
+several, with the few map-only series that the results store does not keep:
+tons leaving and seized on each link per year, and who controls each place.
+
+:func:`simulate` reaches the model through :mod:`isthmus.experiments.runs`
+(the interfaces never import the engine): with ``seeds=1`` it runs one seed;
+with ``seeds=N`` it runs ``N`` replicates on the ensemble engine (replicate
+``i`` has the seed ``derive_seed(seed, i)``), keeps every replicate's
+indicators (``runs``) and their mean (``ia``), and collects the map series
+from replicate 0. Two runs made with the same ``seed`` and ``seeds`` are
+paired seed by seed (common random numbers).
+
+For a run folder written by ``isthmus run --out DIR``, :func:`load_run_dir`
+reads ``results.duckdb`` and, when the scenario can be found and its content
+hash matches, re-runs it with the recorded seed and parameters to get the
+link flows back, checking the re-run against the stored indicators.
 
 Examples
 --------
@@ -18,6 +24,9 @@ Examples
 True
 >>> bool((rd.link_out >= 0).all())
 True
+>>> ens = simulate("central-america", seed=1, seeds=3)
+>>> ens.n_seeds, ens.map_seed == ens.seeds[0]
+(3, True)
 """
 
 from __future__ import annotations
@@ -78,12 +87,12 @@ class NetGeometry:
         ]
 
     @classmethod
-    def from_sim(cls, sim: Any) -> NetGeometry:
-        """Geometry of a :class:`~isthmus.Sim`'s compiled network and actors."""
-        net, sc = sim.net, sim.scenario
+    def from_detail(cls, d: Any) -> NetGeometry:
+        """Geometry of a :class:`~isthmus.experiments.runs.DetailedRun`'s network and actors."""
+        net, sc = d.net, d.scenario
         names = dict(zip(sc.places["id"].astype(str), sc.places["name"].astype(str), strict=True))
         acts = sc.actors
-        return cls(
+        geo = cls(
             place_ids=list(net.place_ids),
             place_names=[names.get(p, p) for p in net.place_ids],
             lat=np.asarray(net.lat, dtype=float),
@@ -98,18 +107,35 @@ class NetGeometry:
             actor_names=[str(x) for x in acts["name"]] if len(acts) else [],
             actor_kinds=[str(x) for x in acts["kind"]] if len(acts) else [],
         )
+        ids = d.actor_ids
+        if ids is not None and list(ids) != geo.actor_ids:  # controller indexes the groups' order
+            name = dict(zip(geo.actor_ids, geo.actor_names, strict=True))
+            kind = dict(zip(geo.actor_ids, geo.actor_kinds, strict=True))
+            geo.actor_ids = [str(a) for a in ids]
+            geo.actor_names = [name.get(a, a) for a in geo.actor_ids]
+            geo.actor_kinds = [kind.get(a, "") for a in geo.actor_ids]
+        return geo
 
 
 @dataclass
 class RunData:
-    """A run as the views see it.
+    """A run as the views see it: one seed, or the replicates of several.
 
     Attributes
     ----------
     label : str
-        Short name shown in legends ("central-america", "baseline"...).
+        Name shown in legends and tables ("the scenario as shipped",
+        "counterfactual: without its dated policies", "with levers"...).
     ia : pandas.DataFrame
-        Public annual indicators (indicator, region, year, value, unit).
+        Public annual indicators (indicator, region, year, value, unit): the
+        run's own, or the mean over its replicates.
+    runs : pandas.DataFrame or None
+        Every replicate's annual indicators (seed, indicator, region, year,
+        value, unit), when the run has several seeds.
+    seed : int
+        The seed (one run) or the base seed of the replicates.
+    map_seed : int
+        Seed of the replicate whose link flows and plaza control the maps show.
     years : numpy.ndarray
         Years of the rows of the per-link and per-place arrays.
     link_out, link_seized : numpy.ndarray or None
@@ -118,8 +144,9 @@ class RunData:
     controller : numpy.ndarray or None
         Controlling actor index of each place in the last month of each year
         (years x places, -1 = nobody), when the groups module is active.
-    control_changes : numpy.ndarray or None
-        Number of times each place changed hands during each year (contests won).
+    taken, defended : numpy.ndarray or None
+        Contests decided in each year: places taken by a group other than their
+        last holder, and places their holder got back after a contested spell.
     contested_months : numpy.ndarray or None
         Months of each year in which each place was contested.
     """
@@ -135,12 +162,25 @@ class RunData:
     link_out: np.ndarray | None = None
     link_seized: np.ndarray | None = None
     controller: np.ndarray | None = None
-    control_changes: np.ndarray | None = None
+    taken: np.ndarray | None = None
+    defended: np.ndarray | None = None
     contested_months: np.ndarray | None = None
     policies: list[dict[str, Any]] = field(default_factory=list)
     active_modules: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     ledger: pd.DataFrame | None = None
+    runs: pd.DataFrame | None = None
+    map_seed: int | None = None
+    _cache: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self._cache = {}  # derived tables: never shared between copies
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # the cached tables derive from the indicators: drop them when those change
+        if name in ("ia", "runs", "seed", "scenario") and "_cache" in self.__dict__:
+            self.__dict__["_cache"] = {}
+        super().__setattr__(name, value)
 
     # -- indicator access -------------------------------------------------------
     def has(self, indicator: str) -> bool:
@@ -148,16 +188,93 @@ class RunData:
         return bool((self.ia["indicator"] == indicator).any())
 
     def pivot(self, indicator: str) -> pd.DataFrame:
-        """Indicator as a year x region table (empty if absent)."""
-        d = self.ia[self.ia["indicator"] == indicator]
-        if d.empty:
-            return pd.DataFrame()
-        out = d.pivot_table(index="year", columns="region", values="value", aggfunc="sum")
-        out.columns = [str(c) for c in out.columns]
-        return out
+        """Indicator as a year x region table (the mean over seeds; empty if absent)."""
+        key = ("pivot", indicator)
+        if key not in self._cache:
+            d = self.ia[self.ia["indicator"] == indicator]
+            if d.empty:
+                out = pd.DataFrame()
+            else:
+                out = d.pivot_table(index="year", columns="region", values="value", aggfunc="sum")
+                out.columns = [str(c) for c in out.columns]
+            self._cache[key] = out
+        return self._cache[key]
+
+    def _rows(self, indicator: str) -> pd.DataFrame:
+        """Per-seed rows of one indicator (split once per run: filtering 10^5 rows is slow)."""
+        if "by_indicator" not in self._cache:
+            src = self.runs if self.runs is not None else self.ia.assign(seed=self.seed)
+            self._cache["by_indicator"] = {
+                str(k): g for k, g in src.groupby("indicator", sort=False)
+            }
+        return self._cache["by_indicator"].get(indicator, _EMPTY_ROWS)
+
+    def stack(self, indicator: str) -> pd.DataFrame:
+        """Indicator per seed: a (seed, year) x region table (one seed: the run's own).
+
+        Examples
+        --------
+        >>> rd = simulate("central-america", seed=0, seeds=2)
+        >>> st = rd.stack("delivered_t")
+        >>> list(st.index.names), len(st.index.get_level_values("seed").unique())
+        (['seed', 'year'], 2)
+        """
+        key = ("stack", indicator)
+        if key not in self._cache:
+            seeds, years, regions, a = self.cube(indicator)
+            if not len(regions):
+                out = pd.DataFrame(
+                    index=pd.MultiIndex.from_arrays([[], []], names=["seed", "year"])
+                )
+            else:
+                idx = pd.MultiIndex.from_product([seeds, years], names=["seed", "year"])
+                out = pd.DataFrame(a.reshape(-1, len(regions)), index=idx, columns=regions)
+            self._cache[key] = out
+        return self._cache[key]
+
+    def cube(self, indicator: str) -> tuple[list[int], np.ndarray, list[str], np.ndarray]:
+        """Indicator as an array seeds x years x regions (NaN where absent), with its labels.
+
+        Examples
+        --------
+        >>> rd = simulate("central-america", seed=0, seeds=2)
+        >>> seeds, years, regions, a = rd.cube("delivered_t")
+        >>> a.shape == (2, len(years), len(regions))
+        True
+        """
+        key = ("cube", indicator)
+        if key not in self._cache:
+            d = self._rows(indicator)
+            seeds = self.seeds
+            if d.empty:
+                out = (seeds, np.zeros(0, dtype=int), [], np.zeros((len(seeds), 0, 0)))
+            else:
+                years = np.array(sorted(set(d["year"].astype(int))), dtype=int)
+                regions = list(dict.fromkeys(str(r) for r in d["region"]))
+                si = pd.Index(seeds).get_indexer(d["seed"])
+                yi = np.searchsorted(years, d["year"].to_numpy(dtype=int))
+                ri = pd.Index(regions).get_indexer(d["region"].astype(str))
+                a = np.full((len(seeds), len(years), len(regions)), np.nan)
+                a[si, yi, ri] = d["value"].to_numpy(dtype=float)
+                out = (seeds, years, regions, a)
+            self._cache[key] = out
+        return self._cache[key]
+
+    @property
+    def seeds(self) -> list[int]:
+        """The seeds of the run's replicates (one seed: ``[seed]``)."""
+        if self.runs is None:
+            return [int(self.seed)]
+        if "seeds" not in self._cache:  # replicate order (runs are sorted by run id)
+            self._cache["seeds"] = [int(s) for s in pd.unique(self.runs["seed"])]
+        return self._cache["seeds"]
+
+    @property
+    def n_seeds(self) -> int:
+        return len(self.seeds)
 
     def value(self, indicator: str, region: str, years: int | tuple[int, int] | None) -> float:
-        """Annual value (a year) or mean of annual values (a period); NaN if absent."""
+        """Annual value (a year) or mean of annual values (a period), mean over seeds; NaN if absent."""
         p = self.pivot(indicator)
         if p.empty or region not in p.columns:
             return float("nan")
@@ -178,6 +295,22 @@ class RunData:
         """Rows of the per-link arrays that fall in a year or period."""
         y0, y1 = year_span(years, self.years)
         return (self.years >= y0) & (self.years <= y1)
+
+    @property
+    def first_year(self) -> int:
+        return int(min(self.all_years))
+
+    @property
+    def last_year(self) -> int:
+        return int(max(self.all_years))
+
+
+_EMPTY_ROWS = pd.DataFrame(
+    {
+        c: pd.Series([], dtype=object)
+        for c in ("seed", "indicator", "region", "year", "value", "unit")
+    }
+)
 
 
 def year_span(years: int | tuple[int, int] | None, available: Any) -> tuple[int, int]:
@@ -205,7 +338,7 @@ def period_label(years: int | tuple[int, int] | None, available: Any = ()) -> st
 
 
 # ---------------------------------------------------------------------------
-# running
+# running (through isthmus.experiments)
 
 
 def _as_scenario(scenario: Scenario | str | Path) -> Scenario:
@@ -214,9 +347,33 @@ def _as_scenario(scenario: Scenario | str | Path) -> Scenario:
 
 def without_policies(scenario: Scenario | str | Path) -> Scenario:
     """A copy of a scenario with its dated policies removed (the no-policy counterfactual)."""
-    sc = _as_scenario(scenario).copy()
-    sc.policies = []
-    return sc
+    from ..experiments.runs import without_policies as _wp
+
+    return _wp(_as_scenario(scenario))
+
+
+def _from_detail(d: Any, label: str) -> RunData:
+    res = d.results
+    return RunData(
+        label=label,
+        ia=res.indicators_annual.copy(),
+        seed=int(d.seed),
+        scenario=d.scenario,
+        meta=res.metadata(),
+        params=dict(res.params),
+        geo=NetGeometry.from_detail(d),
+        years=d.years,
+        link_out=d.link_out,
+        link_seized=d.link_seized,
+        controller=d.controller,
+        taken=d.taken,
+        defended=d.defended,
+        contested_months=d.contested_months,
+        policies=d.policies,
+        active_modules=list(res.active_modules),
+        ledger=res.ledger,
+        map_seed=int(d.seed),
+    )
 
 
 def simulate(
@@ -226,6 +383,8 @@ def simulate(
     policies: list[Any] | None = None,
     label: str | None = None,
     progress: Callable[[int, int], None] | None = None,
+    seeds: int = 1,
+    workers: int = 1,
 ) -> RunData:
     """Run a scenario and collect the public indicators plus per-link flows.
 
@@ -234,7 +393,7 @@ def simulate(
     scenario : Scenario, str or Path
         Loaded scenario, shipped scenario name or scenario folder.
     seed : int
-        Run seed.
+        Run seed (``seeds=1``), or base seed of the replicates.
     params : dict, optional
         Parameter overrides ``{"module.name": value}``.
     policies : list, optional
@@ -242,7 +401,13 @@ def simulate(
     label : str, optional
         Name shown in legends (default: the scenario name).
     progress : callable, optional
-        Called with ``(months_done, n_months)`` after each month.
+        Called with ``(done, total)`` as the work advances (months of simulation).
+    seeds : int
+        Number of replicates. 1 runs ``seed`` itself; more run replicates
+        ``derive_seed(seed, i)`` on the ensemble engine and draw the maps from
+        replicate 0.
+    workers : int
+        Worker processes for the replicates.
 
     Returns
     -------
@@ -251,82 +416,57 @@ def simulate(
     Examples
     --------
     >>> rd = simulate("central-america", seed=0, label="default")
-    >>> rd.has("us_bound_share")
-    True
+    >>> rd.has("us_bound_share"), rd.n_seeds
+    (True, 1)
     """
-    from ..engine.sim import Sim
+    from ..experiments.runs import detailed_indicators, replicate_seed, run_detailed, run_seeds
 
     sc = _as_scenario(scenario)
-    sim = Sim(sc, seed=seed, params=params, policies=policies)
-    years = np.unique(sim.years)
-    yi = np.searchsorted(years, sim.years)
-    n_l, n_p = sim.net.n_links, sim.net.n_places
-    link_out = np.zeros((len(years), n_l))
-    link_seized = np.zeros((len(years), n_l))
-    ctrl = np.full((len(years), n_p), -1, dtype=np.int64)
-    changes = np.zeros((len(years), n_p))
-    contested = np.zeros((len(years), n_p))
-    seen_ctrl = [False]
-    prev: list[np.ndarray | None] = [None]
-
-    def collect(done: int, total: int) -> None:
-        # Called after every module has stepped month done-1: the state holds that month.
-        t = done - 1
-        st = sim.state
-        k = yi[t]
-        lo = getattr(st, "link_out", None)
-        if lo is not None:
-            link_out[k] += lo
-        ls = getattr(st, "link_seized", None)
-        if ls is not None:
-            link_seized[k] += ls
-        c = getattr(st, "controller", None)
-        if c is not None and np.shape(c) == (n_p,):
-            c = np.asarray(c, dtype=np.int64)
-            seen_ctrl[0] = True
-            ctrl[k] = c
-            if prev[0] is not None:
-                changes[k] += (c != prev[0]) & (c >= 0)
-            prev[0] = c.copy()
-        ct = getattr(st, "contested", None)
-        if ct is not None and np.shape(ct) == (n_p,):
-            contested[k] += np.asarray(ct, dtype=float)
-        if progress is not None:
-            progress(done, total)
-
-    res = sim.run(progress=collect)
-    geo = NetGeometry.from_sim(sim)
-    ids = getattr(sim.state, "actor_ids", None)
-    if ids is not None and list(ids) != geo.actor_ids:  # controller indexes the groups' own order
-        name = dict(zip(geo.actor_ids, geo.actor_names, strict=True))
-        kind = dict(zip(geo.actor_ids, geo.actor_kinds, strict=True))
-        geo.actor_ids = [str(a) for a in ids]
-        geo.actor_names = [name.get(a, a) for a in geo.actor_ids]
-        geo.actor_kinds = [kind.get(a, "") for a in geo.actor_ids]
-    pol = []
-    for iv in sim.interventions:
-        try:
-            pol.append(iv.to_dict())
-        except Exception:  # noqa: BLE001 - a foreign intervention object without YAML form
-            pol.append({"type": type(iv).__name__})
-    return RunData(
-        label=label or sc.name,
-        ia=res.indicators_annual.copy(),
-        seed=int(seed),
-        scenario=sc,
-        meta=res.metadata(),
-        params=dict(res.params),
-        geo=geo,
-        years=years,
-        link_out=link_out,
-        link_seized=link_seized,
-        controller=ctrl if seen_ctrl[0] else None,
-        control_changes=changes if seen_ctrl[0] else None,
-        contested_months=contested if seen_ctrl[0] else None,
-        policies=pol,
-        active_modules=list(res.active_modules),
-        ledger=res.ledger,
+    label = label or sc.name
+    seeds = int(seeds)
+    if seeds < 1:
+        raise ValueError("seeds must be at least 1")
+    if seeds == 1:
+        d = run_detailed(sc, seed=seed, params=params, policies=policies, progress=progress)
+        return _from_detail(d, label)
+    # replicate 0 runs in detail (for the maps); the others on the ensemble engine
+    n = sc.n_months
+    total = seeds * n
+    d = run_detailed(
+        sc,
+        seed=replicate_seed(seed, 0),
+        params=params,
+        policies=policies,
+        progress=None if progress is None else (lambda k, _n: progress(k, total)),
     )
+
+    def ens_tick(done: int, _total: int) -> None:
+        if progress is not None:
+            progress((done + 1) * n, total)
+
+    rest = run_seeds(
+        sc,
+        seeds=seeds,
+        seed=seed,
+        policies=policies,
+        params=params,
+        workers=workers,
+        progress=ens_tick,
+        skip=(0,),
+    )
+    runs = pd.concat([detailed_indicators(d, 0), rest], ignore_index=True)
+    rd = _from_detail(d, label)
+    rd.seed = int(seed)
+    rd.runs = runs[["seed", "indicator", "region", "year", "value", "unit"]]  # by run id
+    mean = runs.groupby(["indicator", "region", "year"], sort=False).agg(
+        value=("value", "mean"), unit=("unit", "first")
+    )
+    order = rd.ia[["indicator", "region", "year"]]
+    rd.ia = order.merge(mean.reset_index(), on=["indicator", "region", "year"], how="left")[
+        ["indicator", "region", "year", "value", "unit"]
+    ]
+    rd.meta = {**rd.meta, "seed": int(seed), "n_seeds": seeds, "map_seed": rd.map_seed}
+    return rd
 
 
 # ---------------------------------------------------------------------------
@@ -344,7 +484,8 @@ def is_run_dir(path: str | Path) -> bool:
 def load_run_dir(path: str | Path, label: str | None = None, rerun: bool = True) -> RunData:
     """Read a run folder (``results.duckdb``) and, when possible, re-run it for link flows.
 
-    The re-run uses the recorded scenario name, seed and parameters. It is
+    A run folder holds one seed: the run has no interval over seeds. The
+    re-run uses the recorded scenario name, seed and parameters. It is
     accepted only if the scenario's content hash equals the recorded one and
     the re-run reproduces the stored supply, seizure and delivery totals;
     otherwise the maps fall back to the stored admin-1 arrivals (``flow_t``)
@@ -379,7 +520,7 @@ def load_run_dir(path: str | Path, label: str | None = None, rerun: bool = True)
         active_modules=str(meta.get("active_modules", "")).split(","),
         ledger=ledger,
     )
-    rd.notes.append(f"read from {db}")
+    rd.notes.append(f"read from {db}; a run folder holds one seed, so there are no intervals")
     if not rerun:
         rd.notes.append("link flows not available (re-run disabled): maps show arrivals by place")
         return rd
@@ -409,9 +550,10 @@ def load_run_dir(path: str | Path, label: str | None = None, rerun: bool = True)
         return rd
     rd.geo, rd.years = again.geo, again.years
     rd.link_out, rd.link_seized = again.link_out, again.link_seized
-    rd.controller, rd.control_changes = again.controller, again.control_changes
+    rd.controller, rd.taken, rd.defended = again.controller, again.taken, again.defended
     rd.contested_months = again.contested_months
     rd.policies = again.policies
+    rd.map_seed = rd.seed
     rd.notes.append(
         f"link flows reproduced by re-running '{name}' (seed {rd.seed}, recorded parameters); "
         "the re-run matches the stored totals"
@@ -444,6 +586,8 @@ def load_run(
     seed: int = 0,
     label: str | None = None,
     progress: Callable[[int, int], None] | None = None,
+    seeds: int = 1,
+    workers: int = 1,
 ) -> RunData:
     """A run from a run folder, a results file, a scenario folder or a shipped scenario name.
 
@@ -454,4 +598,4 @@ def load_run(
     """
     if not isinstance(spec, Scenario) and is_run_dir(spec):
         return load_run_dir(spec, label=label)
-    return simulate(spec, seed=seed, label=label, progress=progress)
+    return simulate(spec, seed=seed, label=label, progress=progress, seeds=seeds, workers=workers)

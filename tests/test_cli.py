@@ -84,11 +84,7 @@ def test_import_and_help_load_no_heavy_library() -> None:
     assert not loaded & set(heavy), loaded & set(heavy)
     # the lazy names still work
     p = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import isthmus; print(isthmus.Sim.__name__, isthmus.load_scenario)",
-        ],
+        [sys.executable, "-c", "import isthmus; print(isthmus.Sim.__name__, isthmus.load_scenario)"],
         capture_output=True,
         text=True,
         timeout=60,

@@ -30,14 +30,7 @@ def pair():
 
 @pytest.mark.parametrize(
     "x, s",
-    [
-        (659.3, "659"),
-        (932.42, "932"),
-        (0.396, "0.396"),
-        (24_612.0, "24,600"),
-        (5.4, "5.40"),
-        (-12.0, "−12.0"),
-    ],
+    [(659.3, "659"), (932.42, "932"), (0.396, "0.396"), (24_612.0, "24,600"), (5.4, "5.40"), (-12.0, "−12.0")],
 )
 def test_three_significant_digits(x, s):
     assert sig(x) == s
@@ -92,11 +85,7 @@ def test_differences_pair_by_seed(pair):
     a, b = pair
     q = Quantity("supply_t", "andes", "supply", "t/yr")
     e = difference(a, b, q, (2007, 2012), relative=True)
-    assert (
-        e.mean == pytest.approx(0.0, abs=1e-12)
-        and e.has_interval
-        and e.hi == pytest.approx(0.0, abs=1e-12)
-    )
+    assert e.mean == pytest.approx(0.0, abs=1e-12) and e.has_interval and e.hi == pytest.approx(0.0, abs=1e-12)
     q = Quantity("price_per_pure_gram_usd", "usa", "price", "USD/g")
     e = difference(a, b, q, (2007, 2009), relative=True)
     x = per_seed(a, q).loc[:, 2007:2009].mean(axis=1)

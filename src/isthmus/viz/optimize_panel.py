@@ -152,16 +152,18 @@ def render(ctx: Any) -> None:
         "traffickers' re-routing."
     )
     c1, c2, c3 = st.columns(3)
-    budget = c1.number_input("budget (effort units)", 0.0, 200.0, 20.0, 1.0, key="opt:budget")
+    budget = c1.number_input(
+        "budget to allocate (effort units)", 0.0, 200.0, 20.0, 1.0, key="opt:budget"
+    )
     countries = c1.text_input(
-        "countries (ISO3)", "GTM,HND,NIC,CRI,PAN,BLZ,SLV,MEX", key="opt:countries"
+        "participating countries (ISO3)", "GTM,HND,NIC,CRI,PAN,BLZ,SLV,MEX", key="opt:countries"
     )
     objective = c2.selectbox("regional objective", REGIONAL, key="opt:objective")
     uni = c2.selectbox("each country's objective", NATIONAL, key="opt:unilateral")
     split = c2.selectbox("budget shares when alone", SPLITS, key="opt:split")
-    start = c3.text_input("from (YYYY-MM)", "2008-01", key="opt:from")
-    end = c3.text_input("to (YYYY-MM)", "2012-12", key="opt:to")
-    seeds = int(c3.number_input("seeds", 1, 10, 3, key="opt:seeds"))
+    start = c3.text_input("first month of the plan", "2008-01", key="opt:from")
+    end = c3.text_input("last month of the plan", "2012-12", key="opt:to")
+    seeds = int(c3.number_input("evaluation seeds", 1, 10, 3, key="opt:seeds"))
     folder = st.text_input(
         "or show a folder written by `isthmus optimize --out DIR`", "", key="opt:folder"
     )

@@ -41,7 +41,7 @@ def test_loads_with_the_scenario_as_shipped(app):
     assert app.radio(key="map_view").options == ["the scenario as shipped"]
     assert len(_charts(app)) >= 3  # map + charts
     assert not app.success  # no success box over nothing
-    assert [t.label for t in app.tabs] == ["Maps", "Charts", "Findings", "Data"]
+    assert [t.label for t in app.tabs] == ["Maps", "Charts", "Findings", "Data", "Optimise"]
 
 
 def test_lever_then_run_shows_the_effects_with_intervals(app):

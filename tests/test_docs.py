@@ -30,6 +30,13 @@ MODULES = [
     "isthmus.experiments.sensitivity",
     "isthmus.experiments.compare",
     "isthmus.policy.allocation",
+    "isthmus.engine.response",
+    "isthmus.optimize.objectives",
+    "isthmus.optimize.surrogate",
+    "isthmus.optimize.solver",
+    "isthmus.optimize.gap",
+    "isthmus.optimize.plan",
+    "isthmus.viz.optimize_maps",
 ]
 
 

@@ -115,6 +115,13 @@ def report(
             "--findings", help="JSON written by `isthmus findings` to include as a table."
         ),
     ] = None,
+    optimize: Annotated[
+        Path | None,
+        typer.Option(
+            "--optimize",
+            help="Folder written by `isthmus optimize --out DIR`: adds the three-arm section.",
+        ),
+    ] = None,
     pivot: Annotated[
         int | None,
         typer.Option(
@@ -157,6 +164,14 @@ def report(
             raise ScenarioError(
                 [Problem(str(findings), None, None, f"cannot read findings: {exc}")]
             ) from None
+    opt = None
+    if optimize is not None:
+        from ..viz.optimize_panel import load_optimize_dir
+
+        try:
+            opt = load_optimize_dir(optimize)
+        except ValueError as exc:
+            raise ScenarioError([Problem(str(optimize), None, None, str(exc))]) from None
     if pivot is not None:
         _check_pivot(run, pivot)
     nw = workers or default_workers(seeds)
@@ -201,6 +216,8 @@ def report(
             args += ["--compare", compare]
         if findings is not None:
             args += ["--findings", str(findings)]
+        if optimize is not None:
+            args += ["--optimize", str(optimize)]
         if pivot is not None:
             args += ["--pivot", str(pivot)]
         if data_out is not None:
@@ -208,7 +225,14 @@ def report(
         cmd = " ".join(shlex.quote(a) for a in args)
         new = [d for d in {_missing(out.parent), _missing(data_out)} if d is not None]
         path = build_report(
-            rd, base, out=out, findings=table, pivot=pivot, command=cmd, data_out=data_out
+            rd,
+            base,
+            out=out,
+            findings=table,
+            pivot=pivot,
+            command=cmd,
+            data_out=data_out,
+            optimize=opt,
         )
     for d in sorted(new):
         console.print(f"created the folder {d} (it did not exist)", highlight=False)

@@ -1134,7 +1134,9 @@ class Groups(Module):
         by_kind = self.kind_onehot @ ((self.C * self.tc[:, None]) @ kg) / 1000.0
         owners = self.tc * self.sim.state.group_strength
         if owners.sum() > 0:
-            by_kind += (self.kind_onehot @ (owners / owners.sum())) * max(total - by_kind.sum(), 0.0)
+            by_kind += (self.kind_onehot @ (owners / owners.sum())) * max(
+                total - by_kind.sum(), 0.0
+            )
         rec["cocaine_handled_share"][t] = by_kind
         rec["_cocaine_handled_t"][t, 0] = total
         rec["migrants_smuggled"][t] = np.bincount(

@@ -185,7 +185,9 @@ class Interdiction(Module):
         cell_effort = st.effort.ravel()[self.cell_group] * st.alloc
         return cell_effort[self.e_cell] * self.e_expo
 
-    def seizure_prob(self) -> np.ndarray:
+    def seizure_prob(self, extra: np.ndarray | None = None) -> np.ndarray:
+        """True seizure share of every link; ``extra`` (effective effort units per link,
+        optional) is added on top of ``st.link_extra_effort`` for a read-only what-if."""
         st, p = self.sim.state, self.p
         n = self.sim.net.n_links
         e_entry = self.routine_effort()
@@ -195,7 +197,8 @@ class Interdiction(Module):
         # the transit zone's or the departure state's.
         mult = st.link_enf_mult
         own = np.bincount(self.e_link, weights=e_entry * self.e_own, minlength=n)
-        h = self.k * (st.link_effort - own + mult * (own + st.link_extra_effort))
+        link_extra = st.link_extra_effort if extra is None else st.link_extra_effort + extra
+        h = self.k * (st.link_effort - own + mult * (own + link_extra))
         # Deployed troops hold roads, beaches and airstrips alike: they act at the land rate.
         h += self.p.k_land * mult * getattr(st, "link_troop_effort", 0.0)
         self._e_entry = e_entry

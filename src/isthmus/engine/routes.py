@@ -272,10 +272,18 @@ class Routes(Module):
             )
         return out
 
-    def target_levels(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def target_levels(
+        self, p_hat: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Preferred shares at the three levels: market, corridor within market, route
-        within corridor (a nested logit on expected profit under learned risk)."""
+        within corridor (a nested logit on expected profit under learned risk).
+
+        ``p_hat`` (optional) replaces the learned seizure risk of every link, for a
+        read-only what-if (the traffickers' response to a risk they have learned).
+        """
         net, st, p = self.sim.net, self.sim.state, self.p
+        if p_hat is None:
+            p_hat = st.p_hat
         # Congestion on the load traffickers expect (their smoothed experience): last
         # month's load alone makes flows swing from one month to the next (a cobweb).
         load = np.divide(
@@ -289,7 +297,7 @@ class Routes(Module):
         # 1994): in units of the market's price they are those of the reference price the
         # links' costs were derived at. Piso fees are quoted on the local price already.
         transport = net.link_cost * (1.0 + p.congestion_alpha * load**p.congestion_beta)
-        log_surv = net.A @ np.log1p(-np.clip(st.p_hat, 0.0, 0.999))
+        log_surv = net.A @ np.log1p(-np.clip(p_hat, 0.0, 0.999))
         price = st.price_dest[self.market_of_path]
         c_rel = (net.A @ transport) / self.p_ref[self.market_of_path]
         # Piso fees and the crews' pay for the expected penalty (arrest risk x the courts'
@@ -314,9 +322,13 @@ class Routes(Module):
         market = segment_softmax(w, self.seg_origin, self.n_orig)
         return market, corridor, within
 
-    def target_shares(self) -> np.ndarray:
-        """Logit shares of routes given current learned risk, costs, fees and prices."""
-        market, corridor, within = self.target_levels()
+    def target_shares(self, p_hat: np.ndarray | None = None) -> np.ndarray:
+        """Logit shares of routes given current learned risk, costs, fees and prices.
+
+        ``p_hat`` (optional) replaces the learned seizure risk of every link, for a
+        read-only what-if (the traffickers' response to a risk they have learned).
+        """
+        market, corridor, within = self.target_levels(p_hat)
         return market[self.seg] * corridor[self.gseg] * within
 
     def step(self, t: int) -> None:

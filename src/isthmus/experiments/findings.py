@@ -348,87 +348,78 @@ def _f8_detail(lab: Lab, seed: int) -> dict[str, float]:
     return _f8(lab, seed)
 
 
-_F8_CACHE: dict[tuple[int, int], dict[str, float]] = {}
-
-
 def _f8(lab: Lab, seed: int) -> dict[str, float]:
-    """The coordination experiment (unilateral vs coordinated allocation of one budget)."""
-    key = (id(lab), seed)
-    if key not in _F8_CACHE:
-        _F8_CACHE[key] = f8_measures(lab, seed)
-    return _F8_CACHE[key]
+    """The coordination experiment's measures, computed once per lab and seed."""
+    cache = lab.__dict__.setdefault("_f8", {})
+    if seed not in cache:
+        cache[seed] = f8_measures(lab, seed)
+    return cache[seed]
 
 
-TRANSIT_STATES = [
-    "GTM",
-    "BLZ",
-    "HND",
-    "SLV",
-    "NIC",
-    "CRI",
-    "PAN",
-    "MEX",
-    "DOM",
-    "HTI",
-    "JAM",
-    "BHS",
-    "TTO",
-    "ANT",
-]
-F8_BUDGET = 18.0
+# F8: the three-arm experiment of ``isthmus optimize`` (isthmus.optimize.plan): the same
+# optimiser and the same 20-unit budget for a regional plan and for each country alone.
+F8_COUNTRIES = ["GTM", "HND", "NIC", "CRI", "PAN", "BLZ", "SLV", "MEX"]
+F8_BUDGET = 20.0
+F8_WINDOW = ("2008-01", "2012-12")
 F8_YEARS = range(2008, 2013)
+_F8_PLANS: dict[str, dict[str, list[dict]]] = {}
 
 
-def f8_policies(kind: str) -> list[dict]:
-    """Unilateral crackdowns or one coordinated allocation, with the same budget (2008-12)."""
-    common = {
-        "start": "2008-01",
-        "end": "2012-12",
-        "target": {"country": TRANSIT_STATES},
-        "size": F8_BUDGET,
-    }
-    if kind == "unilateral":
-        return [
-            {
-                "type": "unilateral_allocation",
-                "name": "Unilateral crackdowns (findings F8)",
-                "split": "flow",
-                "rule": "seizures",
-                **common,
-            }
-        ]
-    return [
-        {"type": "coordinated_allocation", "name": "Coordinated allocation (findings F8)", **common}
-    ]
+def f8_policies(sc: Scenario) -> dict[str, list[dict]]:
+    """The unilateral and coordinated allocations of F8 as ``link_effort`` policies.
+
+    Planned once per scenario and process (on the optimiser's own training seeds, never
+    on the seeds the finding is scored on) and cached.
+    """
+    from ..optimize.plan import OptimizeSpec, link_effort_policy, plan_allocations
+
+    key = sc.hash()
+    if key not in _F8_PLANS:
+        spec = OptimizeSpec(
+            sc,
+            budget=F8_BUDGET,
+            countries=F8_COUNTRIES,
+            objective="us_delivered",
+            start=F8_WINDOW[0],
+            end=F8_WINDOW[1],
+            workers=1,
+        )
+        plan = plan_allocations(spec)
+        _F8_PLANS[key] = {
+            arm: [
+                link_effort_policy(
+                    plan.network,
+                    plan.units[arm],
+                    *F8_WINDOW,
+                    name=f"{arm} allocation of {F8_BUDGET:g} effort units (findings F8)",
+                )
+            ]
+            for arm in ("unilateral", "coordinated")
+        }
+    return _F8_PLANS[key]
 
 
 def f8_measures(lab: Lab, seed: int) -> dict[str, float]:
+    """US deliveries and the flow pushed outside the participants, per arm (2008-12)."""
+    from ..optimize.plan import market_countries
+
+    def tot(r: Results, ind: str, regions) -> float:  # noqa: ANN001
+        return float(sum(np.nansum([r.annual(ind, g, y) for y in F8_YEARS]) for g in regions))
+
     b = lab.base(seed)
-    u = lab.sim("f8-unilateral", seed, policies=f8_policies("unilateral"))
-    c = lab.sim("f8-coordinated", seed, policies=f8_policies("coordinated"))
-
-    def tot(r: Results, regions, years) -> float:  # noqa: ANN001
-        return float(
-            sum(
-                np.nansum(
-                    [
-                        r.annual("flow_t" if regions is not None else "delivered_t", g, y)
-                        for y in years
-                    ]
-                )
-                for g in (regions if regions is not None else ["usa"])
-            )
-        )
-
-    du, dc = tot(u, None, F8_YEARS), tot(c, None, F8_YEARS)
+    pols = f8_policies(lab.sc)
+    u = lab.sim("f8-unilateral", seed, policies=pols["unilateral"])
+    c = lab.sim("f8-coordinated", seed, policies=pols["coordinated"])
+    du, dc = tot(u, "delivered_t", ["usa"]), tot(c, "delivered_t", ["usa"])
+    markets = market_countries(lab.net)
     outside = [
         g
         for g in b.series["flow_t"].regions
-        if len(g) == 3 and g not in TRANSIT_STATES and g not in ("USA", "EUR")
+        if len(g) == 3 and "-" not in g and g not in F8_COUNTRIES and g not in markets
     ]
-    ob, ou, oc = (tot(r, outside, F8_YEARS) for r in (b, u, c))
+    ob, ou, oc = (tot(r, "flow_t", outside) for r in (b, u, c))
     return {
-        "us_delivered_status_quo_t": tot(b, None, F8_YEARS),
+        "us_delivered_status_quo_t": tot(b, "delivered_t", ["usa"]),
         "us_delivered_unilateral_t": du,
         "us_delivered_coordinated_t": dc,
         "coordinated_over_unilateral": _ratio(dc, du),
@@ -696,7 +687,8 @@ FINDINGS: list[Finding] = [
     Finding(
         "F8",
         "Transnational flows need coordinated strategies over the whole flow",
-        "one budget allocated country by country vs over the whole flow, 2008-12",
+        "20 effort units, Central America and Mexico, 2008-12, one optimiser: each country "
+        "against the flow through its territory vs one regional plan against US deliveries",
         "US-bound tons delivered 2008-12, coordinated / unilateral",
         [
             _L(

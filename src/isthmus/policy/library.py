@@ -19,16 +19,18 @@ crime_prevention           places or country                reduction share (0-1
 us_demand_reduction        (none)                           relative demand-curve shift (0-1)
 unilateral_allocation      country                          budget, effort units
 coordinated_allocation     country                          budget, effort units
+link_effort                (``links``: from, to, mode)      multiplier of the listed effort units
 ========================== ================================ =====================================
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
+from ..scenario.yamlio import LINE_KEY
 from .allocation import (
     coordinated_allocation,
     link_corruption_factor,
@@ -480,3 +482,142 @@ class CoordinatedAllocation(Intervention):
             )
             self._last = t
         sim.state.link_extra_effort += self.last_allocation * link_corruption_factor(sim)
+
+
+@intervention
+@dataclass(eq=True)
+class LinkEffort(Intervention):
+    """A fixed extra effort on named links: an allocation written out link by link.
+
+    ``links`` is a list of ``{from, to, mode, effort_units}`` (effort units, 1 unit =
+    1,000 personnel-equivalents as in the ``countries`` table), each naming a link of
+    ``links.csv``; ``size`` scales them all (1 = as listed). Each active month the
+    effort is added to those links, subject to the corruption of each link's
+    jurisdiction like any other capacity (effective effort = units x (1 -
+    corruption)). It is what ``isthmus optimize`` writes, so an optimised allocation
+    can be edited, re-run and compared as a policy file:
+
+    .. code-block:: yaml
+
+        - type: link_effort
+          start: 2008-01
+          end: 2012-12
+          links:
+            - {from: GT-IZ, to: MX-CHP, mode: land, effort_units: 1.5}
+    """
+
+    kind = "link_effort"
+    size_unit = "multiplier of the listed effort units (1 = as listed)"
+    description = "Fixed extra effort units on named links (an optimised allocation)."
+    size: float = 1.0
+    links: list = field(default_factory=list)
+    late = True
+    lever: ClassVar[bool] = False  # not a dashboard slider: it lists links
+
+    LINK_KEYS: ClassVar[tuple[str, ...]] = ("from", "to", "mode", "effort_units")
+
+    def __post_init__(self) -> None:
+        # Entries read from YAML carry their line number: keep the plain mapping only.
+        if isinstance(self.links, list):
+            self.links = [
+                {a: b for a, b in e.items() if a != LINE_KEY} if isinstance(e, dict) else e
+                for e in self.links
+            ]
+
+    def _entries(self) -> list[tuple[int, dict | None, str | None]]:
+        """(position, entry, problem) for each listed link (problem None when well formed)."""
+        out = []
+        for k, e in enumerate(self.links if isinstance(self.links, list) else [self.links]):
+            if not isinstance(e, dict):
+                out.append(
+                    (k, None, f"entry {k + 1} must be a mapping of {', '.join(self.LINK_KEYS)}")
+                )
+                continue
+            e = {a: b for a, b in e.items() if a != LINE_KEY}
+            missing = [a for a in self.LINK_KEYS if a not in e]
+            extra = sorted(set(e) - set(self.LINK_KEYS))
+            num = e.get("effort_units")
+            ok_num = (
+                not isinstance(num, bool)
+                and isinstance(num, (int, float))
+                and np.isfinite(num)
+                and num >= 0
+            )
+            if missing or extra:
+                out.append(
+                    (
+                        k,
+                        None,
+                        f"entry {k + 1}: needs {', '.join(self.LINK_KEYS)}"
+                        + (f"; unknown {', '.join(extra)}" if extra else ""),
+                    )
+                )
+            elif not ok_num:
+                out.append((k, None, f"entry {k + 1}: effort_units '{num}' is not a number >= 0"))
+            else:
+                out.append((k, e, None))
+        return out
+
+    def validate_targets(self, sim: Sim, file: str, line: int | None) -> list:
+        from ..scenario import Problem
+
+        probs = super().validate_targets(sim, file, line)
+        index = _link_index(sim)
+        for _k, e, msg in self._entries():
+            if msg is not None:
+                probs.append(Problem(file, line, "links", msg))
+            elif (str(e["from"]), str(e["to"]), str(e["mode"])) not in index:
+                probs.append(
+                    Problem(
+                        file,
+                        line,
+                        "links",
+                        f"no link {e['from']} -> {e['to']} ({e['mode']}) in links.csv",
+                    )
+                )
+        return probs
+
+    def init(self, sim: Sim) -> None:
+        index = _link_index(sim)
+        units = np.zeros(sim.net.n_links)
+        for _k, e, msg in self._entries():
+            key = None if msg else (str(e["from"]), str(e["to"]), str(e["mode"]))
+            if key in index:
+                units[index[key]] += float(e["effort_units"])
+        self._units = units * self.size
+        self.last_applied = np.zeros(sim.net.n_links)
+
+    def step(self, sim: Sim, t: int) -> None:
+        if not hasattr(self, "_units"):  # stepped without init
+            self.init(sim)
+        self.last_applied = self._units * link_corruption_factor(sim)
+        sim.state.link_extra_effort += self.last_applied
+
+    def effort_units(self, sim: Sim) -> np.ndarray:
+        """Effort units (before corruption) on every link of ``sim``'s network."""
+        if not hasattr(self, "_units"):
+            self.init(sim)
+        return self._units.copy()
+
+
+def _link_index(sim: Sim) -> dict[tuple[str, str, str], int]:
+    """(from, to, mode) -> link index of a compiled network (cached on the network)."""
+    from ..engine.network import MODES
+
+    net = sim.net
+    cached = getattr(net, "_link_key_index", None)
+    if cached is None:
+        ids = net.place_ids
+        cached = {
+            (ids[a], ids[b], MODES[m]): i
+            for i, (a, b, m) in enumerate(
+                zip(
+                    net.link_from.tolist(),
+                    net.link_to.tolist(),
+                    net.link_mode.tolist(),
+                    strict=True,
+                )
+            )
+        }
+        net._link_key_index = cached
+    return cached

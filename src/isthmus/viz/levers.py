@@ -96,7 +96,8 @@ def grouped_levers(kinds: dict[str, type] | None = None) -> dict[str, list[str]]
         placed |= set(ks)
         if have:
             out[g] = have
-    other = sorted(k for k in kinds if k not in placed)
+    # Types that are not a slider (e.g. link_effort: an allocation link by link) stay out.
+    other = sorted(k for k in kinds if k not in placed and getattr(kinds[k], "lever", True))
     if other:
         out["Other levers"] = other
     return out

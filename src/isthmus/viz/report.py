@@ -290,6 +290,7 @@ SECTIONS = (
     ("maps", "Maps"),
     ("charts", "Charts: the model against the record"),
     ("seed-findings", "Seed findings (isthmus findings)"),
+    ("optimize", "Where to put the effort: three arms (isthmus optimize)"),
     ("sources", "Data sources and parameter provenance"),
 )
 
@@ -334,6 +335,7 @@ def build_report(
     pivot: int | None = None,
     command: str = "",
     data_out: str | Path | None = None,
+    optimize: Any = None,
 ) -> Path:
     """Write the threat-assessment HTML for a run (and its counterfactual) to ``out``.
 
@@ -355,6 +357,9 @@ def build_report(
         Command line that reproduces the report (shown in the footer).
     data_out : path, optional
         Folder for the tables behind the charts (``chart_series.csv``...).
+    optimize : optional
+        An ``isthmus optimize`` result (or its folder read by
+        :func:`~isthmus.viz.optimize_panel.load_optimize_dir`): the three-arm section.
 
     Raises
     ------
@@ -408,6 +413,7 @@ def build_report(
         "maps": True,
         "charts": bool(charts),
         "seed-findings": findings is not None and len(findings) > 0,
+        "optimize": optimize is not None,
         "sources": True,
     }
     toc = "".join(f"<li><a href='#{k}'>{_e(t)}</a></li>" for k, t in SECTIONS if has.get(k))
@@ -475,6 +481,11 @@ def build_report(
             if str(c).lower() in ("holds", "result", "status", "verdict")
         }
         parts.append(html_table(findings, hold_cols))
+
+    if optimize is not None:
+        from .optimize_panel import report_section
+
+        parts.append(report_section(optimize))
 
     parts.append("<h2 id='sources'>Data sources and parameter provenance</h2>")
     parts.append(

@@ -8,7 +8,7 @@ module in this package and one more name in :data:`PANELS`.
 Examples
 --------
 >>> [p.TITLE for p in load_panels()]
-['Maps', 'Charts', 'Findings', 'Data']
+['Maps', 'Charts', 'Findings', 'Data', 'Optimise']
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import Any
 from ..rundata import RunData
 
 #: Panel modules of this package, in tab order.
-PANELS: list[str] = ["maps", "charts", "findings", "data"]
+PANELS: list[str] = ["maps", "charts", "findings", "data", "optimize"]
 
 
 @dataclass

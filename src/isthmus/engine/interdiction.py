@@ -164,7 +164,7 @@ class Interdiction(Module):
         # Per-link multiplier of effective enforcement (the groups step lowers it where
         # groups corrupt local officials; 1 = no local effect).
         st.link_enf_mult = np.ones(net.n_links)
-        st.p_true = self.seizure_prob()
+        st.p_true = self.seizure_prob(store=True)
         st.p_hat = st.p_true.copy()
         st.link_seized = np.zeros(net.n_links)
         st.juris_seized = np.zeros(nJ)
@@ -185,29 +185,36 @@ class Interdiction(Module):
         cell_effort = st.effort.ravel()[self.cell_group] * st.alloc
         return cell_effort[self.e_cell] * self.e_expo
 
-    def seizure_prob(self, extra: np.ndarray | None = None) -> np.ndarray:
+    def seizure_prob(self, extra: np.ndarray | None = None, store: bool = False) -> np.ndarray:
         """True seizure share of every link; ``extra`` (effective effort units per link,
-        optional) is added on top of ``st.link_extra_effort`` for a read-only what-if."""
+        optional) is added on top of ``st.link_extra_effort`` for a read-only what-if.
+
+        Nothing is written unless ``store`` (the month's own computation): then the
+        routine effort per link goes to ``st.link_effort`` and the patrols' shares are
+        kept for the attribution of seizures.
+        """
         st, p = self.sim.state, self.p
         n = self.sim.net.n_links
         e_entry = self.routine_effort()
-        st.link_effort = np.bincount(self.e_link, weights=e_entry, minlength=n)
+        link_effort = np.bincount(self.e_link, weights=e_entry, minlength=n)
         # Officials that groups corrupt belong to the state the link enters: the
         # multiplier lowers that state's patrols (and its extra effort and troops), not
         # the transit zone's or the departure state's.
         mult = st.link_enf_mult
         own = np.bincount(self.e_link, weights=e_entry * self.e_own, minlength=n)
         link_extra = st.link_extra_effort if extra is None else st.link_extra_effort + extra
-        h = self.k * (st.link_effort - own + mult * (own + link_extra))
+        h = self.k * (link_effort - own + mult * (own + link_extra))
         # Deployed troops hold roads, beaches and airstrips alike: they act at the land rate.
         h += self.p.k_land * mult * getattr(st, "link_troop_effort", 0.0)
-        self._e_entry = e_entry
-        self._mult_entry = np.where(self.e_own > 0, mult[self.e_link], 1.0)
+        if store:
+            st.link_effort = link_effort
+            self._e_entry = e_entry
+            self._mult_entry = np.where(self.e_own > 0, mult[self.e_link], 1.0)
         return p.p_base + (p.p_max - p.p_base) * (1.0 - np.exp(-h))
 
     def step(self, t: int) -> None:
         net, st, p = self.sim.net, self.sim.state, self.p
-        st.p_true = self.seizure_prob()
+        st.p_true = self.seizure_prob(store=True)
         flow = st.path_flow
         # Expected inflow per link sets the number of shipments (randomness of seizures).
         exp_in = self.AT @ flow

@@ -61,3 +61,44 @@ def test_schema_docs_are_current() -> None:
 
     doc = Path(__file__).resolve().parents[1] / "docs" / "scenario-tables.md"
     assert doc.read_text(encoding="utf-8") == schema_markdown()
+
+
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+
+
+def _block(path: Path, name: str) -> str:
+    text = path.read_text(encoding="utf-8")
+    start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+    assert start in text and end in text, (path.name, name)
+    return text.split(start, 1)[1].split(end, 1)[0]
+
+
+def test_generated_tables_are_there() -> None:
+    """The tables scripts/docs_tables.py and scripts/input_sensitivity.py write: one row per
+    non-homicide observation, the violence estimates and decomposition, the vectors, and
+    one pair of runs per input whose size is an assumption."""
+    import csv
+
+    from isthmus.scenario import load_scenario
+
+    sc = load_scenario("central-america")
+    obs = list(csv.DictReader(open(Path(sc.path) / "observations.csv", encoding="utf-8")))
+    table = _block(DOCS / "calibration.md", "calibration-table")
+    for o in obs:
+        if o["indicator"] != "homicide_rate_per_100k":
+            assert f"`{o['indicator']}` | `{o['region']}` | {o['year']}" in table, o["quantity"]
+    est = _block(DOCS / "groups-and-violence.md", "violence-estimates")
+    for k in ("contest", "succession", "predation"):
+        assert f"| {k} |" in est
+    dec = _block(DOCS / "groups-and-violence.md", "violence-decomposition")
+    assert dec.count("| MEX |") >= 5 and "fixed effect" in dec
+    vec = _block(DOCS / "flow-engine.md", "vector-table")
+    assert "`eastern_pacific`" in vec and "`air`" in vec
+    assert (DOCS / "flows-by-vector.png").stat().st_size > 10_000
+    sens = _block(DOCS / "inputs.md", "input-sensitivity")
+    assumed = [
+        p
+        for p in sc.policies
+        if p.get("type") != "kingpin_strategy" and "assumption" in str(p.get("source", "")).lower()
+    ]
+    assert sens.count("| x 0.5 |") == len(assumed) == sens.count("| x 2 |")

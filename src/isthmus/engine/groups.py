@@ -359,12 +359,15 @@ class Groups(Module):
             "Multiplier of a group's local strength in its home places.",
         ),
         "state_strength": _pm(
-            2.0,
-            "strength units per unit of presence",
             0.5,
+            "strength units per unit of presence",
+            0.1,
             5.0,
-            "assumption: full state presence weighs like two mid-sized crime families in a place",
-            "The state's weight in the contest for a place (it does not fight for fees).",
+            "assumption: the state holds ground against groups only where it is present, and "
+            "then weighs like half a mid-sized crime family (it does not fight for fees; its "
+            "presence lowers what a place yields instead); sensitivity: "
+            "docs/groups-and-violence.md",
+            "The state's weight in the contest for a place.",
         ),
         "troop_strength": _pm(
             0.3,
@@ -397,11 +400,14 @@ class Groups(Module):
             "Monthly loss of strength per unit of justice capacity x presence in the home country.",
         ),
         "entry_rate": _pm(
-            0.1,
+            0.03,
             "1/month",
             0.01,
             0.2,
-            "assumption: challengers take months to organise an incursion",
+            "assumption: an incursion needs months of preparation (recruits, weapons, local "
+            "allies, bought officials); at the rate the expected return allows, about a year "
+            "passes between an incumbent's weakening and a challenge; sensitivity: "
+            "docs/groups-and-violence.md",
             "Hazard of challenging a place per unit of expected excess return.",
         ),
         "max_commit": _pm(

@@ -79,7 +79,7 @@ class ViolenceFit:
         units = {
             "contest": "homicides / month per strength unit engaged",
             "succession": "homicides / month per strength unit feuding",
-            "predation": "homicides per 1,000 victim-months",
+            "predation": "homicides / month per strength unit at predation",
             "state": "homicides / month per 1,000 troops per strength unit (prior)",
         }
         rows = [

@@ -19,7 +19,7 @@ from isthmus.scenario.loader import read_table
 from isthmus.scenario.schema import SCHEMAS
 from isthmus.scenario.synthetic import synthetic_scenario
 
-DATA = Path("/work/shared/data")
+DATA = Path(__file__).resolve().parents[1] / "data" / "sources"
 MX_CODES = (
     "AGU BCN BCS CAM COA COL CHP CHH CMX DUR GUA GRO HID JAL MEX MIC MOR NAY NLE OAX PUE QUE "
     "ROO SLP SIN SON TAB TAM TLA VER YUC ZAC"
@@ -44,9 +44,6 @@ def test_calibrated_2000_2006_national_rates(run0) -> None:  # noqa: ANN001
         assert abs(sim_rate / o - 1) < 0.25, (c, sim_rate, o)
 
 
-@pytest.mark.skipif(
-    not (DATA / "mexico-homicides-state-month-2000-2006.csv").exists(), reason="no data"
-)
 def test_mexican_state_rates_correlate_with_inegi(run0) -> None:  # noqa: ANN001
     _, res = run0
     d = pd.read_csv(DATA / "mexico-homicides-state-month-2000-2006.csv")

@@ -43,7 +43,7 @@ def test_shipped_observations_cover_the_brief() -> None:
     obs = load_observations("central-america")
     keys = {(t.indicator, t.region) for t in obs}
     for k in [
-        ("us_bound_share", "central_america"),
+        ("us_bound_share", "mexico_central_america"),
         ("us_bound_share", "caribbean"),
         ("seized_t", "MEX"),
         ("seized_t", "HND"),
@@ -61,6 +61,24 @@ def test_shipped_observations_cover_the_brief() -> None:
     assert hnd.is_range and hnd.low < hnd.value < hnd.high
     cri = next(t for t in obs if (t.indicator, t.region) == ("seized_t", "CRI"))
     assert cri.years == (2000, 2001, 2002, 2003, 2004, 2005)
+    # the brief's 2005 figure (88% "passing through any part of Central America") is the
+    # Mexico-Central America corridor's share (its territory, waters or airspace), not
+    # the first landfalls in Central America: compared with the corridor series
+    ca05 = [
+        t
+        for t in obs
+        if t.indicator == "us_bound_share"
+        and t.years == (2005,)
+        and "any part of Central America" in t.quantity
+    ]
+    assert len(ca05) == 1 and ca05[0].region == "mexico_central_america"
+    assert ca05[0].value == pytest.approx(0.88)
+    corridor = {
+        t.years
+        for t in obs
+        if (t.indicator, t.region) == ("us_bound_share", "mexico_central_america")
+    }
+    assert {(2002,), (2003,), (2004,), (2005,), (2006,)} <= corridor
 
 
 def _write_obs(path: Path, rows: list[str]) -> Path:

@@ -30,9 +30,17 @@ Examples
 >>> cand = np.flatnonzero(np.isin(sim.net.link_juris, [sim.net.juris_ids.index("GTM")]))
 >>> sur = Surrogate(sim, [snap], "us_delivered", cand)
 >>> j0, g = sur.value_and_grad(np.zeros(len(cand)))
->>> j1, _ = sur.value_and_grad(np.full(len(cand), 0.05))
->>> bool(j1 < j0 and g.min() < 0)  # effort on Guatemala's links cuts US deliveries
+>>> i = int(np.argmin(g))  # the Guatemalan link where effort cuts US deliveries most
+>>> x = np.zeros(len(cand)); x[i] = 0.1
+>>> j1, _ = sur.value_and_grad(x)
+>>> bool(g[i] < 0 and j1 < j0)
 True
+>>> x[i] = 1e-6  # the gradient is exact: it matches a finite difference
+>>> bool(abs((sur.value_and_grad(x)[0] - j0) / 1e-6 - g[i]) < 1e-4 * abs(g[i]))
+True
+
+Effort spread evenly over all the candidate links need not cut deliveries: the
+traffickers' re-routing can take the flow to routes that are seized less downstream.
 """
 
 from __future__ import annotations

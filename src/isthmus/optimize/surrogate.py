@@ -214,12 +214,14 @@ class Surrogate:
         if not grad:
             return tot, np.zeros(0)
         dp = (self.paths.to_link.T @ (f[:, self.paths.nnz_path] * dg).T).T
-        if self.use_vjp:
-            dp += self.resp.shares_vjp(p, sh, self.F * g_r)
-        else:
-            for k, s in enumerate(self.snaps):
-                with self.resp.at(s):
-                    dp[k] += self._shares_fd(p[k], self.F[k] * g_r[k])
+        y = self.F * g_r
+        for k, s in enumerate(self.snaps):
+            # each snapshot's own state: the adjoint's price scale is that month's prices
+            with self.resp.at(s):
+                if self.use_vjp:
+                    dp[k] += self.resp.shares_vjp(p[k], sh[k], y[k])
+                else:
+                    dp[k] += self._shares_fd(p[k], y[k])
         g_all = np.sum(dp * (self.p_max - p) * self.HC, axis=0)
         return tot, g_all[self.cand] / K
 

@@ -125,6 +125,26 @@ def test_surrogate_gradient_on_snapshots_of_another_month(mid_run) -> None:
             assert fd == pytest.approx(g @ d, rel=1e-4, abs=1e-9), objective
 
 
+def test_base_effort_replaces_what_the_snapshot_holds(mid_run) -> None:
+    """A later round's snapshot holds the previous plan's effort: ``base_extra`` (the
+    effort not decided here) replaces it, it is not added to it."""
+    import copy
+
+    sim, snap = mid_run
+    cand = np.flatnonzero(sim.net.link_juris == sim.net.juris_ids.index("GTM"))
+    held = copy.deepcopy(snap)
+    held.state.link_extra_effort = snap.state.link_extra_effort.copy()
+    held.state.link_extra_effort[cand] += 0.5
+    x = np.full(len(cand), 0.05)
+    clean = Surrogate(sim, [snap], "us_delivered", cand)
+    zero = [np.asarray(snap.state.link_extra_effort, dtype=float)]
+    replaced = Surrogate(sim, [held], "us_delivered", cand, base_extra=zero)
+    assert replaced.value(x) == pytest.approx(clean.value(x), rel=1e-12)
+    # by default the snapshot's own extra effort stays
+    kept = Surrogate(sim, [held], "us_delivered", cand)
+    assert kept.value(x) != pytest.approx(clean.value(x), rel=1e-6)
+
+
 def test_gradient_falls_back_to_finite_differences_when_the_adjoint_is_wrong(mid_run) -> None:
     sim, snap = mid_run
     cand = np.flatnonzero(sim.net.link_juris == sim.net.juris_ids.index("BLZ"))

@@ -175,6 +175,12 @@ class Surrogate:
                 strict=True,
             )
         ]
+        # The interdiction step's what-if adds to the extra effort the snapshot holds, which
+        # ``base`` replaces (a later round's snapshot holds the previous plan): the shift.
+        self._shift = [
+            b - np.asarray(getattr(s.state, "link_extra_effort", 0.0), dtype=float)
+            for s, b in zip(self.snaps, self.base, strict=True)
+        ]
         self.p_max = self.resp.p_max
         self.evaluations = 0
         # Per snapshot: hazard per effective effort unit (k x local multiplier) times
@@ -206,7 +212,7 @@ class Surrogate:
         sh = np.empty((K, self.sim.net.n_paths))
         for k, s in enumerate(self.snaps):
             with self.resp.at(s):
-                p[k] = self.resp.seizure_prob(self.base[k] + self.cf[k] * X)
+                p[k] = self.resp.seizure_prob(self._shift[k] + self.cf[k] * X)
                 sh[k] = self.resp.shares(p[k])
         g_r, dg = self.paths.terms(p, self.A, self.B, self.U)
         f = self.F * sh
@@ -245,7 +251,7 @@ class Surrogate:
         Returns the relative error found."""
         s = self.snaps[0]
         with self.resp.at(s):
-            p = self.resp.seizure_prob(self.base[0] + self.cf[0] * self.full(x))
+            p = self.resp.seizure_prob(self._shift[0] + self.cf[0] * self.full(x))
             err = self.resp.check_vjp(p)
         if not err < tol:
             self.use_vjp = False

@@ -458,15 +458,23 @@ def state_rows(data: Path) -> list[list[str]]:
 # They are not in shared/data: recalled, unchecked (JIATF-South's Consolidated
 # Counterdrug Database estimates, as ONDCP's "Cocaine Smuggling in 2006" and UNODC's
 # 2012 threat assessment report them, put most US-bound movement in the Eastern Pacific
-# by the mid-2000s, and light aircraft a small part). Wide ranges at low weight: they keep
-# the fit off corners that the corridor shares alone leave open (all by air, or none by
-# the Pacific), and no more.
+# by the mid-2000s, most of it on non-commercial vessels, and light aircraft and commercial
+# containers a small part). Wide ranges at low weight: they keep the fit off corners that
+# the corridor shares alone leave open (all by air or in containers, or none by the
+# Pacific), and no more.
 PRIORS = [
     (
         "share of US-bound cocaine leaving South America by the Eastern Pacific",
         ("us_bound_share", "eastern_pacific", 2006, None, None, 0.45, 0.80, "0-1", 0.5),
         "weak prior: recalled, unchecked (JIATF-South CCDB estimates as reported by ONDCP, "
         "Cocaine Smuggling in 2006, and UNODC TOCTA 2012); range 45-80%",
+    ),
+    (
+        "share of US-bound cocaine leaving South America in commercial containers",
+        ("us_bound_share", "container", 2006, None, None, 0.02, 0.20, "0-1", 0.5),
+        "weak prior: recalled, unchecked (as above: most of the flow moved on non-commercial "
+        "vessels, go-fasts, fishing vessels and semi-submersibles; commercial containers a "
+        "minor part); range 2-20%",
     ),
     (
         "share of US-bound cocaine leaving South America by light aircraft",

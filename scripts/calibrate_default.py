@@ -7,7 +7,9 @@
    differential evolution): route choice, the corridors' adaptation, the seizure
    hazards by mode, the transit zone's exposure and the chain's markups, on the corridor
    shares, departures, seizures and the price chain up to 2006 (observations.csv).
-3. Steps 1 and 2 again (route choice answers the prices and the prices the routes).
+3. Steps 1 and 2 again (route choice answers the prices and the prices the routes), and
+   the market levels once more; the groups' upkeeps at their 2000-2002 steady state
+   (``scripts/build_actors.py --upkeep``).
 4. **Violence** (:func:`isthmus.experiments.violence_fit.fit_violence`): the fixed
    effects and the mechanisms' coefficients, jointly, on the homicide record up to 2006.
 
@@ -56,13 +58,21 @@ ROUTE_TARGETS = [
 ]
 
 
-def _markets() -> None:
+def _markets(final: bool = False) -> None:
+    """The market levels on the 2006 data (purity, users, import markups; and, the last
+    time, the demand curves too). The chain's markups stay those of the route search,
+    which fits them on the chain's prices together with the routes they feed."""
     from isthmus.engine.markets import calibrate, write_fitted
     from isthmus.scenario import load_scenario
 
     fitted, report = calibrate(load_scenario(OUT), rounds=0)
-    fitted = {k: v for k, v in fitted.items() if k.split(".")[1] not in ROUTE_PARAM_NAMES}
-    write_fitted(fitted, OUT / "parameters.csv")
+    chain = {"arrest_premium", "export_margin", "markup_per_1000km"}
+    keep = {
+        k: v
+        for k, v in fitted.items()
+        if k.split(".")[1] not in (chain if final else ROUTE_PARAM_NAMES)
+    }
+    write_fitted(keep, OUT / "parameters.csv")
     print(report[["target", "observed", "model", "ratio"]].round(3).to_string(), flush=True)
 
 
@@ -87,6 +97,17 @@ def _routes(maxiter: int, popsize: int, seeds: list[int]) -> None:
     cols = ["term", "observed", "low", "high", "model_after", "loss_after"]
     print(res.terms[cols].round(3).to_string(), flush=True)
     cal.write(OUT, res)
+
+
+def _upkeep() -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "build_actors", ROOT / "scripts" / "build_actors.py"
+    )
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    mod.steady_upkeep()
 
 
 def _violence(seeds: list[int]) -> None:
@@ -115,8 +136,10 @@ def main() -> None:
             _markets()
             print(f"round {k + 1}: routes and interdiction", flush=True)
             _routes(a.maxiter, a.popsize, seeds)
-        print("markets (final levels)", flush=True)
-        _markets()
+    print("markets (final levels)", flush=True)
+    _markets(final=True)
+    print("groups: upkeeps at the 2000-2002 steady state", flush=True)
+    _upkeep()
     if not a.skip_violence:
         print("violence: fixed effects and coefficients", flush=True)
         _violence([int(s) for s in a.violence_seeds.split(",")])

@@ -204,11 +204,14 @@ def test_police_reform_is_slow_and_slower_under_corruption(default_scenario) -> 
 
 
 def _seizure_share(sim_hook_store: dict, juris: str):  # noqa: ANN001
+    """Tons the state's own patrols seized per ton entering it (other patrols on the same
+    links, the transit zone's or the departure state's, are not its enforcement)."""
+
     def hook(s, t):  # noqa: ANN001
         if 48 <= t < 84:
             j = s.net.juris_ids.index(juris)
             own = s.net.link_juris == j
-            sim_hook_store["seized"] += s.state.link_seized[own].sum()
+            sim_hook_store["seized"] += s.state.juris_seized[j]
             sim_hook_store["inflow"] += s.state.link_inflow[own].sum()
 
     return hook
@@ -281,12 +284,16 @@ def test_prevention_lowers_homicides_with_a_lag(default_scenario) -> None:
     if "homicides" not in base.series:
         pytest.skip("the violence module does not record homicides yet")
     prev = Sim(sc, seed=1, params=NOISE0, policies=[PREV]).run()
-    h_b = rec_res(base, "homicides", "SLV")
-    h_p = rec_res(prev, "homicides", "SLV")
+    # It acts through recruitment: the groups' killings fall late, not at once (how much of
+    # all homicides that is depends on the fitted share of predation: findings F10a).
+    h_b = rec_res(base, "homicides_predation", "SLV")
+    h_p = rec_res(prev, "homicides_predation", "SLV")
     t0 = 24
     early = h_p[t0 : t0 + 3].sum() / h_b[t0 : t0 + 3].sum()
     late = h_p[t0 + 36 : t0 + 60].sum() / h_b[t0 + 36 : t0 + 60].sum()
-    assert late < 0.97 and early > late + 0.02
+    assert late < 0.95 and early > late + 0.02
+    t_b, t_p = rec_res(base, "homicides", "SLV"), rec_res(prev, "homicides", "SLV")
+    assert t_p[t0 + 36 : t0 + 60].sum() < t_b[t0 + 36 : t0 + 60].sum()
     # ... and cocaine flows barely move (within 2%)
     f_b = base.annual_series("flow_t", "SLV").loc[2005:2006].sum()
     f_p = prev.annual_series("flow_t", "SLV").loc[2005:2006].sum()

@@ -549,7 +549,7 @@ class Markets(Module):
         self.r_users = rec.declare("users_past_month", mk, "persons", "mean")
         self.r_value = rec.declare("market_value_usd", mk, "USD", "sum")
         jur = ["transit_zone" if j == TRANSIT_ZONE else j for j in net.juris_ids]
-        self.r_seized_value = rec.declare("seized_value_usd", jur, "USD", "sum")
+        self.r_seized_value = rec.declare("seized_value_usd", [*jur, "all"], "USD", "sum")
         self.r_stock = rec.declare("_market_stock_t", mk, "t", "last", public=False)
         self.r_scar = rec.declare("_market_scarcity", mk, "1", "mean", public=False)
         self.r_rent = rec.declare("_market_stock_rent", mk, "1", "mean", public=False)
@@ -715,16 +715,16 @@ class Markets(Module):
         self.r_value[t] = out["value"]
         nJ = len(net.juris_ids)
         entry = getattr(st, "entry_seized", None)
+        sv = self.r_seized_value[t]
         if entry is None:
-            self.r_seized_value[t] = np.bincount(
-                net.link_juris, weights=seized * price_from, minlength=nJ
-            )
+            sv[:nJ] = np.bincount(net.link_juris, weights=seized * price_from, minlength=nJ)
         else:  # by the jurisdictions that made the seizures (interdiction step)
-            self.r_seized_value[t] = np.bincount(
+            sv[:nJ] = np.bincount(
                 net.pat_juris,
                 weights=entry * price_from[net.pat_link],
                 minlength=nJ,
             ) + np.bincount(net.link_juris, weights=st.link_seized_rem * price_from, minlength=nJ)
+        sv[nJ] = sv[:nJ].sum()
         self.r_stock[t] = out["stock"]
         self.r_scar[t] = out["scarcity"]
         self.r_rent[t] = out["stock_rent"]

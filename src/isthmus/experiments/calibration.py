@@ -72,17 +72,19 @@ _LOG_PENALTY = math.log(1e3)
 #: Penalty (in standard deviations) for a missing simulated value under the gauss loss.
 _Z_PENALTY = 100.0
 
-#: Parameters calibrated by default (those declared by the active modules are kept).
+#: Parameters calibrated by default (those declared by the active modules are kept). The
+#: violence coefficients have their own joint fit with the fixed effects
+#: (``isthmus calibrate --violence``).
 DEFAULT_PARAMETERS: tuple[str, ...] = (
     "routes.theta",
     "routes.asc_europe",
+    "routes.corridor_adaptation",
     "interdiction.k_land",
     "interdiction.k_sea",
+    "interdiction.k_air",
+    "interdiction.k_container",
+    "interdiction.lane_exposure",
     "markets.us_demand_t_at_100",
-    "markets.us_purity_at_100",
-    "markets.elasticity",
-    "violence.contest_homicides_per_musd",
-    "violence.predation_homicides_per_unit",
 )
 
 

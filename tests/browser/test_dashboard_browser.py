@@ -101,6 +101,53 @@ def _open(page, server) -> None:
     page.get_by_text("Showing the scenario as shipped").wait_for(timeout=180_000)
 
 
+# Streamlit's frontend flags whether the script is running (its own end-to-end tests wait on it).
+IDLE_JS = """() => !!document.querySelector(
+  '[data-testid="stApp"][data-test-script-state="notRunning"]')"""
+# Tags every plot div the page holds now; a div drawn anew later carries no tag.
+TAG_JS = """() => { const a = document.querySelectorAll('.js-plotly-plot');
+  a.forEach(el => { el.dataset.isthmusSeen = '1'; }); return a.length; }"""
+UNTAGGED_JS = """() => Array.from(document.querySelectorAll('.js-plotly-plot'))
+  .filter(el => el.dataset.isthmusSeen !== '1').map(el => el.layout && el.layout.title
+  && el.layout.title.text || '(untitled)')"""
+
+
+def _count_plots(page) -> int:
+    return page.evaluate("() => document.querySelectorAll('.js-plotly-plot').length")
+
+
+def _tag_plots(page) -> int:
+    """Once the script has finished and its plots are drawn, tag them; return how many."""
+    _wait(page, IDLE_JS, 60_000, "the script run to finish")
+    _wait(page, "() => document.querySelectorAll('.js-plotly-plot').length > 0", 60_000, "plots")
+    n = _count_plots(page)
+    for _ in range(120):  # until no plot is still being mounted: the count holds for 0.5 s
+        page.wait_for_timeout(500)
+        if (m := _count_plots(page)) == n:
+            break
+        n = m
+    return page.evaluate(TAG_JS)
+
+
+def _assert_plots_kept(page, n: int) -> None:
+    """The same ``n`` plot divs are on the page once the script has finished.
+
+    A refused Run changes no figure, so no chart may be redrawn: a chart that
+    Streamlit remounts is purged, and plotly.js raises a page error when a
+    purged map's base map arrives afterwards.
+    """
+    _wait(page, IDLE_JS, 60_000, "the script run to finish")
+    _wait(
+        page,
+        f"() => document.querySelectorAll('.js-plotly-plot').length >= {n}",
+        60_000,
+        f"{n} plots",
+    )
+    page.wait_for_timeout(300)  # a chart being remounted would show up untagged by now
+    redrawn = page.evaluate(UNTAGGED_JS)
+    assert redrawn == [], f"charts redrawn by a refused Run: {redrawn}"
+
+
 def _surge_on(page) -> None:
     page.get_by_text("Interdiction surge", exact=True).click()
     page.get_by_text("countries", exact=True).wait_for(timeout=30_000)
@@ -193,10 +240,12 @@ def test_empty_target_lever_is_refused(server, page):
     for c in ("GTM", "HND"):
         page.locator(f'[data-testid="stSidebar"] [aria-label="Remove {c}"]').first.click()
     page.get_by_text("Interdiction surge: no target").first.wait_for(timeout=30_000)
+    n = _tag_plots(page)
     page.get_by_role("button", name="Run").click()
     page.get_by_text("Nothing was run").wait_for(timeout=60_000)
     assert page.get_by_text("Effects of the levers").count() == 0
     assert page.get_by_text("Run with 1 lever polic").count() == 0
+    _assert_plots_kept(page, n)
     assert page.recorder.errors == [], page.recorder.errors
 
 
@@ -207,8 +256,10 @@ def test_lever_dated_outside_the_run_is_refused(server, page):
     start.fill("2030-01")
     start.press("Enter")
     page.get_by_text("2030-01 is after the run ends (2015-12)").first.wait_for(timeout=30_000)
+    n = _tag_plots(page)
     page.get_by_role("button", name="Run").click()
     page.get_by_text("Nothing was run").wait_for(timeout=60_000)
     assert page.get_by_text("Effects of the levers").count() == 0
     assert page.get_by_text("Run with 1 lever polic").count() == 0
+    _assert_plots_kept(page, n)
     assert page.recorder.errors == [], page.recorder.errors

@@ -197,6 +197,11 @@ def main() -> None:
         f"{title} · base seed {seed} · {seeds} seed{'s' if seeds > 1 else ''} · "
         f"levers are compared with {SHIPPED} (its own dated policies), same seeds"
     )
+    # One slot holds what the run says (refusal, progress, effects), so the tabs below keep
+    # their place in the page whatever it holds. If they moved, Streamlit would remount every
+    # chart, and plotly.js raises "Cannot read properties of undefined (reading '_scrollZoom')"
+    # when a map is purged while its base map is still loading.
+    status = st.container()
     with st.spinner(f"running {SHIPPED} ({seeds} seeds)..."):
         shipped = shipped_run(spec, seed, seeds)
 
@@ -212,12 +217,12 @@ def main() -> None:
         if not problems:
             problems = lv.check_policies(policies, spec)
         if problems:
-            st.error(
+            status.error(
                 "Nothing was run: the levers would do nothing as set.\n\n"
                 + "\n".join(f"- {p}" for p in problems)
             )
         else:
-            bar = st.progress(0.0, text="running with the levers...")
+            bar = status.progress(0.0, text="running with the levers...")
 
             def tick(k: int, n: int) -> None:
                 if k % 12 == 0 or k == n:
@@ -235,7 +240,7 @@ def main() -> None:
     res = ss.get("result")
     run = res["run"] if res and res["key"] == run_key else None
     if run is None:
-        st.info(
+        status.info(
             f"Showing {SHIPPED}. Switch on a lever in the sidebar and press **Run**: the effects "
             "on the main indicators appear here, with 90% intervals over seeds."
         )
@@ -243,11 +248,12 @@ def main() -> None:
     else:
         span = res["span"]
         n = len(res["policies"])
-        st.success(
+        status.success(
             f"Run with {n} lever polic{'y' if n == 1 else 'ies'}, compared with {SHIPPED}"
             + ("" if res["policies"] == policies else " (levers changed since: press Run again)")
         )
-        effects_block(shipped, run, span, stale=res["policies"] != policies)
+        with status:
+            effects_block(shipped, run, span, stale=res["policies"] != policies)
     ctx = Context(
         spec=spec,
         seed=seed,

@@ -616,8 +616,8 @@ class Groups(Module):
         self.Vbar_t = np.zeros(n)
         self.Rbar_transit = np.zeros(na)
         self.K = np.zeros(n)
-        self._hop_key = None
-        self._hops = None
+        # Hops from each slot's holdings, by holdings (rows change rarely: see _hop_rows).
+        self._hop_cache: dict[bytes, np.ndarray] = {}
         self.decay = 0.5 ** (1.0 / p.kingpin_halflife)
         self.home_mult = np.where(self.home, p.home_advantage, 1.0)
         st.actor_ids = list(self.actor_ids)
@@ -1082,12 +1082,7 @@ class Groups(Module):
         able = act & (S > 0) & (room > 0) & (reach >= 1)
         if not able.any():
             return
-        heldm = (C_new >= 0.1).astype(float)
-        key = heldm.tobytes() + ai.tobytes()
-        if self._hop_key != key:
-            self._hops = hop_distances(self.adj, heldm, self.hmax)
-            self._hop_key = key
-        hops = self._hops
+        hops = self._hop_rows(C_new >= 0.1)
         cand = (C_new == 0) & (hops >= 1) & (hops <= reach[:, None])
         cand &= self.terr[None, :] & able[:, None]
         if not cand.any():
@@ -1115,6 +1110,28 @@ class Groups(Module):
         tot = C_new.sum(axis=0)
         over = tot > 1.0
         C_new[:, over] /= tot[over]
+
+    def _hop_rows(self, held: np.ndarray) -> np.ndarray:
+        """Land hops from the places each row holds (:func:`.plazas.hop_distances`).
+
+        A row's hops depend on its own holdings only, and a group's holdings change
+        rarely from one quarter to the next: rows seen before are reused (the hops are
+        small whole numbers, so computing a row alone or with others gives the same).
+        """
+        cache = self._hop_cache
+        keys = [row.tobytes() for row in held]
+        miss = [i for i, k in enumerate(keys) if k not in cache]
+        if miss:
+            if len(cache) > 4096:  # a bound on memory in very long runs
+                cache.clear()
+                miss = list(range(len(keys)))
+            new = hop_distances(self.adj, held[miss].astype(float), self.hmax)
+            for i, row in zip(miss, new, strict=True):
+                cache[keys[i]] = row
+        out = np.empty((len(keys), self.n))
+        for i, k in enumerate(keys):
+            out[i] = cache[k]
+        return out
 
     def _record(self, t, Y, rev, place_rev, spend, mig_at, fire_at, kg, L=None, ai=None) -> None:  # noqa: ANN001, E501
         rec, st = self.sim.rec, self.sim.state

@@ -80,13 +80,26 @@ def _clip01(x: np.ndarray) -> np.ndarray:
     return np.minimum(np.maximum(x, 0.0), 1.0)
 
 
-def _num(row, key: str, default: float) -> float:  # noqa: ANN001 - a pandas row
+def _num(row, key: str, default: float) -> float:  # noqa: ANN001 - a row (pandas or dict)
     v = row.get(key, default) if hasattr(row, "get") else default
     try:
         v = float(v)
     except (TypeError, ValueError):
         return default
     return default if not np.isfinite(v) else v
+
+
+def country_rows(sim: Sim) -> dict[str, dict]:
+    """The countries table as ``{id: row}`` (plain dicts: a pandas row lookup per country
+    and attribute costs more than reading the whole table).
+
+    Examples
+    --------
+    >>> from isthmus import Sim
+    >>> country_rows(Sim("central-america"))["GTM"]["id"]
+    'GTM'
+    """
+    return {str(r["id"]): r for r in sim.scenario.countries.to_dict("records")}
 
 
 def capacity_split(sim: Sim) -> tuple[np.ndarray, np.ndarray]:
@@ -96,13 +109,13 @@ def capacity_split(sim: Sim) -> tuple[np.ndarray, np.ndarray]:
     so it scales both parts by the same factor.
     """
     net = sim.net
-    c = sim.scenario.countries.set_index("id")
+    c = country_rows(sim)
     police = np.zeros((len(net.juris_ids), len(CLASSES)))
     other = np.zeros_like(police)
     for j, jid in enumerate(net.juris_ids):
-        if jid not in c.index:
+        row = c.get(jid)
+        if row is None:
             continue
-        row = c.loc[jid]
         own = {s: _num(row, s, 0.0) for s in SERVICES}
         tot = sum(own.values())
         scale = 1.0 + (_num(row, "international_support", 0.0) / tot if tot > 0 else 0.0)
@@ -123,9 +136,9 @@ def base_effort(sim: Sim) -> np.ndarray:
     True
     """
     police, other = capacity_split(sim)
-    c = sim.scenario.countries.set_index("id")
+    c = country_rows(sim)
     corr = np.array(
-        [_num(c.loc[j], "corruption", 0.0) if j in c.index else 0.0 for j in sim.net.juris_ids]
+        [_num(c[j], "corruption", 0.0) if j in c else 0.0 for j in sim.net.juris_ids]
     )
     return (police + other) * (1.0 - corr)[:, None]
 
@@ -248,8 +261,8 @@ class State(Module):
     def init(self) -> None:
         sim, net, st = self.sim, self.sim.net, self.sim.state
         nC = len(net.countries)
-        c = sim.scenario.countries.set_index("id")
-        rows = [c.loc[x] if x in c.index else None for x in net.countries]
+        c = country_rows(sim)
+        rows = [c.get(x) for x in net.countries]
         self.corr0 = np.array([_num(r, "corruption", 0.0) if r is not None else 0.0 for r in rows])
         self.justice0 = np.array(
             [_num(r, "justice_capacity", DEFAULT_JUSTICE) if r is not None else 0.0 for r in rows]

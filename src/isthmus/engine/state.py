@@ -137,9 +137,7 @@ def base_effort(sim: Sim) -> np.ndarray:
     """
     police, other = capacity_split(sim)
     c = country_rows(sim)
-    corr = np.array(
-        [_num(c[j], "corruption", 0.0) if j in c else 0.0 for j in sim.net.juris_ids]
-    )
+    corr = np.array([_num(c[j], "corruption", 0.0) if j in c else 0.0 for j in sim.net.juris_ids])
     return (police + other) * (1.0 - corr)[:, None]
 
 

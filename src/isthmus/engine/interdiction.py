@@ -143,6 +143,7 @@ class Interdiction(Module):
         self.e_expo = np.where(lane, net.pat_exposure * self.p.lane_exposure, 1.0)
         # Entries of the state the link enters (its officials are the ones groups corrupt).
         self.e_own = (self.e_juris == net.link_juris[self.e_link]).astype(float)
+        self.own_entry = self.e_own > 0
         nc = max(int(net.n_cells), int(self.e_cell.max()) + 1 if len(self.e_cell) else 0)
         cell_group = np.zeros(nc, dtype=np.int64)
         cell_group[self.e_cell] = self.e_juris * len(CLASSES) + self.cls[self.e_link]
@@ -150,6 +151,7 @@ class Interdiction(Module):
         self.n_cells = nc
         self.n_groups = nJ * len(CLASSES)
         self.k = np.array([self.p.k_land, self.p.k_sea, self.p.k_air, self.p.k_container])[self.cls]
+        self.k_entry = self.k[self.e_link]  # the hazard rate of each patrol entry's link
         self.n_in_group = np.bincount(cell_group, minlength=self.n_groups).astype(float)
         self.uniform = 1.0 / np.maximum(self.n_in_group[cell_group], 1.0)
         st.alloc = self.uniform.copy()  # share of its group's effort each cell gets
@@ -176,6 +178,7 @@ class Interdiction(Module):
         self.has_prev = self.nnz_start > 0
         self.prev_idx = np.maximum(self.nnz_start - 1, 0)
         self.ends = net.A.indptr[1:] - 1
+
         self.AT = net.A.T.tocsr()  # link x path, for the expected inflow of each link
 
     def routine_effort(self) -> np.ndarray:
@@ -209,7 +212,7 @@ class Interdiction(Module):
         if store:
             st.link_effort = link_effort
             self._e_entry = e_entry
-            self._mult_entry = np.where(self.e_own > 0, mult[self.e_link], 1.0)
+            self._mult_entry = np.where(self.own_entry, mult[self.e_link], 1.0)
         return p.p_base + (p.p_max - p.p_base) * (1.0 - np.exp(-h))
 
     def step(self, t: int) -> None:
@@ -230,7 +233,10 @@ class Interdiction(Module):
         lg = np.log1p(-r)[net.nnz_link]
         cs = np.cumsum(lg)
         start_cs = np.where(self.has_prev, cs[self.prev_idx], 0.0)
-        inflow = flow[net.nnz_path] * np.exp(cs - lg - start_cs[net.nnz_path])
+        inflow = np.subtract(cs, lg)  # (in place from here: one array for the entries)
+        inflow -= start_cs[net.nnz_path]
+        np.exp(inflow, out=inflow)
+        inflow *= flow[net.nnz_path]
         st.path_delivered = flow * np.exp(cs[self.ends] - start_cs)
         st.entry_inflow = inflow  # tons entering each route's links (travel order)
         st.link_inflow = np.bincount(net.nnz_link, weights=inflow, minlength=net.n_links)
@@ -241,7 +247,7 @@ class Interdiction(Module):
         # troops and the base rate count for the jurisdiction the link enters).
         nJ = len(net.juris_ids)
         mult = st.link_enf_mult
-        he = self.k[self.e_link] * self._e_entry * self._mult_entry  # each patrol's hazard
+        he = self.k_entry * self._e_entry * self._mult_entry  # each patrol's hazard
         tot = np.bincount(self.e_link, weights=he, minlength=net.n_links)
         tot += mult * (
             self.k * st.link_extra_effort + self.p.k_land * getattr(st, "link_troop_effort", 0.0)

@@ -524,6 +524,16 @@ class Markets(Module):
         self.cidx = np.where(cidx >= 0, cidx, len(net.countries))
         self.n_c = len(net.countries) + 1
         self.c_count = np.bincount(self.cidx[on_route], minlength=self.n_c).astype(float)
+        # Constants of the monthly step (why: it runs every month; nothing here changes).
+        self.has_off_route = bool(self.off_route.any())
+        self.on_route = ~self.off_route
+        self.cidx_on = self.cidx[self.on_route]
+        self.cidx_off = self.cidx[self.off_route]
+        self.c_has = self.c_count > 0
+        self.log_p0 = np.log(self.p0)
+        self.m0_path = self.mkt.m0[net.path_market]
+        self.link_country_ok = self.link_country[self.has_country]
+        self._justice_of: tuple[object, np.ndarray] | None = None  # (st.justice_c, scaled)
         st.place_price = np.full(net.n_places, self.p0)
         st.place_revenue = np.zeros(net.n_places)
         if not hasattr(st, "price_dest"):  # route choice sets it; without it, 100 USD/g
@@ -540,6 +550,12 @@ class Markets(Module):
             for r in regs
             if r != "US wholesale"
         ]
+        # ... flattened, so that one bincount weighs all regions at once
+        self.chain_cat = np.concatenate(self.chain_idx) if self.chain_idx else np.zeros(0, int)
+        self.chain_seg = np.repeat(
+            np.arange(len(self.chain_idx)), [len(i) for i in self.chain_idx]
+        ).astype(np.int64)
+        self.chain_n = np.array([len(i) for i in self.chain_idx], dtype=float)
         self.r_price = rec.declare(
             "price_usd_per_kg", list(net.place_ids) + mk + self.chain_names, "USD/kg", "mean"
         )
@@ -559,6 +575,11 @@ class Markets(Module):
             "_place_revenue_usd", list(net.place_ids), "USD", "sum", public=False
         )
         self.ledger = {k: np.zeros((sim.n_months, len(MARKETS))) for k in LEDGER_COLUMNS}
+        # (ledger column, key of the market step's output), "" for the residual
+        self._ledger_keys = [
+            (self.ledger[c], "" if c == "residual_t" else c.removesuffix("_t"))
+            for c in LEDGER_COLUMNS
+        ]
 
     # -- the price chain --------------------------------------------------------------
     def link_log_markup(self) -> tuple[np.ndarray, np.ndarray]:
@@ -577,16 +598,29 @@ class Markets(Module):
             + getattr(st, "link_extra_effort", self.zero_links)
             + getattr(st, "link_troop_effort", self.zero_links)
         ) * getattr(st, "link_enf_mult", 1.0)
-        jc = getattr(st, "justice_c", None)
-        justice = self.justice_link
-        if jc is not None:  # the state step's evolving justice capacity, where it has one
-            justice = justice.copy()
-            justice[self.has_country] = np.asarray(jc)[self.link_country[self.has_country]]
-        self.last_arrest_log = p.arrest_premium * justice * e
+        self.last_arrest_log = self._arrest_scale(st) * e
         log_m = self.log_base_link + self.last_arrest_log - np.log1p(-ph)
         fee = getattr(st, "fee_place", None)
         add = net.link_cost if fee is None else net.link_cost + np.maximum(fee, 0.0)[net.link_to]
         return log_m, add
+
+    def _arrest_scale(self, st) -> np.ndarray:  # noqa: ANN001 - the sim's state
+        """kappa x the justice capacity of each link's jurisdiction.
+
+        The state step's evolving justice capacity where it has one; it keeps the same
+        array while no lever moves it, so the product is reused until it changes.
+        """
+        jc = getattr(st, "justice_c", None)
+        hit = self._justice_of
+        if hit is not None and hit[0] is jc:
+            return hit[1]
+        justice = self.justice_link
+        if jc is not None:
+            justice = justice.copy()
+            justice[self.has_country] = np.asarray(jc)[self.link_country_ok]
+        out = self.p.arrest_premium * justice
+        self._justice_of = (jc, out)
+        return out
 
     def cost_chain(self) -> np.ndarray:
         """Log of the cost-based price per kg at each route entry (travel order).
@@ -610,15 +644,19 @@ class Markets(Module):
         np.cumsum(x, out=cs[1:])
         return cs[1:] - cs[self.e_start]
 
-    def with_scarcity(self, log_price: np.ndarray, scarcity: np.ndarray) -> np.ndarray:
+    def with_scarcity(
+        self, log_price: np.ndarray, scarcity: np.ndarray, log_last: np.ndarray | None = None
+    ) -> np.ndarray:
         """Prices per kg at route entries with each market's scarcity rent passed down.
 
         A place's exposure is its share of the route's log markup from source to
         market (0 at the source, 1 at the market's entry point): P' = P s^share.
         """
         net = self.sim.net
-        log_p0 = np.log(self.p0)
-        span = np.maximum(log_price[self.last] - log_p0, 1e-9)
+        log_p0 = self.log_p0
+        if log_last is None:  # the log price at each route's last entry
+            log_last = log_price[self.last]
+        span = np.maximum(log_last - log_p0, 1e-9)
         tilt = self.p.scarcity_passthrough * np.log(np.maximum(scarcity, 1e-9))[net.path_market]
         out = log_price - log_p0
         out *= (tilt / span)[self.e_path]
@@ -634,13 +672,10 @@ class Markets(Module):
         num = np.bincount(self.e_place, weights=w, minlength=net.n_places)
         price = np.divide(num, den, out=np.zeros(net.n_places), where=den > 0)
         price[net.origins] = self.p0
-        if self.off_route.any():
-            on = ~self.off_route
-            cn = np.bincount(self.cidx[on], weights=price[on], minlength=self.n_c)
-            cmean = np.divide(
-                cn, self.c_count, out=np.full(self.n_c, self.p0), where=self.c_count > 0
-            )
-            price[self.off_route] = cmean[self.cidx[self.off_route]]
+        if self.has_off_route:
+            cn = np.bincount(self.cidx_on, weights=price[self.on_route], minlength=self.n_c)
+            cmean = np.divide(cn, self.c_count, out=np.full(self.n_c, self.p0), where=self.c_has)
+            price[self.off_route] = cmean[self.cidx_off]
         return price
 
     # -- one month --------------------------------------------------------------------
@@ -658,7 +693,8 @@ class Markets(Module):
         delivered = np.bincount(net.path_market, weights=path_delivered, minlength=k)[:k]
         # Cost chain and each market's landed cost (weighted by what each route delivers).
         log_price = self.cost_chain()
-        p_end = np.exp(log_price[self.last])
+        log_last = log_price[self.last]
+        p_end = np.exp(log_last)
         w = path_delivered + 1e-9 * (path_flow + 1e-9)
         wsum = np.bincount(net.path_market, weights=w, minlength=k)[:k]
         landed = np.divide(
@@ -679,14 +715,13 @@ class Markets(Module):
         st.market_stock = out["stock"]
         st.landed_cost = landed
         # The scarcity rent passes down the routes; then place prices and revenues.
-        entry_price = self.with_scarcity(log_price, out["scarcity"])
+        entry_price = self.with_scarcity(log_price, out["scarcity"], log_last)
         # Market entry points sell at the importers' price (m0 x landed cost x rent).
-        entry_price[self.last] *= self.mkt.m0[net.path_market]
+        entry_price[self.last] *= self.m0_path
         st.place_price = self.place_prices(entry_price)
+        price_at_from = st.place_price[net.link_from]
         # Arrest-risk compensation per link in USD/kg (for route choice, if it counts it).
-        st.link_risk_cost = np.expm1(self.last_arrest_log) * (
-            st.place_price[net.link_from] + net.link_cost
-        )
+        st.link_risk_cost = np.expm1(self.last_arrest_log) * (price_at_from + net.link_cost)
         link_out = getattr(st, "link_out", self.zero_links)
         link_in = getattr(st, "link_inflow", self.zero_links)
         arrivals = np.bincount(net.link_to, weights=link_out, minlength=net.n_places)
@@ -694,20 +729,22 @@ class Markets(Module):
         arrivals[net.origins] += left[net.origins]
         st.place_revenue = arrivals * KG_PER_T * st.place_price  # USD this month
         seized = getattr(st, "link_seized", self.zero_links)
-        price_from = KG_PER_T * st.place_price[net.link_from]
+        price_from = KG_PER_T * price_at_from
         # Record.
         self.r_price[t, : net.n_places] = st.place_price
         self.r_price[t, net.n_places : net.n_places + k] = pw
-        for j, idx in enumerate(self.chain_idx):
-            w = arrivals[idx]
-            pr = st.place_price[idx]
-            self.r_price[t, net.n_places + k + j] = (
-                float((w * pr).sum() / w.sum())
-                if w.sum() > 0
-                else float(pr.mean())
-                if len(pr)
-                else 0.0
-            )
+        # Each chain region's price: weighted by the tons arriving (the plain mean when
+        # none arrive; 0 for a region without places).
+        nr = len(self.chain_idx)
+        w = arrivals[self.chain_cat]
+        pr = st.place_price[self.chain_cat]
+        den = np.bincount(self.chain_seg, weights=w, minlength=nr)
+        num = np.bincount(self.chain_seg, weights=w * pr, minlength=nr)
+        mean = np.bincount(self.chain_seg, weights=pr, minlength=nr) / np.maximum(self.chain_n, 1)
+        pos = den > 0
+        self.r_price[t, net.n_places + k :] = np.where(
+            pos, num / np.where(pos, den, 1.0), np.where(self.chain_n > 0, mean, 0.0)
+        )
         self.r_ppg[t] = out["price_per_pure_gram"]
         self.r_pur[t] = out["purity"]
         self.r_cons[t] = out["consumed"]
@@ -731,8 +768,8 @@ class Markets(Module):
         self.r_landed[t] = landed
         self.r_resid[t] = resid
         self.r_revenue[t] = st.place_revenue
-        for c in LEDGER_COLUMNS:
-            self.ledger[c][t] = resid if c == "residual_t" else out[c.removesuffix("_t")]
+        for arr, key in self._ledger_keys:
+            arr[t] = out[key] if key else resid
 
     def finalize(self) -> None:
         sim, st = self.sim, self.sim.state

@@ -590,7 +590,7 @@ class Markets(Module):
         the link, J the justice capacity of its jurisdiction and p the learned
         seizure share.
         """
-        net, st, p = self.sim.net, self.sim.state, self.p
+        net, st = self.sim.net, self.sim.state
         ph = np.clip(getattr(st, "p_hat", self.zero_links), 0.0, 0.95)
         e = getattr(st, "link_effort", self.zero_links)  # routine effort (interdiction step)
         e = (

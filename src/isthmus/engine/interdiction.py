@@ -178,6 +178,9 @@ class Interdiction(Module):
         self.has_prev = self.nnz_start > 0
         self.prev_idx = np.maximum(self.nnz_start - 1, 0)
         self.ends = net.A.indptr[1:] - 1
+        self.path_len = np.diff(net.A.indptr)
+        if not np.array_equal(np.repeat(np.arange(net.n_paths), self.path_len), net.nnz_path):
+            raise ValueError("the network's entries are not grouped by route (A.indptr)")
 
         self.AT = net.A.T.tocsr()  # link x path, for the expected inflow of each link
 
@@ -230,13 +233,13 @@ class Interdiction(Module):
         s2 = np.log1p((1.0 - pt) / (pt * n_ship))
         r = np.clip(pt * np.exp(np.sqrt(s2) * z - 0.5 * s2), 0.0, 0.999)
         # Seizures in travel order along each route: a segmented cumulative sum of log survival.
-        lg = np.log1p(-r)[net.nnz_link]
+        lg = np.log1p(-r).take(net.nnz_link)
         cs = np.cumsum(lg)
         start_cs = np.where(self.has_prev, cs[self.prev_idx], 0.0)
         inflow = np.subtract(cs, lg)  # (in place from here: one array for the entries)
-        inflow -= start_cs[net.nnz_path]
+        inflow -= np.repeat(start_cs, self.path_len)  # a route's entries are contiguous
         np.exp(inflow, out=inflow)
-        inflow *= flow[net.nnz_path]
+        inflow *= np.repeat(flow, self.path_len)
         st.path_delivered = flow * np.exp(cs[self.ends] - start_cs)
         st.entry_inflow = inflow  # tons entering each route's links (travel order)
         st.link_inflow = np.bincount(net.nnz_link, weights=inflow, minlength=net.n_links)

@@ -160,9 +160,9 @@ class Record(Module):
         ub = rec["us_bound_share"][t]
         nlf = len(LANDFALL_REGIONS)
         ub[:nlf] = np.bincount(self._lf_col, weights=us[self._lf_ok], minlength=nlf)[:nlf]
-        ub[nlf:-1] = np.bincount(
-            self._vec_col, weights=us[self._vec_ok], minlength=len(ub) - 1
-        )[nlf:]
+        ub[nlf:-1] = np.bincount(self._vec_col, weights=us[self._vec_ok], minlength=len(ub) - 1)[
+            nlf:
+        ]
         ub[-1] = ub[0] + ub[2]  # the Mexico-Central America corridor (ONDCP, NDIC)
         mx = st.link_out[self.mx_links]
         rec["_entering_mexico_t"][t, 0] = mx.sum()

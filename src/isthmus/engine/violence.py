@@ -228,8 +228,9 @@ class Violence(Module):
         pred = getattr(st, "predation_labour", None)
         # w . pred over activities: tensordot's own product, without its set-up
         out["predation_by_kind"] = (
-            np.dot(self.w_pred[None, :], pred.transpose(1, 0, 2).reshape(len(self.w_pred), -1))
-            .reshape(pred.shape[0], pred.shape[2])
+            np.dot(
+                self.w_pred[None, :], pred.transpose(1, 0, 2).reshape(len(self.w_pred), -1)
+            ).reshape(pred.shape[0], pred.shape[2])
             if pred is not None
             else np.zeros((len(KINDS), len(self.zeros)))
         )

@@ -627,6 +627,7 @@ class Groups(Module):
         # Hops from each slot's holdings, by holdings (rows change rarely: see _hop_rows).
         self._hop_cache: dict[bytes, np.ndarray] = {}
         self._hop_d: np.ndarray | None = None  # all-pairs land hops, on first use
+        self._hop_last: tuple[bytes, np.ndarray] | None = None  # the last call's holdings
         self.decay = 0.5 ** (1.0 / p.kingpin_halflife)
         # Collusion threshold of each number of contenders (plazas.collusion), computed once.
         self._crit = collusion_threshold(np.arange(na + 1), p.collusion_deviation_months)
@@ -660,6 +661,7 @@ class Groups(Module):
         )
         self.kind_onehot = np.zeros((len(KINDS), na))
         self.kind_onehot[st.actor_kind, np.arange(na)] = 1.0
+        self.kind_tc = self.kind_onehot * self.tc  # transport capacity by kind (records)
         self._declare()
         self.flow_share = np.zeros(n)  # smoothed share of the flow passing each place
         self._set_fees(self.price_now())
@@ -1139,6 +1141,9 @@ class Groups(Module):
         """
         if self._hop_d is None:
             self._hop_d = hop_matrix(self.adj, self.hmax)
+        whole = held.tobytes()
+        if self._hop_last is not None and self._hop_last[0] == whole:
+            return self._hop_last[1]  # nobody's holdings moved since the last quarter
         cache = self._hop_cache
         if len(cache) > 4096:  # a bound on memory in very long runs
             cache.clear()
@@ -1150,6 +1155,7 @@ class Groups(Module):
                 h = self._hop_d[row].min(axis=0) if row.any() else np.full(self.n, np.inf)
                 cache[k] = h
             out[i] = h
+        self._hop_last = (whole, out)
         return out
 
     def _record(self, t, Y, rev, place_rev, spend, mig_at, fire_at, kg, L=None, ai=None) -> None:  # noqa: ANN001, E501
@@ -1165,7 +1171,7 @@ class Groups(Module):
             Ls = L.sum(axis=1, keepdims=True)
             row = r["effort_share"][t].reshape(na, -1)
             row.fill(0.0)
-            row[ai] = np.divide(L, Ls, out=np.zeros_like(L), where=Ls > 0)
+            row[ai] = L / np.where(Ls > 0, Ls, 1.0)  # efforts are >= 0: 0 where none
             r["group_strength"][t] = st.group_strength
             r["group_active"][t] = self.lin.active
             r["places_controlled"][t] = np.bincount(st.controller + 1, minlength=na + 1)[1:]
@@ -1179,7 +1185,7 @@ class Groups(Module):
         # rest by the groups that can own loads, in proportion to strength x transport
         # capacity (capital and connections: UNODC 2007).
         total = kg.sum() / 1000.0
-        by_kind = self.kind_onehot @ ((self.C * self.tc[:, None]) @ kg) / 1000.0
+        by_kind = self.kind_tc @ (self.C @ kg) / 1000.0
         owners = self.tc * st.group_strength
         if owners.sum() > 0:
             by_kind += (self.kind_onehot @ (owners / owners.sum())) * max(

@@ -66,6 +66,9 @@ class Paths:
         self.seg = np.repeat(np.arange(self.n), lens)
         self.lens = lens
         self.starts = np.concatenate([[0], np.cumsum(lens)[:-1]]).astype(np.int64)
+        # segment_survival's constants (why: flows runs twice a month)
+        self._prev = np.maximum(self.starts - 1, 0)
+        self._has_prev = self.starts > 0
         self.n_places = n_places
         # The first stop of each path in each country: persons or units entering it.
         first = np.zeros(len(self.place), dtype=bool)
@@ -82,7 +85,11 @@ class Paths:
         """Flow entering each stop (per entry) and through each place, after losses."""
         if self.n == 0:
             return np.zeros(0), np.zeros(self.n_places)
-        surv = segment_survival(loss[self.place], self.starts, self.seg, self.lens)
+        # segment_survival, with its constants computed once
+        lg = np.log1p(-np.minimum(loss[self.place], 0.999))
+        cs = np.cumsum(lg)
+        start_cs = cs[self._prev] * self._has_prev
+        surv = np.exp(cs - lg - np.repeat(start_cs, self.lens))
         at = np.repeat(path_flow, self.lens) * surv
         return at, np.bincount(self.place, weights=at, minlength=self.n_places)
 

@@ -52,8 +52,18 @@ def test_allocations_spend_the_budget_where_they_should(sim_2008) -> None:
     J = [net.juris_ids.index(c) for c in ("GTM", "HND")]
     u = unilateral_allocation(sim, {J[0]: 3.0, J[1]: 1.0})
     assert u.sum() == pytest.approx(4.0)
-    assert u[net.link_juris == J[0]].sum() == pytest.approx(3.0)
-    assert not u[~np.isin(net.link_juris, J)].any()
+    # each country spends its budget on the links it patrols (its roads, coasts and
+    # waters, with the hops that leave its coast for a neighbour's), in proportion to
+    # the flow it sees there, and nowhere else
+    flow = sim.state.link_inflow
+    for j, c, b in ((J[0], "GTM", 3.0), (J[1], "HND", 1.0)):
+        own = net.patrolled_by(c)
+        e = unilateral_allocation(sim, {j: b})
+        assert e.sum() == pytest.approx(b) and not e[~own].any()
+        np.testing.assert_allclose(e[own], b * flow[own] / flow[own].sum(), rtol=1e-12)
+    both = unilateral_allocation(sim, {J[0]: 3.0}) + unilateral_allocation(sim, {J[1]: 1.0})
+    np.testing.assert_allclose(u, both, rtol=1e-12)
+    assert not u[~(net.patrolled_by("GTM") | net.patrolled_by("HND"))].any()
     cand = np.isin(net.link_juris, J)
     c = coordinated_allocation(sim, 4.0, cand)
     assert c.sum() == pytest.approx(4.0) and not c[~cand].any() and (c >= 0).all()

@@ -14,7 +14,8 @@ import pandas as pd
 import pytest
 
 from isthmus import Sim
-from isthmus.engine.groups import ACTIVITIES, KINDS, Groups
+from isthmus.engine.groups import ACTIVITIES, KINDS
+from isthmus.engine.portfolio import optimal_effort, shadow_value
 from isthmus.policy.interventions import Intervention
 from isthmus.scenario import load_scenario
 
@@ -240,10 +241,19 @@ def test_shadow_value_equalises_marginal_returns() -> None:
         1 + rng.random((20, 1)) * np.array([0, 1, 1, 1, 0])
     )
     S = rng.uniform(0.1, 30, 20)
-    lam = Groups.shadow_value(Ya, c, S)
+    lam = shadow_value(Ya, c, S)
     used = (Ya / c * np.log(np.maximum(c / lam[:, None], 1.0))).sum(axis=1)
     ok = (Ya > 0).any(axis=1)
     np.testing.assert_allclose(used[ok], S[ok], rtol=1e-9)
+    np.testing.assert_allclose(optimal_effort(Ya, c, lam)[ok].sum(axis=1), S[ok], rtol=1e-9)
+    # at the optimum every worked activity returns lambda at the margin, idle ones no more
+    L = optimal_effort(Ya, c, lam)
+    marginal = np.where(Ya > 0, c * np.exp(-L * c / np.maximum(Ya, 1e-300)), 0.0)
+    lam_k = np.broadcast_to(lam[:, None], L.shape)
+    worked = (L > 0) & ok[:, None]
+    idle = ~worked & ok[:, None]
+    np.testing.assert_allclose(marginal[worked], lam_k[worked], rtol=1e-9)
+    assert (marginal[idle] <= lam_k[idle] * (1 + 1e-9)).all()
 
 
 # -- F3: rising plaza value draws challengers ------------------------------------------------

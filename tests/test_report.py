@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html as html_lib
 import json
 import re
 import subprocess
@@ -11,6 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+
+from isthmus.scenario import load_scenario
 
 ISTHMUS = [sys.executable, "-c", "from isthmus.cli import main; main()"]
 EXTERNAL = re.compile(r'(?:src|href)\s*=\s*["\'](https?://[^"\']+)')
@@ -84,7 +87,13 @@ def test_default_report_sections(default_report):
     assert "other homicides (not group-related)" in html
     # ("baseline" survives only in the provenance, quoting parameter names and sources)
     assert not re.search(r"\bbaseline\b", _visible_text(html.split("id='sources'")[0]))
-    assert "Mexico 2006 strategy" in html  # dated policies with their sources
+    # the dated policies (what the counterfactual leaves out), each with its source
+    pols = load_scenario("central-america").policies
+    assert f"Dated policies of the run ({len(pols)})" in sources
+    shown = html_lib.unescape(_visible_text(sources))
+    for p in pols:
+        assert p["name"] in shown and p["source"][:60] in shown, p["name"]
+    assert "Operativo Conjunto Michoacan" in shown  # Mexico's December 2006 strategy
     assert "routes.theta" in html  # parameter provenance
     assert "places.csv" in html and "assumption" in html
     # findings are computed: the run's own numbers appear in them, with intervals over seeds

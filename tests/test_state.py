@@ -342,7 +342,15 @@ def test_kingpin_events_at_scheduled_months(default_scenario) -> None:
             events[t + 1] = list(s.state.kingpin_events)
 
     run(sc, [pol], hook=hook)
-    assert events == {36: [aid], 48: [aid]}
+    # (actor id, place index); no place named: the groups module picks the lineage's member
+    assert events == {36: [(aid, None)], 48: [(aid, None)]}
+
+    # with a place named, every removal carries that place's index
+    place = str(default_scenario.actors["home_places"].iloc[0]).split(";")[0]
+    events.clear()
+    sim = run(sc, [{**pol, "target": {"group": aid, "places": [place]}}], hook=hook)
+    k = sim.net.place_index[place]
+    assert events == {36: [(aid, k)], 48: [(aid, k)]}
 
 
 def _home(sim, aid: str) -> np.ndarray:  # noqa: ANN001

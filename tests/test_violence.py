@@ -206,19 +206,19 @@ def _random_groups(sc, rng: np.random.Generator, n_actors: int):  # noqa: ANN001
     for i in range(n_actors):
         kind = KINDS[int(rng.integers(0, 3))]
         homes = rng.choice(land, size=int(rng.integers(1, 4)), replace=False).tolist()
-        split = i > 0 and rng.random() < 0.3
+        # factions (splits) are no longer actors of the table: they come from leader
+        # removals (the kingpin case below), into the lineage's free faction slots
         rows.append(
             dict(
                 id=f"A{i}",
                 name=f"actor {i}",
                 kind=kind,
-                strength=float(rng.uniform(0.2, 5.0)) if not split else 0.0,
-                upkeep_usd_per_month=float(rng.uniform(1e4, 2e6)) if not split else 0.0,
+                strength=float(rng.uniform(0.2, 5.0)),
+                upkeep_usd_per_month=float(rng.uniform(1e4, 2e6)),
                 transport_capacity=0.02 if kind == "gang" else 1.0,
                 patience=float(rng.uniform(0.8, 0.999)),
                 home_places=";".join(homes),
-                active_from="2001-06" if split else "",
-                split_from="A0" if split else "",
+                reach_hops=float(rng.integers(0, 3)),
                 source="assumption: test",
             )
         )
@@ -226,15 +226,20 @@ def _random_groups(sc, rng: np.random.Generator, n_actors: int):  # noqa: ANN001
             ctrl.append(
                 dict(place=p, actor=f"A{i}", share=float(rng.uniform(0.05, 0.3)), source="t")
             )
+    problems: list = []
     sc.tables["actors"] = read_table(
-        pd.DataFrame(rows).to_csv(index=False), SCHEMAS["actors"], "actors.csv", []
+        pd.DataFrame(rows).to_csv(index=False), SCHEMAS["actors"], "actors.csv", problems
     )
     c = (
         pd.DataFrame(ctrl)
         .groupby(["place", "actor"], as_index=False)
         .agg({"share": "first", "source": "first"})
     )
-    sc.tables["control"] = read_table(c.to_csv(index=False), SCHEMAS["control"], "control.csv", [])
+    sc.tables["control"] = read_table(
+        c.to_csv(index=False), SCHEMAS["control"], "control.csv", problems
+    )
+    # a table the schema rejects would leave the scenario without actors: say so here
+    assert problems == [] and len(sc.actors) == n_actors, problems
     return sc
 
 

@@ -69,7 +69,10 @@ def shadow_value(Ya: np.ndarray, c: np.ndarray, S: np.ndarray) -> np.ndarray:
 def optimal_effort(Ya: np.ndarray, c: np.ndarray, lam: np.ndarray) -> np.ndarray:
     """Efforts (strength units) at the shadow value ``lam``: ``(Y/c) ln(c/lam)^+``."""
     w = np.where(Ya > 0, Ya / np.maximum(c, 1e-300), 0.0)
-    return w * np.log(np.maximum(c / lam[:, None], 1.0))
+    # In logs: a group with far more strength than its potentials has a shadow value that
+    # underflows to 0 (c / 0 = inf); idle activities (w = 0) must stay at 0, not 0 x inf.
+    gain = np.log(np.maximum(c, 1e-300)) - np.log(np.maximum(lam, 1e-300))[:, None]
+    return np.where(w > 0, w * np.maximum(gain, 0.0), 0.0)
 
 
 def revenue(Ya: np.ndarray, c: np.ndarray, L: np.ndarray) -> np.ndarray:

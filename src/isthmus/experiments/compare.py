@@ -325,7 +325,7 @@ def key_differences(
         if regions is not None:
             d = d[d["region"].isin(regions)]
         elif ind in ("flow_t", "homicide_rate_per_100k", "seized_t"):
-            d = d[d["region"].str.len() == 3]
+            d = d[d["region"].str.fullmatch(r"[A-Z]{3}")]  # countries (not seized_t's "all")
         per = d.groupby(["scenario", "region", "seed"])["value"]
         agg = (per.sum() if how == "sum" else per.mean()).rename("value").reset_index()
         b = agg[agg["scenario"] == base][["region", "seed", "value"]].rename(

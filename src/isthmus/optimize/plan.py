@@ -396,8 +396,13 @@ class Planner:
         self.host.init()
         self.net = self.host.net
         ids = self.net.juris_ids
+        # Candidates: the country's links that some route of the choice set uses (effort on
+        # a link that no route crosses cannot change anything, and would be budget wasted).
+        used = np.diff(self.net.A.tocsc().indptr) > 0
         self.cand = {
-            c: np.flatnonzero(self.net.link_juris == ids.index(c)) if c in ids else np.zeros(0, int)
+            c: np.flatnonzero((self.net.link_juris == ids.index(c)) & used)
+            if c in ids
+            else np.zeros(0, int)
             for c in spec.countries
         }
         self.cand_all = np.sort(np.concatenate(list(self.cand.values())))

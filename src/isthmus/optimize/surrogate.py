@@ -30,9 +30,17 @@ Examples
 >>> cand = np.flatnonzero(np.isin(sim.net.link_juris, [sim.net.juris_ids.index("GTM")]))
 >>> sur = Surrogate(sim, [snap], "us_delivered", cand)
 >>> j0, g = sur.value_and_grad(np.zeros(len(cand)))
->>> j1, _ = sur.value_and_grad(np.full(len(cand), 0.05))
->>> bool(j1 < j0 and g.min() < 0)  # effort on Guatemala's links cuts US deliveries
+>>> i = int(np.argmin(g))  # the Guatemalan link where effort cuts US deliveries most
+>>> x = np.zeros(len(cand)); x[i] = 0.1
+>>> j1, _ = sur.value_and_grad(x)
+>>> bool(g[i] < 0 and j1 < j0)
 True
+>>> x[i] = 1e-6  # the gradient is exact: it matches a finite difference
+>>> bool(abs((sur.value_and_grad(x)[0] - j0) / 1e-6 - g[i]) < 1e-4 * abs(g[i]))
+True
+
+Effort spread evenly over all the candidate links need not cut deliveries: the
+traffickers' re-routing can take the flow to routes that are seized less downstream.
 """
 
 from __future__ import annotations
@@ -167,6 +175,12 @@ class Surrogate:
                 strict=True,
             )
         ]
+        # The interdiction step's what-if adds to the extra effort the snapshot holds, which
+        # ``base`` replaces (a later round's snapshot holds the previous plan): the shift.
+        self._shift = [
+            b - np.asarray(getattr(s.state, "link_extra_effort", 0.0), dtype=float)
+            for s, b in zip(self.snaps, self.base, strict=True)
+        ]
         self.p_max = self.resp.p_max
         self.evaluations = 0
         # Per snapshot: hazard per effective effort unit (k x local multiplier) times
@@ -198,7 +212,7 @@ class Surrogate:
         sh = np.empty((K, self.sim.net.n_paths))
         for k, s in enumerate(self.snaps):
             with self.resp.at(s):
-                p[k] = self.resp.seizure_prob(self.base[k] + self.cf[k] * X)
+                p[k] = self.resp.seizure_prob(self._shift[k] + self.cf[k] * X)
                 sh[k] = self.resp.shares(p[k])
         g_r, dg = self.paths.terms(p, self.A, self.B, self.U)
         f = self.F * sh
@@ -206,12 +220,14 @@ class Surrogate:
         if not grad:
             return tot, np.zeros(0)
         dp = (self.paths.to_link.T @ (f[:, self.paths.nnz_path] * dg).T).T
-        if self.use_vjp:
-            dp += self.resp.shares_vjp(p, sh, self.F * g_r)
-        else:
-            for k, s in enumerate(self.snaps):
-                with self.resp.at(s):
-                    dp[k] += self._shares_fd(p[k], self.F[k] * g_r[k])
+        y = self.F * g_r
+        for k, s in enumerate(self.snaps):
+            # each snapshot's own state: the adjoint's price scale is that month's prices
+            with self.resp.at(s):
+                if self.use_vjp:
+                    dp[k] += self.resp.shares_vjp(p[k], sh[k], y[k])
+                else:
+                    dp[k] += self._shares_fd(p[k], y[k])
         g_all = np.sum(dp * (self.p_max - p) * self.HC, axis=0)
         return tot, g_all[self.cand] / K
 
@@ -235,7 +251,7 @@ class Surrogate:
         Returns the relative error found."""
         s = self.snaps[0]
         with self.resp.at(s):
-            p = self.resp.seizure_prob(self.base[0] + self.cf[0] * self.full(x))
+            p = self.resp.seizure_prob(self._shift[0] + self.cf[0] * self.full(x))
             err = self.resp.check_vjp(p)
         if not err < tol:
             self.use_vjp = False

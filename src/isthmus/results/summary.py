@@ -45,7 +45,7 @@ def flow_table(ia: pd.DataFrame) -> Table:
         ca = sum(row.get(c, 0.0) for c in CA7)
         mx = row.get("MEX", 0.0)
         cb = sum(row.get(c, 0.0) for c in CARIB)
-        other = row.sum() - tz - ca - mx - cb
+        other = row.drop("all", errors="ignore").sum() - tz - ca - mx - cb  # "all": the total
         t.add_row(
             str(y),
             f"{sup.loc[y, 'andes']:.0f}",

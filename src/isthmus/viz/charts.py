@@ -499,7 +499,8 @@ def seizures_chart(rd: RunData, base: RunData | None = None) -> Chart | None:
     if st.empty:
         return None
     cols = list(st.columns)
-    other = tuple(c for c in cols if c not in (*CA7, "MEX", "transit_zone"))
+    # ("all" is the record's total of the jurisdictions, not an area)
+    other = tuple(c for c in cols if c not in (*CA7, "MEX", "transit_zone", "all"))
     t = "t/yr"
     lines = [
         Line(

@@ -229,7 +229,9 @@ def seizure_finding(rd: RunData, per: Periods) -> Finding | None:
     p = rd.pivot("seized_t")
     if p.empty:
         return None
-    tot = Quantity("seized_t", "all", "seizures", "t/yr", parts=tuple(p.columns))
+    # the jurisdictions only: the record's "all" column is their total already
+    areas = tuple(c for c in p.columns if c != "all")
+    tot = Quantity("seized_t", "all", "seizures", "t/yr", parts=areas)
     ca = Quantity(
         "seized_t", "central_america", "", "t/yr", parts=tuple(c for c in CA7 if c in p.columns)
     )
@@ -447,7 +449,13 @@ def effect_quantities(rd: RunData) -> list[tuple[Quantity, bool]]:
     if not st.empty:
         out.append(
             (
-                Quantity("seized_t", "all", "seizures, all areas", "t/yr", parts=tuple(st.columns)),
+                Quantity(
+                    "seized_t",
+                    "all",
+                    "seizures, all areas",
+                    "t/yr",
+                    parts=tuple(c for c in st.columns if c != "all"),  # "all" is their total
+                ),
                 True,
             )
         )

@@ -1078,7 +1078,8 @@ class Groups(Module):
         self.pat_pen *= self.decay
 
         self._set_fees(price)
-        self._record(t, Y, rev, place_rev, spend, mig_at, fire_at, kg, L, ai)
+        if not self.sim.spinning:  # spin-up months are not recorded (month 0 is written again)
+            self._record(t, Y, rev, place_rev, spend, mig_at, fire_at, kg, L, ai)
 
     def _entries(self, ai, S, act, C_new, commit, zg, frac) -> None:  # noqa: ANN001
         """Challenges by groups within reach of places they do not hold.

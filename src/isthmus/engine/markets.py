@@ -734,6 +734,8 @@ class Markets(Module):
         left = np.bincount(net.link_from, weights=link_in, minlength=net.n_places)
         arrivals[net.origins] += left[net.origins]
         st.place_revenue = arrivals * KG_PER_T * st.place_price  # USD this month
+        if self.sim.spinning:  # spin-up months are not recorded (month 0 is written again)
+            return
         seized = getattr(st, "link_seized", self.zero_links)
         price_from = KG_PER_T * price_at_from
         # Record.

@@ -115,7 +115,7 @@ def collusion(
         crit = thresholds[n]
     else:
         crit = collusion_threshold(n, deviation_months)
-    pat = np.min(np.where(contender, patience[:, None], 1.0), axis=0)
+    pat = np.where(contender, patience[:, None], 1.0).min(axis=0)
     multi = n >= 2
     collude = multi & (pat >= crit)
     return collude, multi & ~collude

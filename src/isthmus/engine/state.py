@@ -531,7 +531,8 @@ class State(Module):
     def step(self, t: int) -> None:
         st = self.sim.state
         # The month's inputs as they applied, then the inputs of the next month.
-        self._record(t)
+        if not self.sim.spinning:  # spin-up months are not recorded (month 0 is written again)
+            self._record(t)
         inflow = getattr(st, "link_inflow", None)
         if inflow is not None:
             m = self.p.flow_memory

@@ -243,6 +243,8 @@ class Violence(Module):
         return out
 
     def step(self, t: int) -> None:
+        if self.sim.spinning:  # only records (month 0 is written again after the spin-up)
+            return
         p = self.p
         x = self.intensities()
         for k, arr in self._x.items():

@@ -7,10 +7,9 @@ the link's seizure hazard (interdiction step), so where the budget goes
 matters as much as its size.
 
 - **Unilateral**: each country spends its own share of the budget against the
-  flow it sees, in proportion to that flow (the links it patrols, ``net.pat_link``:
-  its roads, coasts and waters, including the voyages and coastal hops that leave
-  its coast for a neighbour's; last month's inflow). Nobody accounts for what is
-  pushed across the border.
+  flow it sees on its own territory, in proportion to that flow (the links of
+  its jurisdiction, last month's inflow). Nobody accounts for what is pushed
+  across the border.
 - **Coordinated**: one regional budget (the same total) goes to the links that
   most reduce the tons *delivered to the United States*, allowing for the
   traffickers' response. A greedy heuristic: the budget is split into chunks;
@@ -40,7 +39,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..engine.network import MARKETS
-from ..engine.response import RouteResponse as EngineResponse
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..engine.levers import SimView as Sim
@@ -135,52 +133,50 @@ def unilateral_allocation(
 class RouteResponse:
     """Tons delivered to the US in the traffickers' equilibrium response to extra effort.
 
-    Built on the engine's read-only view (:class:`isthmus.engine.response.RouteResponse`)
-    so that it stays consistent with the modules: the interdiction step's seizure
-    probability with trial extra effort, the routes step's target shares (the route
-    mix traffickers move towards once they have learned the new risks: the three-level
-    nested logit, costs scaled by price) and that logit's adjoint for the gradient.
-    Nothing in the simulation's state is written.
-
-    Parameters
-    ----------
-    sim : Sim
-        The running simulation (routes and interdiction modules active).
-    eff : array
-        Seizure hazard one capacity unit adds on each link (:func:`link_effectiveness`).
-    markets : tuple of str
-        Markets whose delivered tons count.
+    Uses the engine's own modules as black boxes so that it stays consistent
+    with them: the interdiction step's seizure probability under a trial
+    ``link_extra_effort``, and the routes step's target shares (the route mix
+    traffickers move towards) once they have learned the new risks.
     """
 
     def __init__(self, sim: Sim, eff: np.ndarray, markets: tuple[str, ...] = ("usa",)):
         self.sim = sim
         self.net = sim.net
-        self.eff = np.asarray(eff, dtype=float)
-        self.resp = EngineResponse(sim)
-        self.pmax = self.resp.p_max
+        self.eff = eff
+        self.inter = sim.module("interdiction")
+        self.routes = sim.module("routes")
+        st = sim.state
+        self.base_extra = st.link_extra_effort.copy()
+        self.pmax = float(sim.pars["interdiction"]["p_max"])
+        self.theta = float(sim.pars["routes"]["theta"])
         net = self.net
-        self.orig_pos = self.resp.orig_pos
+        self.orig_pos = np.searchsorted(net.origins, net.path_origin)
         # Routes whose delivered tons count (the US market, or every market).
         self.us = np.isin(net.path_market, [MARKETS.index(m) for m in markets]).astype(float)
-        supply = getattr(sim.state, "supply_origin", None)
+        supply = getattr(st, "supply_origin", None)
         if supply is None or np.sum(supply) <= 0:
             supply = np.ones(len(net.origins))
         self.supply = np.asarray(supply, dtype=float)[self.orig_pos]
 
     def p_of(self, extra: np.ndarray) -> np.ndarray:
-        """Seizure probability of every link with ``extra`` capacity units added.
-
-        A capacity unit adds ``eff`` to a link's hazard (as the policies apply it and as
-        :meth:`gradient` assumes); the interdiction step's what-if takes effective effort
-        units, to which it applies ``k`` and the local multiplier itself.
-        """
-        hpu = self.resp.hazard_per_unit()
-        units = np.divide(extra * self.eff, hpu, out=np.zeros(self.net.n_links), where=hpu > 0)
-        return self.resp.seizure_prob(units)
+        """Seizure probability of every link with ``extra`` capacity units added."""
+        st = self.sim.state
+        saved = st.link_extra_effort
+        st.link_extra_effort = self.base_extra + extra * self.eff
+        try:
+            return self.inter.seizure_prob()
+        finally:
+            st.link_extra_effort = saved
 
     def shares(self, p: np.ndarray) -> np.ndarray:
         """Route shares traffickers move towards when their learned risk equals ``p``."""
-        return self.resp.shares(p)
+        st = self.sim.state
+        saved = st.p_hat
+        st.p_hat = p
+        try:
+            return self.routes.target_shares()
+        finally:
+            st.p_hat = saved
 
     def delivered(self, extra: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
         """US-delivered tons per month, with the probabilities and shares behind it."""
@@ -192,17 +188,23 @@ class RouteResponse:
     def gradient(self, extra: np.ndarray, p: np.ndarray, sh: np.ndarray) -> np.ndarray:
         """Linearised d(US-delivered tons)/d(capacity) per link, route response included.
 
-        ``D = sum_r F_r s_r(p) S_r(p) u_r`` (``F`` the origin's supply, ``S`` survival,
-        ``u`` = 1 on counted routes), so ``dD/dp_l = [d(sum_r y_r s_r)/dp_l]_{y = F S u}
-        - A'(F s S u)_l / (1 - p_l)``, the first term the routes step's adjoint; and
-        ``dp_l/de_l = eff_l (p_max - p_l)``.
+        With survival S_r, flows f_r and a logit of scale theta on S_r within
+        each origin: dD/de_l = -w_l [A'(f S u) + theta A'(f S^2 u) - theta A'(s S DU_o)],
+        w_l = dp_l/de_l / (1 - p_l), u = 1 on US routes, DU_o = US tons of origin o.
         """
-        A = self.net.A
-        q = np.clip(p, 0.0, 0.999)
-        surv = np.exp(A @ np.log1p(-q))
-        y = self.supply * surv * self.us
-        d_p = self.resp.shares_vjp(p, sh, y) - (A.T @ (y * sh)) / (1.0 - q)
-        return self.eff * np.maximum(self.pmax - p, 0.0) * d_p
+        net = self.net
+        A = net.A
+        surv = np.exp(A @ np.log1p(-np.clip(p, 0.0, 0.999)))
+        f = self.supply * sh
+        fsu = f * surv * self.us
+        du = np.bincount(self.orig_pos, weights=fsu, minlength=len(net.origins))
+        inner = (
+            A.T @ fsu
+            + self.theta * (A.T @ (fsu * surv))
+            - self.theta * (A.T @ (sh * surv * du[self.orig_pos]))
+        )
+        dp = self.eff * np.maximum(self.pmax - p, 0.0)
+        return -dp / np.maximum(1.0 - p, 1e-6) * inner
 
 
 def coordinated_allocation(

@@ -179,6 +179,7 @@ class Interdiction(Module):
         self.prev_idx = np.maximum(self.nnz_start - 1, 0)
         self.ends = net.A.indptr[1:] - 1
         self.path_len = np.diff(net.A.indptr)
+        self._cs = np.zeros(len(net.nnz_link) + 1)  # work buffer of the cumulative sum
         if not np.array_equal(np.repeat(np.arange(net.n_paths), self.path_len), net.nnz_path):
             raise ValueError("the network's entries are not grouped by route (A.indptr)")
 
@@ -234,8 +235,10 @@ class Interdiction(Module):
         r = np.clip(pt * np.exp(np.sqrt(s2) * z - 0.5 * s2), 0.0, 0.999)
         # Seizures in travel order along each route: a segmented cumulative sum of log survival.
         lg = np.log1p(-r).take(net.nnz_link)
-        cs = np.cumsum(lg)
-        start_cs = np.where(self.has_prev, cs[self.prev_idx], 0.0)
+        buf = self._cs  # [0, cumulative sums]: buf[k] sums the entries before k
+        np.cumsum(lg, out=buf[1:])
+        cs = buf[1:]
+        start_cs = buf[self.nnz_start]  # the sum before each route's first entry (0 first)
         inflow = np.subtract(cs, lg)  # (in place from here: one array for the entries)
         inflow -= np.repeat(start_cs, self.path_len)  # a route's entries are contiguous
         np.exp(inflow, out=inflow)

@@ -324,7 +324,9 @@ def test_kind_is_only_a_label(sc) -> None:  # noqa: ANN001
     r1 = Sim(t, seed=4).run()
     for ind in ("homicides", "flow_t", "revenue_usd", "group_strength", "fee_usd_per_kg"):
         if ind in r0.series:
-            np.testing.assert_allclose(r0.series[ind].data, r1.series[ind].data, rtol=1e-12, atol=1e-9, err_msg=ind)
+            np.testing.assert_allclose(
+                r0.series[ind].data, r1.series[ind].data, rtol=1e-12, atol=1e-9, err_msg=ind
+            )
     g0 = r0.annual_series("cocaine_handled_share", "gang")
     g1 = r1.annual_series("cocaine_handled_share", "transnational")  # the gangs, relabelled
     np.testing.assert_allclose(g0.to_numpy(), g1.to_numpy())

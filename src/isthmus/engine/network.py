@@ -31,6 +31,7 @@ from scipy.sparse.csgraph import dijkstra
 
 from ..scenario import Problem, Scenario, ScenarioError
 
+
 def bin_sum_matrix(bins: np.ndarray, n_bins: int) -> sp.csr_matrix:
     """A sparse (bins x entries) 0/1 matrix ``S`` with ``S @ w`` equal, bit for bit, to
     ``np.bincount(bins, weights=w, minlength=n_bins)``.
@@ -48,9 +49,7 @@ def bin_sum_matrix(bins: np.ndarray, n_bins: int) -> sp.csr_matrix:
     True
     """
     bins = np.asarray(bins, dtype=np.int64)
-    m = sp.csr_matrix(
-        (np.ones(len(bins)), (bins, np.arange(len(bins)))), shape=(n_bins, len(bins))
-    )
+    m = sp.csr_matrix((np.ones(len(bins)), (bins, np.arange(len(bins)))), shape=(n_bins, len(bins)))
     m.sort_indices()  # each row's entries in index order (the order bincount adds them)
     return m
 

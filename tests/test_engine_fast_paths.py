@@ -128,3 +128,20 @@ def test_bin_sum_matrix_matches_bincount_bit_for_bit() -> None:
             ref = np.bincount(bins, weights=w, minlength=n_bins + 2)
             assert np.array_equal(m @ w, ref)
             assert np.array_equal(np.signbit(m @ w), np.signbit(ref))  # -0.0 sums alike
+
+
+def test_home_means_index_is_reused_until_a_home_changes() -> None:
+    from isthmus import Sim, load_scenario
+
+    sim = Sim(load_scenario("central-america"), seed=0)
+    sim.init()
+    state = next(m for m in sim.modules if m.name == "state")
+    st = sim.state
+    st.controller = np.full(sim.net.n_places, -1)  # nobody controls a place: home means
+    na = len(st.actor_home)
+    for change in (None, 0, na - 1):
+        if change is not None:  # a split gives an actor a new home array
+            st.actor_home[change] = np.array([change % sim.net.n_places, 3], dtype=np.int64)
+        state._pressure()
+        ref = State._home_means(list(st.actor_home), st.justice_pressure, na)
+        assert np.array_equal(st.strength_pressure, ref)

@@ -458,7 +458,7 @@ class State(Module):
         if (
             key is None
             or len(key[0]) != len(homes)
-            or any(a is not b for a, b in zip(key[0], homes))
+            or any(a is not b for a, b in zip(key[0], homes, strict=True))
         ):
             key = self._home_key = (list(homes), self._home_index(homes))
         out = self._home_means(homes, jp, na, key[1])

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from isthmus.engine.network import bin_sum_matrix
 from isthmus.engine.plazas import collusion, collusion_threshold, hop_distances, hop_matrix
 from isthmus.engine.portfolio import shadow_value
 from isthmus.engine.routes import Segments, _logsum, segment_softmax
@@ -114,3 +115,33 @@ def test_read_table_columns_match_pandas_inference() -> None:
             ref[a.name] = ref[a.name].astype(object)
     pd.testing.assert_frame_equal(df, ref, check_exact=True)
     assert df["_line"].tolist() == [2, 3] and df["population"].tolist() == [1000.0, 0.0]
+
+
+def test_bin_sum_matrix_matches_bincount_bit_for_bit() -> None:
+    rng = np.random.default_rng(7)
+    for n_entries, n_bins in ((1, 1), (50, 3), (15_000, 150), (4000, 900)):
+        bins = rng.integers(0, n_bins, n_entries)
+        m = bin_sum_matrix(bins, n_bins + 2)  # two bins no entry reaches
+        for _ in range(3):
+            w = rng.normal(0.0, 1.0, n_entries) * 10.0 ** rng.uniform(-8, 8, n_entries)
+            w[rng.random(n_entries) < 0.05] = -0.0
+            ref = np.bincount(bins, weights=w, minlength=n_bins + 2)
+            assert np.array_equal(m @ w, ref)
+            assert np.array_equal(np.signbit(m @ w), np.signbit(ref))  # -0.0 sums alike
+
+
+def test_home_means_index_is_reused_until_a_home_changes() -> None:
+    from isthmus import Sim, load_scenario
+
+    sim = Sim(load_scenario("central-america"), seed=0)
+    sim.init()
+    state = next(m for m in sim.modules if m.name == "state")
+    st = sim.state
+    st.controller = np.full(sim.net.n_places, -1)  # nobody controls a place: home means
+    na = len(st.actor_home)
+    for change in (None, 0, na - 1):
+        if change is not None:  # a split gives an actor a new home array
+            st.actor_home[change] = np.array([change % sim.net.n_places, 3], dtype=np.int64)
+        state._pressure()
+        ref = State._home_means(list(st.actor_home), st.justice_pressure, na)
+        assert np.array_equal(st.strength_pressure, ref)

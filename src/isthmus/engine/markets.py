@@ -59,7 +59,7 @@ import numpy as np
 import pandas as pd
 
 from .interdiction import MODE_CLASS
-from .network import MARKETS, TRANSIT_ZONE
+from .network import MARKETS, TRANSIT_ZONE, bin_sum_matrix
 from .params import Param
 from .series import monthly_series
 from .sim import Module, register
@@ -521,6 +521,7 @@ class Markets(Module):
         self.e_link = net.nnz_link
         self.e_path = net.nnz_path
         self.e_place = net.link_to[self.e_link]
+        self._place_sum = bin_sum_matrix(self.e_place, net.n_places)  # bincount by e_place
         self.p0 = p.source_price_usd_per_kg
         # Places on no route take their country's mean price (else the source price).
         on_route = np.bincount(self.e_place, minlength=net.n_places) > 0
@@ -673,9 +674,9 @@ class Markets(Module):
         """Flow-weighted price at each place (routes with no flow count a little)."""
         net, st = self.sim.net, self.sim.state
         w = np.repeat(getattr(st, "path_flow", self.zero_paths) + 1e-9, self.path_len)
-        den = np.bincount(self.e_place, weights=w, minlength=net.n_places)
+        den = self._place_sum @ w  # np.bincount(self.e_place, weights=w), bit for bit
         w *= entry_price
-        num = np.bincount(self.e_place, weights=w, minlength=net.n_places)
+        num = self._place_sum @ w
         price = np.divide(num, den, out=np.zeros(net.n_places), where=den > 0)
         price[net.origins] = self.p0
         if self.has_off_route:

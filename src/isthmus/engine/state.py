@@ -349,6 +349,7 @@ class State(Module):
         self._jus_rest = bool((st.justice_c == self._jus_target0).all())
         self._effort_key: tuple | None = None
         self._press_key: tuple | None = None
+        self._home_key: tuple | None = None  # (homes, their _home_index)
         self.prepare(0, integrate=False)
 
     # -- one month ----------------------------------------------------------------------
@@ -450,7 +451,17 @@ class State(Module):
         st.justice_pressure = jp
         if not na:
             return
-        out = self._home_means(st.actor_home, jp, na)
+        homes = st.actor_home
+        key = self._home_key
+        # The homes change only when a group splits (a new list entry): the index arrays
+        # of the previous month are reused while every entry is the same array object.
+        if (
+            key is None
+            or len(key[0]) != len(homes)
+            or any(a is not b for a, b in zip(key[0], homes, strict=True))
+        ):
+            key = self._home_key = (list(homes), self._home_index(homes))
+        out = self._home_means(homes, jp, na, key[1])
         ctrl = getattr(st, "controller", None)
         if ctrl is not None:
             lab = ctrl + 1
@@ -460,25 +471,40 @@ class State(Module):
         st.strength_pressure = out
 
     @staticmethod
-    def _home_means(homes: list[np.ndarray], x: np.ndarray, na: int) -> np.ndarray:
+    def _home_index(homes: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """What :meth:`_home_means` needs of the homes alone: each entry's actor, the
+        places in one array, and the number of places of each actor."""
+        lens = np.fromiter((len(h) for h in homes), dtype=np.int64, count=len(homes))
+        if not lens.any():
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), lens
+        owner = np.repeat(np.arange(len(homes)), lens)
+        return owner, np.concatenate(homes), lens
+
+    @staticmethod
+    def _home_means(
+        homes: list[np.ndarray],
+        x: np.ndarray,
+        na: int,
+        index: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+    ) -> np.ndarray:
         """Mean of ``x`` over each actor's home places (0 for an actor without any).
 
         One ``bincount`` for all actors instead of a ``mean`` per actor (why: the step runs
         every month). numpy sums fewer than 8 values one after the other, as ``bincount``
         does, so the means are the same to the last bit; longer homes (none in the shipped
-        scenario) keep ``mean``.
+        scenario) keep ``mean``. ``index`` is :meth:`_home_index` of ``homes`` when the
+        caller has it.
 
         Examples
         --------
         >>> State._home_means([np.array([0, 2]), np.array([], dtype=int)], np.arange(3.0), 2)
         array([1., 0.])
         """
-        lens = np.fromiter((len(h) for h in homes), dtype=np.int64, count=len(homes))
+        owner, places, lens = State._home_index(homes) if index is None else index
         out = np.zeros(na)
         if not lens.any():
             return out
-        owner = np.repeat(np.arange(len(homes)), lens)
-        sums = np.bincount(owner, weights=x[np.concatenate(homes)], minlength=na)
+        sums = np.bincount(owner, weights=x[places], minlength=na)
         has = lens > 0
         out[has] = sums[has] / lens[has]
         for a in np.flatnonzero(lens >= 8):

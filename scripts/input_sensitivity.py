@@ -107,7 +107,8 @@ def main() -> None:
                 if ind == "us_bound_share":
                     eff.append(f"{x - b:+.3f}")
                 else:
-                    eff.append(f"{x / b - 1:+.1%}" if b else "")
+                    ok = b and np.isfinite(b) and np.isfinite(x)  # no homicide series: n/a
+                    eff.append(f"{x / b - 1:+.1%}" if ok else "n/a")
             cells.append(eff)
         name = p.get("name", p["type"])
         size = p["size"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -70,6 +71,15 @@ def test_raising_enforcement_displaces_flow(
     assert displaced <= removed * (1 + 1e-9)
 
 
+F1_MISS = pytest.mark.xfail(
+    strict=True,
+    reason="known miss (README, findings F1c): Mexico's escalations push corridor flow to "
+    "the Caribbean and direct routes rather than into Central America (protocol line F1c "
+    "-0.004, needs > 0); Central America's share of US-bound flow falls from 2005 to 2010",
+)
+
+
+@F1_MISS
 def test_f1_default_run_central_america_share_rises(default_results) -> None:
     r = default_results
     assert r.annual("us_bound_share", "central_america", 2010) > r.annual(
@@ -80,6 +90,7 @@ def test_f1_default_run_central_america_share_rises(default_results) -> None:
     )
 
 
+@F1_MISS
 def test_f1_counterfactual_without_mexican_escalations(default_scenario) -> None:
     cf = default_scenario.copy()
     cf.policies = [

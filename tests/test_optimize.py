@@ -393,9 +393,12 @@ def test_cli_writes_the_tables_maps_and_policies(opt_dir: Path) -> None:
     for arm in ("unilateral", "coordinated"):
         tot = sum(float(a["effort_units"]) for a in alloc if a["arm"] == arm)
         # the budget set is sum(x) <= budget: an arm spends less where more effort would
-        # lower its objective (traffickers re-route), but never more, and never nothing
-        # here (effort on some link helps each objective at zero effort)
-        assert 0.0 < tot <= 3.0 * (1 + 1e-6)
+        # worsen its objective (traffickers re-route), but never more. The coordinated
+        # arm may spend nothing: with elastic route choice, effort on any one link can
+        # push flow to routes seized less, so zero effort can be its best seized value.
+        assert 0.0 <= tot <= 3.0 * (1 + 1e-6)
+        if arm == "unilateral":  # effort on a country's own links cuts its own inflow
+            assert tot > 0.0
         assert tot == pytest.approx(meta["diagnostics"]["spent"][arm], rel=1e-5)
         ivs = load_policy_file(out / "policies" / f"{arm}.yaml")
         assert ivs[0].kind == "link_effort" and len(ivs[0].links) == sum(

@@ -48,7 +48,14 @@ import numpy as np
 
 from ..scenario import Problem, ScenarioError
 from .params import Param
-from .plazas import collusion, contest_violence, entry_hazard, hop_distances, locate
+from .plazas import (
+    collusion,
+    collusion_threshold,
+    contest_violence,
+    entry_hazard,
+    hop_matrix,
+    locate,
+)
 from .portfolio import ACTIVITIES, TRANSIT, optimal_effort, revenue, shadow_value, size_at_upkeep
 from .secondary import SecondaryFlows
 from .series import monthly_series
@@ -578,6 +585,7 @@ class Groups(Module):
         self.terr = np.isin(net.place_group, TERRITORY_GROUPS) & np.isin(
             net.place_level, ["admin1", "country"]
         )
+        self.terr_f = self.terr.astype(float)  # the same mask, as a factor
         self.pop = np.where(self.terr, net.population, 0.0)
         c = sim.scenario.countries.set_index("id")
         pres = c["presence"].fillna(0.5).to_dict() if "presence" in c else {}
@@ -616,9 +624,13 @@ class Groups(Module):
         self.Vbar_t = np.zeros(n)
         self.Rbar_transit = np.zeros(na)
         self.K = np.zeros(n)
-        self._hop_key = None
-        self._hops = None
+        # Hops from each slot's holdings, by holdings (rows change rarely: see _hop_rows).
+        self._hop_cache: dict[bytes, np.ndarray] = {}
+        self._hop_d: np.ndarray | None = None  # all-pairs land hops, on first use
+        self._hop_last: tuple[bytes, np.ndarray] | None = None  # the last call's holdings
         self.decay = 0.5 ** (1.0 / p.kingpin_halflife)
+        # Collusion threshold of each number of contenders (plazas.collusion), computed once.
+        self._crit = collusion_threshold(np.arange(na + 1), p.collusion_deviation_months)
         self.home_mult = np.where(self.home, p.home_advantage, 1.0)
         st.actor_ids = list(self.actor_ids)
         st.actor_kind = np.array([KINDS.index(k) for k in self.kind_of], dtype=np.int64)
@@ -649,6 +661,7 @@ class Groups(Module):
         )
         self.kind_onehot = np.zeros((len(KINDS), na))
         self.kind_onehot[st.actor_kind, np.arange(na)] = 1.0
+        self.kind_tc = self.kind_onehot * self.tc  # transport capacity by kind (records)
         self._declare()
         self.flow_share = np.zeros(n)  # smoothed share of the flow passing each place
         self._set_fees(self.price_now())
@@ -757,6 +770,8 @@ class Groups(Module):
         )
         rec.declare("migrants_smuggled", iso, "persons")
         rec.declare("firearms_trafficked", iso, "units")
+        # The record arrays, looked up once (the step writes a row of each every month).
+        self._rec = {name: s.data for name, s in rec.series.items()}
         self.mig_first_iso = self.place_iso[self.sec.mig.place[self.sec.mig_first]]
         self.fire_first_iso = self.place_iso[self.sec.fire.place[self.sec.fire_first]]
 
@@ -787,7 +802,7 @@ class Groups(Module):
         """
         s = np.minimum(self.flow_share, self.p.fee_share_cap)
         self.sim.state.fee_place = (
-            (self.p.fee_share * price / (1.0 - s)) * (self.tc @ self.C) * self.terr
+            (self.p.fee_share * price / (1.0 - s)) * (self.tc @ self.C) * self.terr_f
         )
 
     def weaken(self, actor: str, factor: float) -> None:
@@ -868,22 +883,22 @@ class Groups(Module):
         # Inputs from the other modules (defaults when they are inactive).
         price = self.price_now()
         link_out = getattr(st, "link_out", None)
-        kg = (
-            np.bincount(net.link_to, weights=link_out, minlength=n) * 1000.0 * self.terr
-            if link_out is not None
-            else np.zeros(n)
-        )
-        if link_out is not None:  # each place's share of the month's flow (smoothed)
+        if link_out is not None:
+            kg = np.bincount(net.link_to, weights=link_out, minlength=n) * 1000.0 * self.terr_f
+            # each place's share of the month's flow (smoothed)
             total = float(np.sum(getattr(st, "path_flow", 0.0)))
             now = kg / 1000.0 / total if total > 0 else np.zeros(n)
             a = p.value_memory
             self.flow_share = a * self.flow_share + (1.0 - a) * now
+        else:
+            kg = np.zeros(n)
         eK = np.exp(-self.K / p.corruption_ref_usd)
         presence = getattr(st, "presence", self.presence_default)
         pres = presence * (1.0 - p.presence_loss_max * (1.0 - eK))
         st.presence_effective = pres
         troops = getattr(st, "deployed_personnel", None)
         troops = np.zeros(n) if troops is None else np.asarray(troops, dtype=float) / 1000.0
+        has_troops = bool(troops.any())
         prevention = getattr(st, "prevention", None)
 
         # 1. Potentials by activity (USD a month at full exploitation by a sole holder).
@@ -922,10 +937,12 @@ class Groups(Module):
         frag = self.frag[ai]
         u = self.u[ai]
         act = Sa > 0
+        feuding = bool(frag.any())
 
         # 3. Where strength is, and the contest for each place.
         s_loc, contender = locate(Sa, commit, Ca, self.Vbar, p.value_floor_usd)
         contender &= act[:, None]
+        armed = s_loc.sum(axis=0)
         # A group feuding over its succession defends less: factions do not hold each
         # other's plazas.
         z = s_loc * self.home_mult[ai] * (1.0 - p.feud_defence_loss * frag)[:, None]
@@ -936,25 +953,30 @@ class Groups(Module):
             z_state = z_state**p.tullock_r
         zg = z.sum(axis=0)
         n_cont = contender.sum(axis=0)
+        multi = n_cont >= 2
         collude, contested = collusion(
-            contender, self.patience[ai] - self.pat_pen[ai], p.collusion_deviation_months
+            contender,
+            self.patience[ai] - self.pat_pen[ai],
+            p.collusion_deviation_months,
+            n_cont,
+            self._crit,
         )
         rivalry = 1.0 - (z * z).sum(axis=0) / np.maximum(zg * zg, eps)
-        rivalry = np.where(n_cont >= 2, rivalry, 0.0)
+        rivalry = np.where(multi, rivalry, 0.0)
 
         # 4. Portfolio: potentials of each group, returns, optimal and actual efforts.
         bearing = Ca * (1.0 - p.contest_dissipation * rivalry * contested)
         cap = self.cap[ai]
-        if frag.any():
-            cap = cap.copy()
+        if feuding:
             cap[:, TRANSIT] *= 1.0 - p.kingpin_route_loss * frag  # feuds lose routes
         Ya = (bearing @ Y.T) * cap
         short = np.clip(1.0 - self.Rbar_transit[ai] / (u * Sa + 1.0), 0.0, 1.0)
-        c = np.tile(self.m0, (nai, 1))
-        c[:, self.need_mask] *= (1.0 + p.need_premium * short)[:, None]
+        # Returns: the activities other than transit pay at once, at a premium when short.
+        c = np.multiply.outer(1.0 + p.need_premium * short, self.m0)
+        c[:, TRANSIT] = self.m0[TRANSIT]
         lam = shadow_value(Ya, c, Sa)
         L_opt = optimal_effort(Ya, c, lam)
-        e_opt = np.divide(L_opt, Sa[:, None], out=np.zeros_like(L_opt), where=Sa[:, None] > 0)
+        e_opt = np.divide(L_opt, Sa[:, None], out=np.zeros_like(L_opt), where=act[:, None])
         effort = self.effort[ai]
         effort += p.effort_adjust * (e_opt - effort)
         self.effort[ai] = effort
@@ -968,9 +990,8 @@ class Groups(Module):
         # exploitation (an unheld place at the average exploitation of each activity).
         phi_all = rev.sum(axis=0) / np.maximum(Ya.sum(axis=0), eps)
         totC = Ca.sum(axis=0)
-        phi = np.where(
-            (totC > 0)[:, None], (Ca.T @ capfrac) / np.maximum(totC, eps)[:, None], phi_all
-        )
+        held = totC > 0
+        phi = np.where(held[:, None], (Ca.T @ capfrac) / np.maximum(totC, eps)[:, None], phi_all)
         V = (phi * Y.T).sum(axis=1)
         a = p.value_memory
         self.Vbar = a * self.Vbar + (1.0 - a) * V
@@ -992,7 +1013,7 @@ class Groups(Module):
         C_new = Ca + p.contest_speed * (target - Ca)
         if collude.any():
             joint = 1.0 + p.contest_speed * (target.sum(axis=0) - totC) / np.maximum(totC, eps)
-            C_new = np.where(collude[None, :], Ca * joint, C_new)
+            C_new = np.where(collude, Ca * joint, C_new)
         keep = (C_new >= p.exit_share) & contender
         C_new *= keep
         commit *= keep & (keep.sum(axis=0) > 1)
@@ -1004,10 +1025,10 @@ class Groups(Module):
         st.control_share = self.C
 
         # 7. Violence intensities: contests, succession feuds; predation revenue.
-        cv = contest_violence(self.Vbar, s_loc, contender, u, p.contest_capacity)
+        cv = contest_violence(self.Vbar, s_loc, contender, u, p.contest_capacity, n_cont)
         cv = np.where(collude, p.collusion_violence * cv, cv)
-        st.contest_violence = cv * self.terr
-        st.succession_violence = (frag @ s_loc) * self.terr
+        st.contest_violence = cv * self.terr_f
+        st.succession_violence = (frag @ s_loc) * self.terr_f
         st.contested = contested
         top = ai[C_new.argmax(axis=0)]
         ok = (C_new.max(axis=0) >= 0.5) & ~contested
@@ -1022,7 +1043,7 @@ class Groups(Module):
         tot_k = pred3.sum(axis=2, keepdims=True)
         lab = L[:, 1:, None] * np.divide(pred3, tot_k, out=np.zeros_like(pred3), where=tot_k > 0)
         st.predation_labour = (onehot @ lab.reshape(nai, -1)).reshape(len(KINDS), 4, n)
-        st.armed_strength = s_loc.sum(axis=0)
+        st.armed_strength = armed
 
         # 8. Strength: recruits towards the size revenue sustains (prevention cuts them),
         # turnover, prosecution and troops.
@@ -1034,30 +1055,31 @@ class Groups(Module):
         )
         # Operations target the organisation that holds a place (its leaders, its plazas),
         # in proportion to its control there: crackdowns weaken incumbents more than the
-        # challengers (Dell 2015; Osorio 2015, mechanisms.md (c) 4).
-        hit = np.divide(Ca, totC, out=np.zeros_like(Ca), where=totC > 0)
-        troop_loss = p.troop_attrition * (hit @ (troops * s_loc.sum(axis=0))) / np.maximum(Sa, eps)
-        s_opt = size_at_upkeep(Ya, np.tile(self.m0, (nai, 1)), u)
+        # challengers (Dell 2015; Osorio 2015, mechanisms.md (c) 4). No troops, no losses.
+        if has_troops:
+            hit = np.divide(Ca, totC, out=np.zeros_like(Ca), where=held)
+            troop_loss = p.troop_attrition * (hit @ (troops * armed)) / np.maximum(Sa, eps)
+            pressure = jpress + troop_loss + p.turnover
+        else:
+            pressure = jpress + p.turnover
+        s_opt = size_at_upkeep(Ya, self.m0[None, :], u)
         gap = s_opt - Sa
         recruit = p.strength_rate * np.maximum(gap, 0.0) + p.turnover * Sa
-        if prevention is not None and np.any(prevention):
+        if prevention is not None and np.asarray(prevention).any():
             # Recruits come from the places a group holds (its home when it holds none).
             w = np.where(C_new.sum(axis=1, keepdims=True) > 0, C_new, self.home[ai].astype(float))
             prev_a = (w @ prevention) / np.maximum(w.sum(axis=1), eps)
             recruit *= 1.0 - p.prevention_effect * np.minimum(prev_a, 1.0)
         shed = p.strength_shed_rate * np.maximum(-gap, 0.0)
-        attr = np.minimum(jpress + troop_loss + p.turnover, 0.5) * Sa
+        attr = np.minimum(pressure, 0.5) * Sa
         Sa = np.maximum(Sa + np.where(act, recruit - shed - attr, 0.0), 0.0)
         S[ai] = Sa
         self.frag *= self.decay
         self.pat_pen *= self.decay
 
         self._set_fees(price)
-        rev_full = np.zeros((na, len(ACTIVITIES)))
-        rev_full[ai] = rev
-        L_full = np.zeros((na, len(ACTIVITIES)))
-        L_full[ai] = L
-        self._record(t, Y, rev_full, place_rev, spend, mig_at, fire_at, kg, L_full, ai)
+        if not self.sim.spinning:  # spin-up months are not recorded (month 0 is written again)
+            self._record(t, Y, rev, place_rev, spend, mig_at, fire_at, kg, L, ai)
 
     def _entries(self, ai, S, act, C_new, commit, zg, frac) -> None:  # noqa: ANN001
         """Challenges by groups within reach of places they do not hold.
@@ -1082,12 +1104,7 @@ class Groups(Module):
         able = act & (S > 0) & (room > 0) & (reach >= 1)
         if not able.any():
             return
-        heldm = (C_new >= 0.1).astype(float)
-        key = heldm.tobytes() + ai.tobytes()
-        if self._hop_key != key:
-            self._hops = hop_distances(self.adj, heldm, self.hmax)
-            self._hop_key = key
-        hops = self._hops
+        hops = self._hop_rows(C_new >= 0.1)
         cand = (C_new == 0) & (hops >= 1) & (hops <= reach[:, None])
         cand &= self.terr[None, :] & able[:, None]
         if not cand.any():
@@ -1116,38 +1133,70 @@ class Groups(Module):
         over = tot > 1.0
         C_new[:, over] /= tot[over]
 
+    def _hop_rows(self, held: np.ndarray) -> np.ndarray:
+        """Land hops from the places each row holds (as :func:`.plazas.hop_distances`).
+
+        From the all-pairs hops (computed once): a row's hops are the minimum over the
+        places it holds. A group's holdings change rarely from one quarter to the next,
+        so rows seen before are reused.
+        """
+        if self._hop_d is None:
+            self._hop_d = hop_matrix(self.adj, self.hmax)
+        whole = held.tobytes()
+        if self._hop_last is not None and self._hop_last[0] == whole:
+            return self._hop_last[1]  # nobody's holdings moved since the last quarter
+        cache = self._hop_cache
+        if len(cache) > 4096:  # a bound on memory in very long runs
+            cache.clear()
+        out = np.empty((len(held), self.n))
+        for i, row in enumerate(held):
+            k = row.tobytes()
+            h = cache.get(k)
+            if h is None:
+                h = self._hop_d[row].min(axis=0) if row.any() else np.full(self.n, np.inf)
+                cache[k] = h
+            out[i] = h
+        self._hop_last = (whole, out)
+        return out
+
     def _record(self, t, Y, rev, place_rev, spend, mig_at, fire_at, kg, L=None, ai=None) -> None:  # noqa: ANN001, E501
-        rec, st = self.sim.rec, self.sim.state
+        """Write month ``t``'s records; ``rev``, ``L`` and ``place_rev`` are of the slots
+        in play ``ai`` (latent slots record zeros)."""
+        r, st = self._rec, self.sim.state
         na = self.na
         ni = len(self.iso)
         if na:
-            rec["revenue_usd"][t] = rev.ravel()
+            row = r["revenue_usd"][t].reshape(na, -1)
+            row.fill(0.0)
+            row[ai] = rev
             Ls = L.sum(axis=1, keepdims=True)
-            rec["effort_share"][t] = np.divide(L, Ls, out=np.zeros_like(L), where=Ls > 0).ravel()
-            rec["group_strength"][t] = st.group_strength
-            rec["group_active"][t] = self.lin.active
-            rec["places_controlled"][t] = np.bincount(st.controller + 1, minlength=na + 1)[1:]
-            rec["corruption_usd"][t, :na] = 0.0
-            rec["corruption_usd"][t, ai] = self.p.corruption_share * place_rev.sum(axis=1)
-        rec["corruption_usd"][t, na:] = spend @ self.agg_iso
-        rec["contested_places"][t] = st.contested @ self.agg_iso
-        rec["plaza_value_usd"][t, :ni] = self.Vbar @ self.agg_iso
-        rec["plaza_value_usd"][t, ni:] = self.Vbar[self.admin1]
+            row = r["effort_share"][t].reshape(na, -1)
+            row.fill(0.0)
+            row[ai] = L / np.where(Ls > 0, Ls, 1.0)  # efforts are >= 0: 0 where none
+            r["group_strength"][t] = st.group_strength
+            r["group_active"][t] = self.lin.active
+            r["places_controlled"][t] = np.bincount(st.controller + 1, minlength=na + 1)[1:]
+            r["corruption_usd"][t, :na] = 0.0
+            r["corruption_usd"][t, ai] = self.p.corruption_share * place_rev.sum(axis=1)
+        r["corruption_usd"][t, na:] = spend @ self.agg_iso
+        r["contested_places"][t] = st.contested @ self.agg_iso
+        r["plaza_value_usd"][t, :ni] = self.Vbar @ self.agg_iso
+        r["plaza_value_usd"][t, ni:] = self.Vbar[self.admin1]
         # Cocaine moved: local holders in proportion to control x transport capacity; the
         # rest by the groups that can own loads, in proportion to strength x transport
         # capacity (capital and connections: UNODC 2007).
         total = kg.sum() / 1000.0
-        by_kind = self.kind_onehot @ ((self.C * self.tc[:, None]) @ kg) / 1000.0
-        owners = self.tc * self.sim.state.group_strength
+        by_kind = self.kind_tc @ (self.C @ kg) / 1000.0
+        owners = self.tc * st.group_strength
         if owners.sum() > 0:
             by_kind += (self.kind_onehot @ (owners / owners.sum())) * max(
                 total - by_kind.sum(), 0.0
             )
-        rec["cocaine_handled_share"][t] = by_kind
-        rec["_cocaine_handled_t"][t, 0] = total
-        rec["migrants_smuggled"][t] = np.bincount(
+        r["cocaine_handled_share"][t] = by_kind
+        r["_cocaine_handled_t"][t, 0] = total
+        r["migrants_smuggled"][t] = np.bincount(
             self.mig_first_iso, weights=mig_at[self.sec.mig_first], minlength=ni
         )
-        rec["firearms_trafficked"][t] = np.bincount(
+        r["firearms_trafficked"][t] = np.bincount(
             self.fire_first_iso, weights=fire_at[self.sec.fire_first], minlength=ni
         )

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .network import MODES
+from .network import MODES, bin_sum_matrix
 from .params import Param
 from .sim import Module, register
 
@@ -143,6 +143,7 @@ class Interdiction(Module):
         self.e_expo = np.where(lane, net.pat_exposure * self.p.lane_exposure, 1.0)
         # Entries of the state the link enters (its officials are the ones groups corrupt).
         self.e_own = (self.e_juris == net.link_juris[self.e_link]).astype(float)
+        self.own_entry = self.e_own > 0
         nc = max(int(net.n_cells), int(self.e_cell.max()) + 1 if len(self.e_cell) else 0)
         cell_group = np.zeros(nc, dtype=np.int64)
         cell_group[self.e_cell] = self.e_juris * len(CLASSES) + self.cls[self.e_link]
@@ -150,6 +151,7 @@ class Interdiction(Module):
         self.n_cells = nc
         self.n_groups = nJ * len(CLASSES)
         self.k = np.array([self.p.k_land, self.p.k_sea, self.p.k_air, self.p.k_container])[self.cls]
+        self.k_entry = self.k[self.e_link]  # the hazard rate of each patrol entry's link
         self.n_in_group = np.bincount(cell_group, minlength=self.n_groups).astype(float)
         self.uniform = 1.0 / np.maximum(self.n_in_group[cell_group], 1.0)
         st.alloc = self.uniform.copy()  # share of its group's effort each cell gets
@@ -176,7 +178,13 @@ class Interdiction(Module):
         self.has_prev = self.nnz_start > 0
         self.prev_idx = np.maximum(self.nnz_start - 1, 0)
         self.ends = net.A.indptr[1:] - 1
+        self.path_len = np.diff(net.A.indptr)
+        self._cs = np.zeros(len(net.nnz_link) + 1)  # work buffer of the cumulative sum
+        if not np.array_equal(np.repeat(np.arange(net.n_paths), self.path_len), net.nnz_path):
+            raise ValueError("the network's entries are not grouped by route (A.indptr)")
+
         self.AT = net.A.T.tocsr()  # link x path, for the expected inflow of each link
+        self._link_sum = bin_sum_matrix(net.nnz_link, net.n_links)  # bincount by nnz_link
 
     def routine_effort(self) -> np.ndarray:
         """Effort per patrol entry: its cell's share of the jurisdiction's effort of the
@@ -209,7 +217,7 @@ class Interdiction(Module):
         if store:
             st.link_effort = link_effort
             self._e_entry = e_entry
-            self._mult_entry = np.where(self.e_own > 0, mult[self.e_link], 1.0)
+            self._mult_entry = np.where(self.own_entry, mult[self.e_link], 1.0)
         return p.p_base + (p.p_max - p.p_base) * (1.0 - np.exp(-h))
 
     def step(self, t: int) -> None:
@@ -227,13 +235,18 @@ class Interdiction(Module):
         s2 = np.log1p((1.0 - pt) / (pt * n_ship))
         r = np.clip(pt * np.exp(np.sqrt(s2) * z - 0.5 * s2), 0.0, 0.999)
         # Seizures in travel order along each route: a segmented cumulative sum of log survival.
-        lg = np.log1p(-r)[net.nnz_link]
-        cs = np.cumsum(lg)
-        start_cs = np.where(self.has_prev, cs[self.prev_idx], 0.0)
-        inflow = flow[net.nnz_path] * np.exp(cs - lg - start_cs[net.nnz_path])
+        lg = np.log1p(-r).take(net.nnz_link)
+        buf = self._cs  # [0, cumulative sums]: buf[k] sums the entries before k
+        np.cumsum(lg, out=buf[1:])
+        cs = buf[1:]
+        start_cs = buf[self.nnz_start]  # the sum before each route's first entry (0 first)
+        inflow = np.subtract(cs, lg)  # (in place from here: one array for the entries)
+        inflow -= np.repeat(start_cs, self.path_len)  # a route's entries are contiguous
+        np.exp(inflow, out=inflow)
+        inflow *= np.repeat(flow, self.path_len)
         st.path_delivered = flow * np.exp(cs[self.ends] - start_cs)
         st.entry_inflow = inflow  # tons entering each route's links (travel order)
-        st.link_inflow = np.bincount(net.nnz_link, weights=inflow, minlength=net.n_links)
+        st.link_inflow = self._link_sum @ inflow  # bincount by nnz_link, bit for bit
         # Each link seizes the same share r of every route's tons passing it.
         st.link_seized = st.link_inflow * r
         st.link_out = st.link_inflow - st.link_seized
@@ -241,7 +254,7 @@ class Interdiction(Module):
         # troops and the base rate count for the jurisdiction the link enters).
         nJ = len(net.juris_ids)
         mult = st.link_enf_mult
-        he = self.k[self.e_link] * self._e_entry * self._mult_entry  # each patrol's hazard
+        he = self.k_entry * self._e_entry * self._mult_entry  # each patrol's hazard
         tot = np.bincount(self.e_link, weights=he, minlength=net.n_links)
         tot += mult * (
             self.k * st.link_extra_effort + self.p.k_land * getattr(st, "link_troop_effort", 0.0)

@@ -59,7 +59,7 @@ import numpy as np
 import pandas as pd
 
 from .interdiction import MODE_CLASS
-from .network import MARKETS, TRANSIT_ZONE
+from .network import MARKETS, TRANSIT_ZONE, bin_sum_matrix
 from .params import Param
 from .series import monthly_series
 from .sim import Module, register
@@ -511,10 +511,17 @@ class Markets(Module):
         lens = np.diff(indptr)
         self.last = indptr[1:] - 1
         self.e_start = np.repeat(indptr[:-1], lens)
+        # Per-route values spread over the route's entries with np.repeat (the entries of
+        # a route are contiguous): the same values as indexing by route, in half the time.
+        self.path_start = indptr[:-1]
+        self.path_len = lens
+        if not np.array_equal(np.repeat(np.arange(net.n_paths), lens), net.nnz_path):
+            raise ValueError("the network's entries are not grouped by route (A.indptr)")
         self._cs = np.zeros(len(net.nnz_link) + 1)  # work buffer of segcumsum
         self.e_link = net.nnz_link
         self.e_path = net.nnz_path
         self.e_place = net.link_to[self.e_link]
+        self._place_sum = bin_sum_matrix(self.e_place, net.n_places)  # bincount by e_place
         self.p0 = p.source_price_usd_per_kg
         # Places on no route take their country's mean price (else the source price).
         on_route = np.bincount(self.e_place, minlength=net.n_places) > 0
@@ -524,6 +531,16 @@ class Markets(Module):
         self.cidx = np.where(cidx >= 0, cidx, len(net.countries))
         self.n_c = len(net.countries) + 1
         self.c_count = np.bincount(self.cidx[on_route], minlength=self.n_c).astype(float)
+        # Constants of the monthly step (why: it runs every month; nothing here changes).
+        self.has_off_route = bool(self.off_route.any())
+        self.on_route = ~self.off_route
+        self.cidx_on = self.cidx[self.on_route]
+        self.cidx_off = self.cidx[self.off_route]
+        self.c_has = self.c_count > 0
+        self.log_p0 = np.log(self.p0)
+        self.m0_path = self.mkt.m0[net.path_market]
+        self.link_country_ok = self.link_country[self.has_country]
+        self._justice_of: tuple[object, np.ndarray] | None = None  # (st.justice_c, scaled)
         st.place_price = np.full(net.n_places, self.p0)
         st.place_revenue = np.zeros(net.n_places)
         if not hasattr(st, "price_dest"):  # route choice sets it; without it, 100 USD/g
@@ -540,6 +557,12 @@ class Markets(Module):
             for r in regs
             if r != "US wholesale"
         ]
+        # ... flattened, so that one bincount weighs all regions at once
+        self.chain_cat = np.concatenate(self.chain_idx) if self.chain_idx else np.zeros(0, int)
+        self.chain_seg = np.repeat(
+            np.arange(len(self.chain_idx)), [len(i) for i in self.chain_idx]
+        ).astype(np.int64)
+        self.chain_n = np.array([len(i) for i in self.chain_idx], dtype=float)
         self.r_price = rec.declare(
             "price_usd_per_kg", list(net.place_ids) + mk + self.chain_names, "USD/kg", "mean"
         )
@@ -559,6 +582,11 @@ class Markets(Module):
             "_place_revenue_usd", list(net.place_ids), "USD", "sum", public=False
         )
         self.ledger = {k: np.zeros((sim.n_months, len(MARKETS))) for k in LEDGER_COLUMNS}
+        # (ledger column, key of the market step's output), "" for the residual
+        self._ledger_keys = [
+            (self.ledger[c], "" if c == "residual_t" else c.removesuffix("_t"))
+            for c in LEDGER_COLUMNS
+        ]
 
     # -- the price chain --------------------------------------------------------------
     def link_log_markup(self) -> tuple[np.ndarray, np.ndarray]:
@@ -569,7 +597,7 @@ class Markets(Module):
         the link, J the justice capacity of its jurisdiction and p the learned
         seizure share.
         """
-        net, st, p = self.sim.net, self.sim.state, self.p
+        net, st = self.sim.net, self.sim.state
         ph = np.clip(getattr(st, "p_hat", self.zero_links), 0.0, 0.95)
         e = getattr(st, "link_effort", self.zero_links)  # routine effort (interdiction step)
         e = (
@@ -577,16 +605,29 @@ class Markets(Module):
             + getattr(st, "link_extra_effort", self.zero_links)
             + getattr(st, "link_troop_effort", self.zero_links)
         ) * getattr(st, "link_enf_mult", 1.0)
-        jc = getattr(st, "justice_c", None)
-        justice = self.justice_link
-        if jc is not None:  # the state step's evolving justice capacity, where it has one
-            justice = justice.copy()
-            justice[self.has_country] = np.asarray(jc)[self.link_country[self.has_country]]
-        self.last_arrest_log = p.arrest_premium * justice * e
+        self.last_arrest_log = self._arrest_scale(st) * e
         log_m = self.log_base_link + self.last_arrest_log - np.log1p(-ph)
         fee = getattr(st, "fee_place", None)
         add = net.link_cost if fee is None else net.link_cost + np.maximum(fee, 0.0)[net.link_to]
         return log_m, add
+
+    def _arrest_scale(self, st) -> np.ndarray:  # noqa: ANN001 - the sim's state
+        """kappa x the justice capacity of each link's jurisdiction.
+
+        The state step's evolving justice capacity where it has one; it keeps the same
+        array while no lever moves it, so the product is reused until it changes.
+        """
+        jc = getattr(st, "justice_c", None)
+        hit = self._justice_of
+        if hit is not None and hit[0] is jc:
+            return hit[1]
+        justice = self.justice_link
+        if jc is not None:
+            justice = justice.copy()
+            justice[self.has_country] = np.asarray(jc)[self.link_country_ok]
+        out = self.p.arrest_premium * justice
+        self._justice_of = (jc, out)
+        return out
 
     def cost_chain(self) -> np.ndarray:
         """Log of the cost-based price per kg at each route entry (travel order).
@@ -595,8 +636,8 @@ class Markets(Module):
         P_k = G_k (P_0 + sum_{i<=k} a_i M_i / G_i), with G the running product of M.
         """
         log_m, add = self.link_log_markup()
-        cum = self.segcumsum(log_m[self.e_link])
-        z = (add * np.exp(log_m))[self.e_link]
+        cum = self.segcumsum(log_m.take(self.e_link))
+        z = (add * np.exp(log_m)).take(self.e_link)
         z /= np.exp(cum)
         z = self.segcumsum(z)
         z += self.p0
@@ -608,39 +649,40 @@ class Markets(Module):
         """Inclusive cumulative sum of per-entry values within each route."""
         cs = self._cs
         np.cumsum(x, out=cs[1:])
-        return cs[1:] - cs[self.e_start]
+        return cs[1:] - np.repeat(cs[self.path_start], self.path_len)
 
-    def with_scarcity(self, log_price: np.ndarray, scarcity: np.ndarray) -> np.ndarray:
+    def with_scarcity(
+        self, log_price: np.ndarray, scarcity: np.ndarray, log_last: np.ndarray | None = None
+    ) -> np.ndarray:
         """Prices per kg at route entries with each market's scarcity rent passed down.
 
         A place's exposure is its share of the route's log markup from source to
         market (0 at the source, 1 at the market's entry point): P' = P s^share.
         """
         net = self.sim.net
-        log_p0 = np.log(self.p0)
-        span = np.maximum(log_price[self.last] - log_p0, 1e-9)
+        log_p0 = self.log_p0
+        if log_last is None:  # the log price at each route's last entry
+            log_last = log_price[self.last]
+        span = np.maximum(log_last - log_p0, 1e-9)
         tilt = self.p.scarcity_passthrough * np.log(np.maximum(scarcity, 1e-9))[net.path_market]
         out = log_price - log_p0
-        out *= (tilt / span)[self.e_path]
+        out *= np.repeat(tilt / span, self.path_len)
         out += log_price
         return np.exp(out, out=out)
 
     def place_prices(self, entry_price: np.ndarray) -> np.ndarray:
         """Flow-weighted price at each place (routes with no flow count a little)."""
         net, st = self.sim.net, self.sim.state
-        w = (getattr(st, "path_flow", self.zero_paths) + 1e-9)[self.e_path]
-        den = np.bincount(self.e_place, weights=w, minlength=net.n_places)
+        w = np.repeat(getattr(st, "path_flow", self.zero_paths) + 1e-9, self.path_len)
+        den = self._place_sum @ w  # np.bincount(self.e_place, weights=w), bit for bit
         w *= entry_price
-        num = np.bincount(self.e_place, weights=w, minlength=net.n_places)
+        num = self._place_sum @ w
         price = np.divide(num, den, out=np.zeros(net.n_places), where=den > 0)
         price[net.origins] = self.p0
-        if self.off_route.any():
-            on = ~self.off_route
-            cn = np.bincount(self.cidx[on], weights=price[on], minlength=self.n_c)
-            cmean = np.divide(
-                cn, self.c_count, out=np.full(self.n_c, self.p0), where=self.c_count > 0
-            )
-            price[self.off_route] = cmean[self.cidx[self.off_route]]
+        if self.has_off_route:
+            cn = np.bincount(self.cidx_on, weights=price[self.on_route], minlength=self.n_c)
+            cmean = np.divide(cn, self.c_count, out=np.full(self.n_c, self.p0), where=self.c_has)
+            price[self.off_route] = cmean[self.cidx_off]
         return price
 
     # -- one month --------------------------------------------------------------------
@@ -658,7 +700,8 @@ class Markets(Module):
         delivered = np.bincount(net.path_market, weights=path_delivered, minlength=k)[:k]
         # Cost chain and each market's landed cost (weighted by what each route delivers).
         log_price = self.cost_chain()
-        p_end = np.exp(log_price[self.last])
+        log_last = log_price[self.last]
+        p_end = np.exp(log_last)
         w = path_delivered + 1e-9 * (path_flow + 1e-9)
         wsum = np.bincount(net.path_market, weights=w, minlength=k)[:k]
         landed = np.divide(
@@ -679,35 +722,38 @@ class Markets(Module):
         st.market_stock = out["stock"]
         st.landed_cost = landed
         # The scarcity rent passes down the routes; then place prices and revenues.
-        entry_price = self.with_scarcity(log_price, out["scarcity"])
+        entry_price = self.with_scarcity(log_price, out["scarcity"], log_last)
         # Market entry points sell at the importers' price (m0 x landed cost x rent).
-        entry_price[self.last] *= self.mkt.m0[net.path_market]
+        entry_price[self.last] *= self.m0_path
         st.place_price = self.place_prices(entry_price)
+        price_at_from = st.place_price[net.link_from]
         # Arrest-risk compensation per link in USD/kg (for route choice, if it counts it).
-        st.link_risk_cost = np.expm1(self.last_arrest_log) * (
-            st.place_price[net.link_from] + net.link_cost
-        )
+        st.link_risk_cost = np.expm1(self.last_arrest_log) * (price_at_from + net.link_cost)
         link_out = getattr(st, "link_out", self.zero_links)
         link_in = getattr(st, "link_inflow", self.zero_links)
         arrivals = np.bincount(net.link_to, weights=link_out, minlength=net.n_places)
         left = np.bincount(net.link_from, weights=link_in, minlength=net.n_places)
         arrivals[net.origins] += left[net.origins]
         st.place_revenue = arrivals * KG_PER_T * st.place_price  # USD this month
+        if self.sim.spinning:  # spin-up months are not recorded (month 0 is written again)
+            return
         seized = getattr(st, "link_seized", self.zero_links)
-        price_from = KG_PER_T * st.place_price[net.link_from]
+        price_from = KG_PER_T * price_at_from
         # Record.
         self.r_price[t, : net.n_places] = st.place_price
         self.r_price[t, net.n_places : net.n_places + k] = pw
-        for j, idx in enumerate(self.chain_idx):
-            w = arrivals[idx]
-            pr = st.place_price[idx]
-            self.r_price[t, net.n_places + k + j] = (
-                float((w * pr).sum() / w.sum())
-                if w.sum() > 0
-                else float(pr.mean())
-                if len(pr)
-                else 0.0
-            )
+        # Each chain region's price: weighted by the tons arriving (the plain mean when
+        # none arrive; 0 for a region without places).
+        nr = len(self.chain_idx)
+        w = arrivals[self.chain_cat]
+        pr = st.place_price[self.chain_cat]
+        den = np.bincount(self.chain_seg, weights=w, minlength=nr)
+        num = np.bincount(self.chain_seg, weights=w * pr, minlength=nr)
+        mean = np.bincount(self.chain_seg, weights=pr, minlength=nr) / np.maximum(self.chain_n, 1)
+        pos = den > 0
+        self.r_price[t, net.n_places + k :] = np.where(
+            pos, num / np.where(pos, den, 1.0), np.where(self.chain_n > 0, mean, 0.0)
+        )
         self.r_ppg[t] = out["price_per_pure_gram"]
         self.r_pur[t] = out["purity"]
         self.r_cons[t] = out["consumed"]
@@ -731,8 +777,8 @@ class Markets(Module):
         self.r_landed[t] = landed
         self.r_resid[t] = resid
         self.r_revenue[t] = st.place_revenue
-        for c in LEDGER_COLUMNS:
-            self.ledger[c][t] = resid if c == "residual_t" else out[c.removesuffix("_t")]
+        for arr, key in self._ledger_keys:
+            arr[t] = out[key] if key else resid
 
     def finalize(self) -> None:
         sim, st = self.sim, self.sim.state

@@ -57,6 +57,7 @@ def contest_violence(
     contender: np.ndarray,
     upkeep: np.ndarray,
     capacity: float,
+    n: np.ndarray | None = None,
 ) -> np.ndarray:
     """Strength engaged in plaza contests at each place (strength units).
 
@@ -64,32 +65,57 @@ def contest_violence(
     contenders' local strengths, ``s_mean`` their mean and ``u_mean`` their mean upkeep
     per strength unit; bounded smoothly by ``capacity`` x the strength present:
     ``F (1 - exp(-raw / F))``. The Tullock equilibrium of ``n`` equal contenders spends
-    ``V (n - 1) / n`` (mechanisms.md (c) 2); unequal ones spend less.
+    ``V (n - 1) / n`` (mechanisms.md (c) 2); unequal ones spend less. ``n``, the number
+    of contenders at each place, is counted from ``contender`` unless given.
     """
     s = s_loc * contender
     tot = s.sum(axis=0)
-    n = contender.sum(axis=0)
+    if n is None:
+        n = contender.sum(axis=0)
     hhi = (s * s).sum(axis=0) / np.maximum(tot * tot, 1e-300)
-    mean_s = tot / np.maximum(n, 1)
-    u_mean = (upkeep[:, None] * contender).sum(axis=0) / np.maximum(n, 1)
+    n1 = np.maximum(n, 1)
+    mean_s = tot / n1
+    u_mean = (upkeep[:, None] * contender).sum(axis=0) / n1
     raw = value / np.maximum(u_mean, 1e-300) * (1.0 - hhi) * mean_s
     raw = np.where(n >= 2, raw, 0.0)
     cap = capacity * tot
     return np.where(cap > 0, cap * -np.expm1(-raw / np.maximum(cap, 1e-300)), 0.0)
 
 
+def collusion_threshold(n: np.ndarray, deviation_months: float) -> np.ndarray:
+    """Lowest monthly discount factor at which ``n`` contenders collude:
+    ``(n / (n + 1)) ** (1 / T)`` (mechanisms.md (c) 3).
+
+    Examples
+    --------
+    >>> collusion_threshold(np.array([2]), 1.0).round(3).tolist()
+    [0.667]
+    """
+    return (n / (n + 1.0)) ** (1.0 / deviation_months)
+
+
 def collusion(
-    contender: np.ndarray, patience: np.ndarray, deviation_months: float
+    contender: np.ndarray,
+    patience: np.ndarray,
+    deviation_months: float,
+    n: np.ndarray | None = None,
+    thresholds: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Places where the contenders collude, and where they fight.
 
     Grim-trigger collusion holds iff every contender's monthly discount factor is at
     least ``(n / (n + 1)) ** (1 / T)``, ``T`` the months a deviator would hold the
-    whole plaza before retaliation (mechanisms.md (c) 3).
+    whole plaza before retaliation (mechanisms.md (c) 3). ``n`` (contenders per place)
+    and ``thresholds`` (:func:`collusion_threshold` of 0, 1, 2, ... contenders) may be
+    given by a caller that has them already.
     """
-    n = contender.sum(axis=0)
-    crit = (n / (n + 1.0)) ** (1.0 / deviation_months)
-    pat = np.min(np.where(contender, patience[:, None], 1.0), axis=0)
+    if n is None:
+        n = contender.sum(axis=0)
+    if thresholds is not None and len(thresholds) > len(contender):
+        crit = thresholds[n]
+    else:
+        crit = collusion_threshold(n, deviation_months)
+    pat = np.where(contender, patience[:, None], 1.0).min(axis=0)
     multi = n >= 2
     collude = multi & (pat >= crit)
     return collude, multi & ~collude
@@ -124,3 +150,24 @@ def hop_distances(adj: np.ndarray, sources: np.ndarray, hmax: int) -> np.ndarray
         frontier = np.minimum(frontier @ adj, 1.0)
         hops = np.where((frontier > 0) & np.isinf(hops), float(h), hops)
     return hops
+
+
+def hop_matrix(adj: np.ndarray, hmax: int) -> np.ndarray:
+    """Land hops between every pair of places (``inf`` beyond ``hmax``), computed once.
+
+    Row ``i`` is :func:`hop_distances` of the single source ``i``; the hops from a set
+    of places are the minimum of their rows (the same whole numbers, without the
+    repeated matrix products).
+
+    Examples
+    --------
+    >>> adj = np.array([[0.0, 1.0, 0.0], [1.0, 0.0, 1.0], [0.0, 1.0, 0.0]])
+    >>> hop_matrix(adj, 1).tolist()
+    [[0.0, 1.0, inf], [1.0, 0.0, 1.0], [inf, 1.0, 0.0]]
+    """
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import shortest_path
+
+    d = shortest_path(csr_matrix(adj > 0), unweighted=True, directed=False)
+    d[d > hmax] = np.inf
+    return d

@@ -47,19 +47,22 @@ def shadow_value(Ya: np.ndarray, c: np.ndarray, S: np.ndarray) -> np.ndarray:
     Returns ``inf`` for a group with no strength or nothing to exploit.
     """
     eps = 1e-300
-    w = np.where(Ya > 0, Ya / np.maximum(c, eps), 0.0)
-    lc = np.log(np.maximum(c, eps))
+    cm = np.maximum(c, eps)
+    w = np.where(Ya > 0, Ya / cm, 0.0)
+    lc = np.log(cm)
     order = np.argsort(-lc, axis=1, kind="stable")
-    lc_s = np.take_along_axis(lc, order, axis=1)
-    w_s = np.take_along_axis(w, order, axis=1)
+    rows = np.arange(len(S))
+    lc_s = lc[rows[:, None], order]
+    w_s = w[rows[:, None], order]
     cw = np.cumsum(w_s, axis=1)
     cwl = np.cumsum(w_s * lc_s, axis=1)
-    S_ = S[:, None]
-    ll = (cwl - S_) / np.maximum(cw, eps)  # candidate ln lambda with the top j worked
-    nxt = np.concatenate([lc_s[:, 1:], np.full((len(S), 1), -np.inf)], axis=1)
-    ok = (ll >= nxt) & (cw > 0)
+    ll = (cwl - S[:, None]) / np.maximum(cw, eps)  # candidate ln lambda with the top j worked
+    # j worked is consistent when ln lambda is at least the next return (-inf after the last)
+    ok = cw > 0
+    ok[:, :-1] &= ll[:, :-1] >= lc_s[:, 1:]
+    ok[:, -1] &= ll[:, -1] >= -np.inf
     j = np.argmax(ok, axis=1)
-    out = np.exp(ll[np.arange(len(S)), j])
+    out = np.exp(ll[rows, j])
     return np.where((w.sum(axis=1) > 0) & (S > 0) & ok.any(axis=1), out, np.inf)
 
 
@@ -78,5 +81,8 @@ def revenue(Ya: np.ndarray, c: np.ndarray, L: np.ndarray) -> np.ndarray:
 
 
 def size_at_upkeep(Ya: np.ndarray, c: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """The strength at which the marginal revenue of strength equals its upkeep ``u``."""
+    """The strength at which the marginal revenue of strength equals its upkeep ``u``.
+
+    ``c`` may be one row of returns shared by every group (it broadcasts).
+    """
     return optimal_effort(Ya, c, u).sum(axis=1)

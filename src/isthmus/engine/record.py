@@ -122,6 +122,17 @@ class Record(Module):
             if sim.module("supply")
             else np.array([], dtype=np.int64)
         )
+        # Constants of the monthly step (why: it runs every month; nothing here changes).
+        self._lf_ok = np.flatnonzero(self.lf >= 0)
+        self._lf_col = self.lf[self._lf_ok]
+        self._vec_ok = np.flatnonzero(self.path_vec_col >= 0)
+        self._vec_col = self.path_vec_col[self._vec_ok]
+        self._jg_ok = np.flatnonzero(self.jgroup >= 0)
+        self._jg_col = self.jgroup[self._jg_ok]
+        self._exit_ok = np.flatnonzero(self.exit_pos >= 0)
+        self._exit_market = net.path_market[self._exit_ok]
+        self._exit_at = self.exit_pos[self._exit_ok]
+        self._rec = {name: s.data for name, s in rec.series.items()}
 
     @staticmethod
     def _exit_positions(net) -> np.ndarray:  # noqa: ANN001 - CompiledNetwork
@@ -137,39 +148,41 @@ class Record(Module):
         return bool(np.any((net.place_country == iso3) & (net.place_group == "caribbean")))
 
     def step(self, t: int) -> None:
-        _sim, net, st, rec = self.sim, self.sim.net, self.sim.state, self.sim.rec
+        net, st, rec = self.sim.net, self.sim.state, self._rec
         arrivals = np.bincount(net.link_to, weights=st.link_out, minlength=net.n_places)
         cflow = np.bincount(self.cross_c, weights=st.link_out[self.cross], minlength=len(self.iso))
-        rec["flow_t"][t] = np.concatenate([cflow, arrivals[self.admin1]])
+        row = rec["flow_t"][t]
+        row[: len(cflow)] = cflow
+        row[len(cflow) :] = arrivals[self.admin1]
         f = st.path_flow
         us = f * self.us_paths
         rec["_us_bound_t"][t, 0] = us.sum()
         ub = rec["us_bound_share"][t]
         nlf = len(LANDFALL_REGIONS)
-        ub[:nlf] = np.bincount(self.lf[self.lf >= 0], weights=us[self.lf >= 0], minlength=nlf)[:nlf]
-        vc = self.path_vec_col
-        ub[nlf:-1] = np.bincount(vc[vc >= 0], weights=us[vc >= 0], minlength=len(ub) - 1)[nlf:]
+        ub[:nlf] = np.bincount(self._lf_col, weights=us[self._lf_ok], minlength=nlf)[:nlf]
+        ub[nlf:-1] = np.bincount(self._vec_col, weights=us[self._vec_ok], minlength=len(ub) - 1)[
+            nlf:
+        ]
         ub[-1] = ub[0] + ub[2]  # the Mexico-Central America corridor (ONDCP, NDIC)
         mx = st.link_out[self.mx_links]
         rec["_entering_mexico_t"][t, 0] = mx.sum()
-        rec["entering_mexico_share"][t] = np.bincount(
-            self.mx_cat, weights=mx, minlength=rec["entering_mexico_share"].shape[1]
-        )
+        em = rec["entering_mexico_share"]
+        em[t] = np.bincount(self.mx_cat, weights=mx, minlength=em.shape[1])
         sz = getattr(st, "juris_seized", None)
         if sz is None:
             sz = np.bincount(net.link_juris, weights=st.link_seized, minlength=len(net.juris_ids))
-        rec["seized_t"][t, :-1] = sz
-        rec["seized_t"][t, -1] = sz.sum()
-        ok = self.jgroup >= 0
-        rec["seizure_share"][t] = np.bincount(self.jgroup[ok], weights=sz[ok], minlength=4)
-        rec["_seized_between_t"][t, 0] = sz[ok].sum()
+        seized = rec["seized_t"]
+        seized[t, :-1] = sz
+        seized[t, -1] = sz.sum()
+        between = sz[self._jg_ok]
+        rec["seizure_share"][t] = np.bincount(self._jg_col, weights=between, minlength=4)
+        rec["_seized_between_t"][t, 0] = between.sum()
         delivered = np.bincount(net.path_market, weights=st.path_delivered, minlength=len(MARKETS))
         rec["delivered_t"][t] = delivered
         ein = getattr(st, "entry_inflow", None)
         if ein is not None:
-            ok = self.exit_pos >= 0
             rec["departed_t"][t] = np.bincount(
-                net.path_market[ok], weights=ein[self.exit_pos[ok]], minlength=len(MARKETS)
+                self._exit_market, weights=ein[self._exit_at], minlength=len(MARKETS)
             )
         if len(self.source_out):
             out_of = np.bincount(net.link_from, weights=st.link_inflow, minlength=net.n_places)

@@ -49,6 +49,33 @@ def _logsum(v: np.ndarray, seg: np.ndarray, n_seg: int) -> np.ndarray:
     return mx + np.log(np.bincount(seg, weights=np.exp(v - mx[seg]), minlength=n_seg))
 
 
+class Segments:
+    """A fixed segmentation (``seg``: the segment of each element, every segment used),
+    with the order that groups it, for :meth:`softmax_logsum`.
+
+    Examples
+    --------
+    >>> sm, ls = Segments(np.array([1, 0, 1]), 2).softmax_logsum(np.array([0.0, 5.0, 0.0]))
+    >>> sm.round(3).tolist(), ls.round(3).tolist()
+    ([0.5, 1.0, 0.5], [5.0, 0.693])
+    """
+
+    def __init__(self, seg: np.ndarray, n_seg: int):
+        self.seg = seg
+        self.n_seg = n_seg
+        self.order = np.argsort(seg, kind="stable")
+        self.starts = np.flatnonzero(np.r_[True, np.diff(seg[self.order]) != 0])
+
+    def softmax_logsum(self, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """:func:`segment_softmax` and :func:`_logsum` of ``v`` at once: the same
+        numbers, from one maximum, one exponential and one sum per segment."""
+        seg = self.seg
+        mx = np.maximum.reduceat(v[self.order], self.starts)  # exact: a maximum is a maximum
+        e = np.exp(v - mx[seg])
+        tot = np.bincount(seg, weights=e, minlength=self.n_seg)
+        return e / tot[seg], mx + np.log(tot)
+
+
 @register
 class Routes(Module):
     name = "routes"
@@ -211,6 +238,15 @@ class Routes(Module):
         st.market_share = None
         st.within_share = None
         self.corridor_init = self._initial_corridor_shares()
+        # Constants of the monthly utilities (why: target_levels runs every month).
+        self._segs = (
+            Segments(self.gseg, self.n_gseg),
+            Segments(self.gseg_m, self.n_seg),
+            Segments(self.seg_origin, self.n_orig),
+        )
+        self.p_ref_path = self.p_ref[self.market_of_path]
+        self.cap_pos = net.link_capacity > 0
+        self.ps_term = self.p.beta_ps * self.ln_ps
 
     def _initial_corridor_shares(self) -> np.ndarray | None:
         """Corridor split at the start from the series ``initial_corridor_share``.
@@ -287,10 +323,7 @@ class Routes(Module):
         # Congestion on the load traffickers expect (their smoothed experience): last
         # month's load alone makes flows swing from one month to the next (a cobweb).
         load = np.divide(
-            st.link_load_seen,
-            net.link_capacity,
-            out=np.zeros(net.n_links),
-            where=net.link_capacity > 0,
+            st.link_load_seen, net.link_capacity, out=np.zeros(net.n_links), where=self.cap_pos
         )
         # Transport costs follow the value of the cargo (crews and transporters are paid
         # by the kilo, often in kind, and the chain's price ratios are stable: Caulkins
@@ -299,7 +332,7 @@ class Routes(Module):
         transport = net.link_cost * (1.0 + p.congestion_alpha * load**p.congestion_beta)
         log_surv = net.A @ np.log1p(-np.clip(p_hat, 0.0, 0.999))
         price = st.price_dest[self.market_of_path]
-        c_rel = (net.A @ transport) / self.p_ref[self.market_of_path]
+        c_rel = (net.A @ transport) / self.p_ref_path
         # Piso fees and the crews' pay for the expected penalty (arrest risk x the courts'
         # capacity to convict: the markets step's risk premium, Reuter & Kleiman 1986), both
         # quoted on the local price.
@@ -308,18 +341,17 @@ class Routes(Module):
         # Profit per kg in units of the reference price: a scarcer market pays more for
         # every route alike (the market level answers it), without tilting the choice
         # among routes towards the safest as costs shrink against the price.
-        scale = price / self.p_ref[self.market_of_path]
-        v = p.theta * scale * (np.exp(log_surv) - c_rel - f_rel) + p.beta_ps * self.ln_ps
-        # Lower level: routes within (origin, market, corridor).
-        within = segment_softmax(v, self.gseg, self.n_gseg)
-        # Middle level: corridors on their inclusive value.
-        iv_g = _logsum(v, self.gseg, self.n_gseg)
+        scale = price / self.p_ref_path
+        v = p.theta * scale * (np.exp(log_surv) - c_rel - f_rel) + self.ps_term
+        g_routes, g_corridors, g_markets = self._segs
+        # Lower level: routes within (origin, market, corridor); middle level: corridors on
+        # their inclusive value.
+        within, iv_g = g_routes.softmax_logsum(v)
         u_g = p.corridor_nest * iv_g
-        corridor = segment_softmax(u_g, self.gseg_m, self.n_seg)
+        corridor, iv_m = g_corridors.softmax_logsum(u_g)
         # Upper level: markets on the inclusive value of their corridors.
-        iv_m = _logsum(u_g, self.gseg_m, self.n_seg)
         w = self.seg_asc + p.nest * iv_m
-        market = segment_softmax(w, self.seg_origin, self.n_orig)
+        market, _ = g_markets.softmax_logsum(w)
         return market, corridor, within
 
     def target_shares(self, p_hat: np.ndarray | None = None) -> np.ndarray:

@@ -36,16 +36,20 @@ US_LAND_ENTRY_WEIGHTS = {
 }
 
 
-def segment_survival(hazard: np.ndarray, starts: np.ndarray, seg: np.ndarray) -> np.ndarray:
+def segment_survival(
+    hazard: np.ndarray, starts: np.ndarray, seg: np.ndarray, lens: np.ndarray | None = None
+) -> np.ndarray:
     """Share of a path's flow still travelling when it enters each stop.
 
     ``hazard`` is the loss share at each stop (entries in travel order), ``starts``
-    the index of each path's first entry and ``seg`` the path of each entry.
+    the index of each path's first entry and ``seg`` the path of each entry; ``lens``
+    (the entries of each path, when each path's entries are contiguous) spreads the
+    per-path values with ``np.repeat`` instead of indexing by ``seg`` (the same values).
     """
     lg = np.log1p(-np.minimum(hazard, 0.999))
     cs = np.cumsum(lg)
     start_cs = cs[np.maximum(starts - 1, 0)] * (starts > 0)
-    return np.exp(cs - lg - start_cs[seg])
+    return np.exp(cs - lg - (start_cs[seg] if lens is None else np.repeat(start_cs, lens)))
 
 
 class Paths:
@@ -60,7 +64,11 @@ class Paths:
             else np.zeros(0, dtype=np.int64)
         )
         self.seg = np.repeat(np.arange(self.n), lens)
+        self.lens = lens
         self.starts = np.concatenate([[0], np.cumsum(lens)[:-1]]).astype(np.int64)
+        # segment_survival's constants (why: flows runs twice a month)
+        self._prev = np.maximum(self.starts - 1, 0)
+        self._has_prev = self.starts > 0
         self.n_places = n_places
         # The first stop of each path in each country: persons or units entering it.
         first = np.zeros(len(self.place), dtype=bool)
@@ -77,8 +85,12 @@ class Paths:
         """Flow entering each stop (per entry) and through each place, after losses."""
         if self.n == 0:
             return np.zeros(0), np.zeros(self.n_places)
-        surv = segment_survival(loss[self.place], self.starts, self.seg)
-        at = path_flow[self.seg] * surv
+        # segment_survival, with its constants computed once
+        lg = np.log1p(-np.minimum(loss[self.place], 0.999))
+        cs = np.cumsum(lg)
+        start_cs = cs[self._prev] * self._has_prev
+        surv = np.exp(cs - lg - np.repeat(start_cs, self.lens))
+        at = np.repeat(path_flow, self.lens) * surv
         return at, np.bincount(self.place, weights=at, minlength=self.n_places)
 
 

@@ -25,11 +25,13 @@ def monthly_series(
     True
     """
     s = scenario.series
-    rows = s[(s["series"] == name) & (s["region"] == region)]
+    # numpy masks, not a pandas filter (why: called for several series at every init)
+    hit = (s["series"].to_numpy() == name) & (s["region"].to_numpy() == region)
     n = scenario.n_months
-    if rows.empty:
+    if not hit.any():
         return None if default is None else np.full(n, float(default))
-    t = np.array([month_index(parse_month(d), scenario.start) for d in rows["date"]], dtype=float)
-    v = rows["value"].to_numpy(dtype=float)
+    dates = s["date"].to_numpy()[hit]
+    t = np.array([month_index(parse_month(d), scenario.start) for d in dates], dtype=float)
+    v = s["value"].to_numpy(dtype=float)[hit]
     order = np.argsort(t)
     return np.interp(np.arange(n, dtype=float), t[order], v[order])

@@ -80,13 +80,26 @@ def _clip01(x: np.ndarray) -> np.ndarray:
     return np.minimum(np.maximum(x, 0.0), 1.0)
 
 
-def _num(row, key: str, default: float) -> float:  # noqa: ANN001 - a pandas row
+def _num(row, key: str, default: float) -> float:  # noqa: ANN001 - a row (pandas or dict)
     v = row.get(key, default) if hasattr(row, "get") else default
     try:
         v = float(v)
     except (TypeError, ValueError):
         return default
     return default if not np.isfinite(v) else v
+
+
+def country_rows(sim: Sim) -> dict[str, dict]:
+    """The countries table as ``{id: row}`` (plain dicts: a pandas row lookup per country
+    and attribute costs more than reading the whole table).
+
+    Examples
+    --------
+    >>> from isthmus import Sim
+    >>> country_rows(Sim("central-america"))["GTM"]["id"]
+    'GTM'
+    """
+    return {str(r["id"]): r for r in sim.scenario.countries.to_dict("records")}
 
 
 def capacity_split(sim: Sim) -> tuple[np.ndarray, np.ndarray]:
@@ -96,13 +109,13 @@ def capacity_split(sim: Sim) -> tuple[np.ndarray, np.ndarray]:
     so it scales both parts by the same factor.
     """
     net = sim.net
-    c = sim.scenario.countries.set_index("id")
+    c = country_rows(sim)
     police = np.zeros((len(net.juris_ids), len(CLASSES)))
     other = np.zeros_like(police)
     for j, jid in enumerate(net.juris_ids):
-        if jid not in c.index:
+        row = c.get(jid)
+        if row is None:
             continue
-        row = c.loc[jid]
         own = {s: _num(row, s, 0.0) for s in SERVICES}
         tot = sum(own.values())
         scale = 1.0 + (_num(row, "international_support", 0.0) / tot if tot > 0 else 0.0)
@@ -123,10 +136,8 @@ def base_effort(sim: Sim) -> np.ndarray:
     True
     """
     police, other = capacity_split(sim)
-    c = sim.scenario.countries.set_index("id")
-    corr = np.array(
-        [_num(c.loc[j], "corruption", 0.0) if j in c.index else 0.0 for j in sim.net.juris_ids]
-    )
+    c = country_rows(sim)
+    corr = np.array([_num(c[j], "corruption", 0.0) if j in c else 0.0 for j in sim.net.juris_ids])
     return (police + other) * (1.0 - corr)[:, None]
 
 
@@ -248,8 +259,8 @@ class State(Module):
     def init(self) -> None:
         sim, net, st = self.sim, self.sim.net, self.sim.state
         nC = len(net.countries)
-        c = sim.scenario.countries.set_index("id")
-        rows = [c.loc[x] if x in c.index else None for x in net.countries]
+        c = country_rows(sim)
+        rows = [c.get(x) for x in net.countries]
         self.corr0 = np.array([_num(r, "corruption", 0.0) if r is not None else 0.0 for r in rows])
         self.justice0 = np.array(
             [_num(r, "justice_capacity", DEFAULT_JUSTICE) if r is not None else 0.0 for r in rows]
@@ -338,6 +349,7 @@ class State(Module):
         self._jus_rest = bool((st.justice_c == self._jus_target0).all())
         self._effort_key: tuple | None = None
         self._press_key: tuple | None = None
+        self._home_key: tuple | None = None  # (homes, their _home_index)
         self.prepare(0, integrate=False)
 
     # -- one month ----------------------------------------------------------------------
@@ -439,10 +451,17 @@ class State(Module):
         st.justice_pressure = jp
         if not na:
             return
-        out = np.zeros(na)
-        for a, h in enumerate(st.actor_home):
-            if len(h):
-                out[a] = jp[h].mean()
+        homes = st.actor_home
+        key = self._home_key
+        # The homes change only when a group splits (a new list entry): the index arrays
+        # of the previous month are reused while every entry is the same array object.
+        if (
+            key is None
+            or len(key[0]) != len(homes)
+            or any(a is not b for a, b in zip(key[0], homes, strict=True))
+        ):
+            key = self._home_key = (list(homes), self._home_index(homes))
+        out = self._home_means(homes, jp, na, key[1])
         ctrl = getattr(st, "controller", None)
         if ctrl is not None:
             lab = ctrl + 1
@@ -450,6 +469,47 @@ class State(Module):
             sums = np.bincount(lab, weights=jp, minlength=na + 1)[1:]
             out = np.where(cnt > 0, sums / np.maximum(cnt, 1), out)
         st.strength_pressure = out
+
+    @staticmethod
+    def _home_index(homes: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """What :meth:`_home_means` needs of the homes alone: each entry's actor, the
+        places in one array, and the number of places of each actor."""
+        lens = np.fromiter((len(h) for h in homes), dtype=np.int64, count=len(homes))
+        if not lens.any():
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), lens
+        owner = np.repeat(np.arange(len(homes)), lens)
+        return owner, np.concatenate(homes), lens
+
+    @staticmethod
+    def _home_means(
+        homes: list[np.ndarray],
+        x: np.ndarray,
+        na: int,
+        index: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+    ) -> np.ndarray:
+        """Mean of ``x`` over each actor's home places (0 for an actor without any).
+
+        One ``bincount`` for all actors instead of a ``mean`` per actor (why: the step runs
+        every month). numpy sums fewer than 8 values one after the other, as ``bincount``
+        does, so the means are the same to the last bit; longer homes (none in the shipped
+        scenario) keep ``mean``. ``index`` is :meth:`_home_index` of ``homes`` when the
+        caller has it.
+
+        Examples
+        --------
+        >>> State._home_means([np.array([0, 2]), np.array([], dtype=int)], np.arange(3.0), 2)
+        array([1., 0.])
+        """
+        owner, places, lens = State._home_index(homes) if index is None else index
+        out = np.zeros(na)
+        if not lens.any():
+            return out
+        sums = np.bincount(owner, weights=x[places], minlength=na)
+        has = lens > 0
+        out[has] = sums[has] / lens[has]
+        for a in np.flatnonzero(lens >= 8):
+            out[a] = x[homes[a]].mean()
+        return out
 
     def prepare(self, t: int, integrate: bool = True) -> None:
         """Set the inputs of month ``t``: levers from the active interventions, then stocks."""
@@ -497,7 +557,8 @@ class State(Module):
     def step(self, t: int) -> None:
         st = self.sim.state
         # The month's inputs as they applied, then the inputs of the next month.
-        self._record(t)
+        if not self.sim.spinning:  # spin-up months are not recorded (month 0 is written again)
+            self._record(t)
         inflow = getattr(st, "link_inflow", None)
         if inflow is not None:
             m = self.p.flow_memory

@@ -226,8 +226,11 @@ class Violence(Module):
             "succession": np.asarray(getattr(st, "succession_violence", self.zeros)),
         }
         pred = getattr(st, "predation_labour", None)
+        # w . pred over activities: tensordot's own product, without its set-up
         out["predation_by_kind"] = (
-            np.tensordot(self.w_pred, pred, axes=([0], [1]))
+            np.dot(
+                self.w_pred[None, :], pred.transpose(1, 0, 2).reshape(len(self.w_pred), -1)
+            ).reshape(pred.shape[0], pred.shape[2])
             if pred is not None
             else np.zeros((len(KINDS), len(self.zeros)))
         )
@@ -240,22 +243,30 @@ class Violence(Module):
         return out
 
     def step(self, t: int) -> None:
+        if self.sim.spinning:  # only records (month 0 is written again after the spin-up)
+            return
         p = self.p
         x = self.intensities()
         for k, arr in self._x.items():
             arr[t] = x[k]
         mf = self.mf
-        by_cause = {
-            "contest": p.contest_homicides_per_unit * x["contest"] * mf,
-            "succession": p.succession_homicides_per_unit * x["succession"] * mf,
-            "predation": p.predation_homicides_per_unit * x["predation"] * mf,
-            "state": p.state_homicides_per_clash * x["state"] * mf,
-            "baseline": self.base_month,
-        }
-        total = sum(by_cause.values())
+        # Homicides by cause (rows in CAUSES order) and place; then by country and admin-1
+        # place, all causes at once.
+        by_cause = np.empty((len(CAUSES), len(mf)))
+        by_cause[0] = p.contest_homicides_per_unit * x["contest"] * mf
+        by_cause[1] = p.succession_homicides_per_unit * x["succession"] * mf
+        by_cause[2] = p.predation_homicides_per_unit * x["predation"] * mf
+        by_cause[3] = p.state_homicides_per_clash * x["state"] * mf
+        by_cause[4] = self.base_month
+        total = by_cause.sum(axis=0)
         self.sim.state.homicides = total
-        for c, v in by_cause.items():
-            self._cause[c][t] = np.concatenate([v @ self.agg_iso, v[self.admin1]])
+        n_iso = self.agg_iso.shape[1]
+        regional = by_cause @ self.agg_iso
+        local = by_cause[:, self.admin1]
+        for k, c in enumerate(CAUSES):
+            row = self._cause[c][t]
+            row[:n_iso] = regional[k]
+            row[n_iso:] = local[k]
         tot = np.concatenate([total @ self.agg_iso, total[self.admin1]])
         self._tot[t] = tot
         self._rate[t] = tot * self.rate_scale

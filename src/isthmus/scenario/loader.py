@@ -32,6 +32,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .errors import Problem, ScenarioError
@@ -403,7 +404,12 @@ def read_table(text: str, schema: TableSchema, fname: str, problems: list[Proble
             )
     if len(problems) > n_before:
         return _incomplete(_empty(schema))
-    records = []
+    attrs = schema.attributes
+    # Cells are parsed column by column into lists (why: a dict per row and pandas'
+    # type inference cost more than the parsing itself).
+    pos = [header.index(a.name) if a.name in header else -1 for a in attrs]
+    lines: list[int] = []
+    cols: list[list[Any]] = [[] for _ in attrs]
     stop_at = n_before + MAX_TABLE_PROBLEMS
     stopped = False
     for i, row in enumerate(rows[1:], start=2):
@@ -429,18 +435,33 @@ def read_table(text: str, schema: TableSchema, fname: str, problems: list[Proble
                 Problem(fname, i, None, f"row has {len(row)} fields, the header has {len(header)}")
             )
             continue
-        cells = dict(zip(header, row, strict=True))
-        rec = {"_line": i}
-        for attr in schema.attributes:
-            raw = cells.get(attr.name, "")
-            rec[attr.name] = _parse_cell(raw, attr, fname, i, problems)
-        records.append(rec)
-    df = pd.DataFrame.from_records(records, columns=["_line"] + schema.names)
-    for attr in schema.attributes:
-        if attr.base_type in ("float", "int"):
-            df[attr.name] = pd.to_numeric(df[attr.name], errors="coerce").astype(float)
-        else:
-            df[attr.name] = df[attr.name].astype(object)
+        lines.append(i)
+        for attr, k, out in zip(attrs, pos, cols, strict=True):
+            out.append(_parse_cell(row[k] if k >= 0 else "", attr, fname, i, problems))
+    numeric = [a.base_type in ("float", "int") for a in attrs]
+    if lines and not any(
+        v is None for vals, num in zip(cols, numeric, strict=True) if not num for v in vals
+    ):
+        data: dict[str, Any] = {"_line": np.array(lines, dtype=np.int64)}
+        for attr, vals, num in zip(attrs, cols, numeric, strict=True):
+            if num:
+                data[attr.name] = np.array([np.nan if v is None else v for v in vals], dtype=float)
+            else:
+                arr = np.empty(len(vals), dtype=object)
+                arr[:] = vals
+                data[attr.name] = pd.Series(arr, dtype=object)  # no string inference
+        df = pd.DataFrame(data, columns=["_line"] + schema.names)
+    else:  # no rows, or missing text values: pandas' own inference, as it always was
+        records = [
+            {"_line": i, **{a.name: vals[r] for a, vals in zip(attrs, cols, strict=True)}}
+            for r, i in enumerate(lines)
+        ]
+        df = pd.DataFrame.from_records(records, columns=["_line"] + schema.names)
+        for attr in attrs:
+            if attr.base_type in ("float", "int"):
+                df[attr.name] = pd.to_numeric(df[attr.name], errors="coerce").astype(float)
+            else:
+                df[attr.name] = df[attr.name].astype(object)
     return _incomplete(df) if stopped else df
 
 
@@ -450,21 +471,26 @@ def _check_keys(table: str, df: pd.DataFrame, problems: list[Problem]) -> None:
         return
     fname = f"{table}.csv"
     seen: dict[tuple, int] = {}
-    for rec in df[["_line", *keys]].itertuples(index=False):
-        key = tuple(rec[1:])
+    for line, *key in zip(*(df[k].tolist() for k in ("_line", *keys)), strict=True):
+        key = tuple(key)
         if key in seen:
             label = "/".join(str(k) for k in key)
             problems.append(
                 Problem(
                     fname,
-                    rec[0],
+                    line,
                     keys[0],
                     f"duplicate {'id' if len(keys) == 1 else 'key'} '{label}' "
                     f"(first at line {seen[key]})",
                 )
             )
         else:
-            seen[key] = rec[0]
+            seen[key] = line
+
+
+def _rows(df: pd.DataFrame, *cols: str) -> zip:
+    """Rows of some columns as tuples of plain values (faster than ``itertuples``)."""
+    return zip(*(df[c].tolist() for c in cols), strict=True)
 
 
 def _check_refs(tables: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
@@ -475,7 +501,7 @@ def _check_refs(tables: dict[str, pd.DataFrame], problems: list[Problem]) -> Non
     place_ids = set(tables["places"]["id"].dropna())
     juris = set(tables["countries"]["id"].dropna()) if "countries" in tables else set()
     if "patrols" in tables["links"]:
-        for rec in tables["links"][["_line", "patrols"]].itertuples(index=False):
+        for rec in _rows(tables["links"], "_line", "patrols"):
             for j in [x.strip() for x in str(rec[1] or "").split(";") if x.strip()]:
                 if juris and j not in juris:
                     problems.append(
@@ -486,7 +512,7 @@ def _check_refs(tables: dict[str, pd.DataFrame], problems: list[Problem]) -> Non
                             f"unknown jurisdiction '{j}' (not an id of countries.csv)",
                         )
                     )
-    for rec in tables["links"][["_line", "from", "to", "length_km"]].itertuples(index=False):
+    for rec in _rows(tables["links"], "_line", "from", "to"):
         for col, val in (("from", rec[1]), ("to", rec[2])):
             if places_ok and val and val not in place_ids:
                 problems.append(Problem("links.csv", rec[0], col, f"unknown place '{val}'"))
@@ -496,13 +522,13 @@ def _check_refs(tables: dict[str, pd.DataFrame], problems: list[Problem]) -> Non
             )
     actors = tables["actors"]
     actor_ids = set(actors["id"].dropna())
-    for rec in actors[["_line", "home_places"]].itertuples(index=False):
+    for rec in _rows(actors, "_line", "home_places"):
         for pid in [s.strip() for s in str(rec[1] or "").split(";") if s.strip()]:
             if places_ok and pid not in place_ids:
                 problems.append(
                     Problem("actors.csv", rec[0], "home_places", f"unknown place '{pid}'")
                 )
-    for rec in tables["control"][["_line", "place", "actor"]].itertuples(index=False):
+    for rec in _rows(tables["control"], "_line", "place", "actor"):
         if places_ok and rec[1] and rec[1] not in place_ids:
             problems.append(Problem("control.csv", rec[0], "place", f"unknown place '{rec[1]}'"))
         if actors_ok and rec[2] and rec[2] not in actor_ids:
@@ -525,7 +551,7 @@ def _check_refs(tables: dict[str, pd.DataFrame], problems: list[Problem]) -> Non
         if not (places["role"] == "destination").any():
             problems.append(Problem("places.csv", None, "role", "no place has role 'destination'"))
         bad = places[(places["role"] == "destination") & (places["market"].fillna("") == "")]
-        for rec in bad[["_line", "id"]].itertuples(index=False):
+        for rec in _rows(bad, "_line", "id"):
             problems.append(
                 Problem(
                     "places.csv",

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass, field
+from functools import cached_property
 from importlib import resources
 
 TABLES: tuple[str, ...] = (
@@ -45,14 +46,14 @@ class Attribute:
     max: float | None
     description: str
 
-    @property
+    @cached_property  # why cached: the loader asks for every cell
     def enum(self) -> tuple[str, ...] | None:
         """Allowed values when the type is ``enum:a|b|c``."""
         if self.type.startswith("enum:"):
             return tuple(self.type[5:].split("|"))
         return None
 
-    @property
+    @cached_property
     def base_type(self) -> str:
         return "enum" if self.type.startswith("enum:") else self.type
 

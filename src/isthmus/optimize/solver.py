@@ -103,14 +103,12 @@ def starts(g0: np.ndarray, budget: float, warm: np.ndarray | None) -> list[np.nd
     """Starting allocations. Cold: an even spread, every vertex (the whole budget on one
     link) when there are at most 12 links, and the budget split over the 1, 3 and 10
     links whose effort most lowers the objective at zero effort. Warm (a previous
-    allocation is given): it first, then the same cold starts but the vertices (the
-    states the previous plan was made on have moved, so its basin may no longer be
-    the best one)."""
+    allocation is given, itself the best of such starts): it and an even spread."""
     n = len(g0)
     out = [np.full(n, budget / max(n, 1))]
     if warm is not None and np.any(warm):
-        out.insert(0, np.asarray(warm, dtype=float))
-    elif n <= 12:  # small problems: every vertex too (the objective is not convex)
+        return [np.asarray(warm, dtype=float), *out]
+    if n <= 12:  # small problems: every vertex too (the objective is not convex)
         for i in range(n):
             x = np.zeros(n)
             x[i] = budget

@@ -50,7 +50,6 @@ FIGS_JS = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(
 
 def shoot_map(browser, out: Path) -> Path:  # noqa: ANN001
     """docs/map.png: flows and seizures of the default run, 2007-2012."""
-    from isthmus.viz.geo import offline_page
     from isthmus.viz.maps import flow_map
     from isthmus.viz.rundata import simulate
 
@@ -62,6 +61,13 @@ def shoot_map(browser, out: Path) -> Path:  # noqa: ANN001
         title="Cocaine flow (lines, t/yr) and seizures (bubbles), 2007-2012 (prediction): "
         "the scenario as shipped, seed 0",
     )
+    return _shoot_map_figure(browser, fig, out / "map.png")
+
+
+def _shoot_map_figure(browser, fig, path: Path) -> Path:  # noqa: ANN001
+    """Screenshot one plotly map in an offline page once its base map has drawn."""
+    from isthmus.viz.geo import offline_page
+
     fig.update_layout(width=1100)
     with tempfile.TemporaryDirectory() as d:
         page_file = Path(d) / "map.html"
@@ -70,7 +76,6 @@ def shoot_map(browser, out: Path) -> Path:  # noqa: ANN001
         page.goto(page_file.as_uri())
         page.wait_for_selector(".geo .layer.land path", timeout=60_000)
         page.wait_for_timeout(500)
-        path = out / "map.png"
         page.locator(".isthmus-fig").first.screenshot(path=str(path))
         page.close()
     return path
@@ -80,7 +85,6 @@ def shoot_vector_map(browser, out: Path) -> Path:  # noqa: ANN001
     """docs/flows-by-vector.png: US-bound flows by departure vector, 2000-2006 (default run)."""
     from isthmus import Sim
     from isthmus.experiments.runs import vector_link_tons
-    from isthmus.viz.geo import offline_page
     from isthmus.viz.maps import vector_flow_map
     from isthmus.viz.rundata import simulate
 
@@ -95,18 +99,7 @@ def shoot_vector_map(browser, out: Path) -> Path:  # noqa: ANN001
         title="US-bound cocaine by departure vector, t/year, 2000-2006 (calibration years): "
         "default run, seed 0",
     )
-    fig.update_layout(width=1100)
-    with tempfile.TemporaryDirectory() as d:
-        page_file = Path(d) / "vectors.html"
-        page_file.write_text(offline_page([fig], "isthmus map"), encoding="utf-8")
-        page = browser.new_page(viewport={"width": 1120, "height": 700})
-        page.goto(page_file.as_uri())
-        page.wait_for_selector(".geo .layer.land path", timeout=60_000)
-        page.wait_for_timeout(500)
-        path = out / "flows-by-vector.png"
-        page.locator(".isthmus-fig").first.screenshot(path=str(path))
-        page.close()
-    return path
+    return _shoot_map_figure(browser, fig, out / "flows-by-vector.png")
 
 
 def shoot_report(browser, out: Path) -> Path:  # noqa: ANN001

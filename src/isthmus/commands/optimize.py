@@ -71,6 +71,14 @@ def optimize(
     train_seeds: Annotated[
         int, typer.Option("--train-seeds", help="Training runs the plans are made on.")
     ] = 2,
+    follower: Annotated[
+        str,
+        typer.Option(
+            "--follower",
+            help="How the planners anticipate the traffickers: adaptive (they learn and "
+            "re-route at the model's own pace) or equilibrium (fully adjusted at once).",
+        ),
+    ] = "adaptive",
     workers: Annotated[int, typer.Option("--workers", help="Worker processes.")] = max(
         1, min(2, os.cpu_count() or 1)
     ),
@@ -98,6 +106,7 @@ def optimize(
         split=split,
         rounds=rounds,
         train_seeds=train_seeds,
+        follower=follower,
         workers=workers,
     )
     spec.validate()  # exits 2 with every problem before anything runs or is written

@@ -176,6 +176,55 @@ class RouteResponse:
         g = np.where((P >= 0.0) & (P <= 0.999), g, 0.0)
         return g[0] if one else g
 
+    def levels(self, p_hat: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The preferred shares at the routes step's three levels (market within origin,
+        corridor within market, route within corridor) once the learned risk is ``p_hat``:
+        the routes step's own ``target_levels``. The step moves each level towards them at
+        its own rate (``adaptation``, ``corridor_adaptation``)."""
+        return self.routes.target_levels(p_hat)
+
+    def combine(self, market: np.ndarray, corridor: np.ndarray, within: np.ndarray) -> np.ndarray:
+        """Route shares from the three levels, as the routes step combines them."""
+        r = self.routes
+        return market[r.seg] * corridor[r.gseg] * within
+
+    def levels_vjp(
+        self,
+        p_hat: np.ndarray,
+        levels: tuple[np.ndarray, np.ndarray, np.ndarray],
+        y_market: np.ndarray,
+        y_corridor: np.ndarray,
+        y_within: np.ndarray,
+    ) -> np.ndarray:
+        """Gradient of ``y_market . M + y_corridor . C + y_within . W`` with respect to
+        ``p_hat``, where ``(M, C, W) = levels(p_hat)`` (one snapshot: 1-d arguments).
+
+        The adjoint of each softmax: ``d(y . W)/dv_k = W_k (y_k - mean_g y)`` within route
+        ``k``'s corridor ``g``; a corridor's utility is ``corridor_nest`` times its
+        inclusive value, whose derivative in ``v_k`` is ``W_k``; a market's is ``nest``
+        times the inclusive value of its corridors, whose derivative in a corridor's
+        utility is its share ``C``. Then ``dv_k / dp_l`` as in :meth:`shares_vjp`.
+        """
+        r = self.routes
+        pars = self.sim.pars["routes"]
+        lc, lm = float(pars["corridor_nest"]), float(pars["nest"])
+        M, C, W = levels
+        qbar = np.bincount(r.seg_origin, weights=M * y_market, minlength=self.n_orig)
+        dw = M * (y_market - qbar[r.seg_origin])  # per (origin, market) segment
+        zbar = np.bincount(r.gseg_m, weights=C * y_corridor, minlength=r.n_seg)
+        du = C * (y_corridor - zbar[r.gseg_m]) + lm * C * dw[r.gseg_m]  # per corridor
+        ybar = np.bincount(r.gseg, weights=W * y_within, minlength=r.n_gseg)
+        dv = W * (y_within - ybar[r.gseg]) + lc * W * du[r.gseg]  # per route
+        if self._seg_m is None:
+            self.shares_vjp(p_hat, self.shares(p_hat), np.zeros(self.net.n_paths))  # caches
+        st = self.sim.state
+        price = np.asarray(st.price_dest, dtype=float)[r.market_of_path]
+        scale = price / r.p_ref[r.market_of_path]
+        q = np.clip(p_hat, 0.0, 0.999)
+        surv = np.exp(self.net.A @ np.log1p(-q))
+        g = -(self._AT @ (dv * self.theta * scale * surv)) / (1.0 - q)
+        return np.where((p_hat >= 0.0) & (p_hat <= 0.999), g, 0.0)
+
     def check_vjp(self, p_hat: np.ndarray, n_dir: int = 3, seed: int = 0) -> float:
         """Largest relative error of :meth:`shares_vjp` against central finite differences
         of the engine's shares along ``n_dir`` random directions (with random weights)."""

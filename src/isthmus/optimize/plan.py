@@ -70,6 +70,7 @@ from .surrogate import Surrogate, corruption_factor
 
 ARMS = ("status_quo", "unilateral", "coordinated")
 SPLITS = ("capacity", "flow", "equal")
+FOLLOWERS = ("adaptive", "equilibrium")
 TRAIN_SEED_BASE = 100_000
 SUMMARY_COLUMNS = [
     "arm",
@@ -123,6 +124,11 @@ class OptimizeSpec:
         Most rounds of best responses among the countries (unilateral arm).
     snapshot_every : int
         Months between two snapshots of a training run.
+    follower : str
+        How the planners anticipate the traffickers: ``adaptive`` (at each snapshot, they
+        have learned the new risks and re-routed only as far as the routes step's memory
+        and adaptation rates allow in the months since the effort began) or
+        ``equilibrium`` (they have fully adjusted, whatever the month).
     workers : int
         Worker processes.
     """
@@ -140,6 +146,7 @@ class OptimizeSpec:
     rounds: int = 4
     nash_rounds: int = 4
     snapshot_every: int = 12
+    follower: str = "adaptive"
     workers: int = 2
 
     def validate(self) -> Scenario:
@@ -168,6 +175,15 @@ class OptimizeSpec:
                     None,
                     None,
                     f"'{self.unilateral_objective}' is not one of {', '.join(NATIONAL)}",
+                )
+            )
+        if self.follower not in FOLLOWERS:
+            probs.append(
+                Problem(
+                    "--follower",
+                    None,
+                    None,
+                    f"'{self.follower}' is not one of {', '.join(FOLLOWERS)}",
                 )
             )
         if self.split not in SPLITS:
@@ -407,6 +423,10 @@ class Planner:
         }
         self.cand_all = np.sort(np.concatenate(list(self.cand.values())))
         self.gradient_error = float("nan")
+        # The month the effort starts (the adaptive follower counts the months since).
+        self.effort_start = (
+            _window(self.host, spec.start, spec.end)[0] if spec.follower == "adaptive" else None
+        )
 
     # budgets of the unilateral arm
     def shares(self, sq_flow: dict[str, float]) -> dict[str, float]:
@@ -440,7 +460,15 @@ class Planner:
             if others is not None:
                 extra += corruption_factor(self.host, s.state) * others
             base.append(extra)
-        sur = Surrogate(self.host, states, objective, cand, country=country, base_extra=base)
+        sur = Surrogate(
+            self.host,
+            states,
+            objective,
+            cand,
+            country=country,
+            base_extra=base,
+            effort_start=self.effort_start,
+        )
         if not np.isfinite(self.gradient_error):
             self.gradient_error = sur.check_gradient(np.zeros(len(cand)))
             if self.gradient_error >= 1e-4:

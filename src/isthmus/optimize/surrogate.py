@@ -140,6 +140,12 @@ class Surrogate:
     h_place : array, optional
         Homicides per ton by place for the ``homicides`` objective (default: from the
         snapshots).
+    effort_start : int, optional
+        Month index (of ``sim``'s run) from which the effort is in place. Given, the
+        follower answers with the routes step's own inertia (:class:`_Adaptive`): at a
+        snapshot of month ``t``, the traffickers have had ``t - effort_start`` months to
+        learn the new risks and to re-route. ``None``: they have fully adjusted (the
+        equilibrium of the route choice), whatever the month.
     """
 
     def __init__(
@@ -151,6 +157,7 @@ class Surrogate:
         country: str | None = None,
         base_extra: Sequence[np.ndarray] | None = None,
         h_place: np.ndarray | None = None,
+        effort_start: int | None = None,
     ):
         if not len(snapshots):
             raise ValueError("the surrogate needs at least one snapshot")
@@ -195,6 +202,12 @@ class Surrogate:
         self.B = np.array([w.b for w in self.w])
         self.U = np.array([w.u for w in self.w])
         self.use_vjp = True
+        self.effort_start = effort_start
+        self.adaptive = (
+            [_Adaptive(self.resp, s, effort_start) for s in self.snaps]
+            if effort_start is not None
+            else None
+        )
         del n
 
     def full(self, x: np.ndarray) -> np.ndarray:
@@ -213,7 +226,7 @@ class Surrogate:
         for k, s in enumerate(self.snaps):
             with self.resp.at(s):
                 p[k] = self.resp.seizure_prob(self._shift[k] + self.cf[k] * X)
-                sh[k] = self.resp.shares(p[k])
+                sh[k] = self._shares(k, p[k])
         g_r, dg = self.paths.terms(p, self.A, self.B, self.U)
         f = self.F * sh
         tot = float(np.sum(f * g_r)) / K
@@ -224,25 +237,34 @@ class Surrogate:
         for k, s in enumerate(self.snaps):
             # each snapshot's own state: the adjoint's price scale is that month's prices
             with self.resp.at(s):
-                if self.use_vjp:
-                    dp[k] += self.resp.shares_vjp(p[k], sh[k], y[k])
+                if not self.use_vjp:
+                    dp[k] += self._shares_fd(k, p[k], y[k])
+                elif self.adaptive is not None:
+                    dp[k] += self.adaptive[k].vjp(p[k], y[k])
                 else:
-                    dp[k] += self._shares_fd(p[k], y[k])
+                    dp[k] += self.resp.shares_vjp(p[k], sh[k], y[k])
         g_all = np.sum(dp * (self.p_max - p) * self.HC, axis=0)
         return tot, g_all[self.cand] / K
 
     def value(self, x: np.ndarray) -> float:
         return self.value_and_grad(x, grad=False)[0]
 
-    def _shares_fd(self, p: np.ndarray, y: np.ndarray, h: float = 1e-6) -> np.ndarray:
+    def _shares(self, k: int, p: np.ndarray) -> np.ndarray:
+        """Route shares of snapshot ``k`` (its state live) when the true seizure shares are
+        ``p``: the route choice's equilibrium, or the adaptive follower's."""
+        if self.adaptive is not None:
+            return self.adaptive[k].shares(p)
+        return self.resp.shares(p)
+
+    def _shares_fd(self, k: int, p: np.ndarray, y: np.ndarray, h: float = 1e-6) -> np.ndarray:
         """Finite-difference fallback of the shares' adjoint, on the candidate links."""
         out = np.zeros(len(p))
         for li in self.cand:
             q = p.copy()
             q[li] += h
-            up = y @ self.resp.shares(q)
+            up = y @ self._shares(k, q)
             q[li] -= 2 * h
-            out[li] = (up - y @ self.resp.shares(q)) / (2 * h)
+            out[li] = (up - y @ self._shares(k, q)) / (2 * h)
         return out
 
     def check_gradient(self, x: np.ndarray, tol: float = 1e-4) -> float:
@@ -253,6 +275,94 @@ class Surrogate:
         with self.resp.at(s):
             p = self.resp.seizure_prob(self._shift[0] + self.cf[0] * self.full(x))
             err = self.resp.check_vjp(p)
+            if self.adaptive is not None:
+                err = max(err, self.adaptive[0].check_vjp(p))
         if not err < tol:
             self.use_vjp = False
         return err
+
+
+class _Adaptive:
+    """The follower's response at one snapshot, with the routes step's own inertia.
+
+    In the model, traffickers do not jump to the route choice that a new risk calls
+    for. They learn the risk from what they see seized, with discounted memory
+    (``routes.memory``) against a prior on the posture they can see (``prior_t`` tons
+    at the true risk); and each level of the nested choice moves only part of the way
+    towards its preferred shares each month (routes within a corridor and markets at
+    ``adaptation``, corridors, which need contacts and officials in a new country, at
+    ``corridor_adaptation``: a half-life of about two years). After ``j`` months of
+    effort, to first order in the change of the plan:
+
+        p_hat(x) = p_hat0 + beta_l (p(x) - p0),   beta_l = w_l + (1 - w_l)(1 - memory^j),
+                   w_l = prior_t / (prior_t + tons observed on link l)
+        L(x)     = L0 + (1 - (1 - rate_L)^j) (L*(p_hat(x)) - L*(p_hat0))   for each level L
+
+    where ``p0``, ``p_hat0`` and ``L0`` are the snapshot's own (so the plan of the run
+    the snapshot comes from gives the month's actual route shares), and ``L*`` the
+    routes step's preferred shares (``RouteResponse.levels``). Shares are clipped at 0.
+    """
+
+    def __init__(self, resp: RouteResponse, snap: StateSnapshot, start: int):
+        self.resp = resp
+        st = snap.state
+        rp = resp.sim.pars["routes"]
+        j = max(int(snap.t) - int(start), 0)
+        self.j = j
+        with resp.at(snap):
+            self.p0 = resp.seizure_prob(np.zeros(resp.net.n_links))  # the run's own effort
+            self.ph0 = np.asarray(st.p_hat, dtype=float).copy()
+            self.ref = resp.levels(self.ph0)
+        prior = float(rp["prior_t"])
+        obs = np.asarray(getattr(st, "obs_passed", np.zeros_like(self.ph0)), dtype=float)
+        w = prior / (prior + np.maximum(obs, 0.0))
+        self.beta = w + (1.0 - w) * (1.0 - float(rp["memory"]) ** j)
+        a = 1.0 - (1.0 - float(rp["adaptation"])) ** j
+        b = 1.0 - (1.0 - float(rp["corridor_adaptation"])) ** j
+        self.rate = (a, b, a)  # market, corridor, within
+        self.now = tuple(
+            np.asarray(getattr(st, k), dtype=float).copy()
+            for k in ("market_share", "corridor_share", "within_share")
+        )
+        self._last: tuple | None = None
+
+    def _levels(self, p: np.ndarray) -> tuple:
+        ph = self.ph0 + self.beta * (p - self.p0)
+        star = self.resp.levels(ph)
+        raw = [
+            n + r * (s - s0)
+            for n, r, s, s0 in zip(self.now, self.rate, star, self.ref, strict=True)
+        ]
+        return ph, star, [np.maximum(z, 0.0) for z in raw], [z > 0 for z in raw]
+
+    def shares(self, p: np.ndarray) -> np.ndarray:
+        """Route shares in the snapshot's month when the true seizure shares are ``p``
+        (the snapshot's state must be live: ``resp.at(snap)``)."""
+        ph, star, lv, pos = self._levels(p)
+        self._last = (p.copy(), ph, star, lv, pos)
+        return self.resp.combine(*lv)
+
+    def vjp(self, p: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Gradient of ``y . shares(p)`` with respect to ``p`` (state live)."""
+        if self._last is None or not np.array_equal(self._last[0], p):
+            self.shares(p)
+        _, ph, star, (M, C, W), (pm, pc, pw) = self._last  # type: ignore[misc]
+        r = self.resp.routes
+        a_m, a_c, a_w = self.rate
+        yw = a_w * pw * y * M[r.seg] * C[r.gseg]
+        yc = a_c * pc * np.bincount(r.gseg, weights=y * M[r.seg] * W, minlength=r.n_gseg)
+        ym = a_m * pm * np.bincount(r.seg, weights=y * C[r.gseg] * W, minlength=r.n_seg)
+        return self.beta * self.resp.levels_vjp(ph, star, ym, yc, yw)
+
+    def check_vjp(self, p: np.ndarray, n_dir: int = 3, seed: int = 0) -> float:
+        """Largest relative error of :meth:`vjp` against central finite differences."""
+        rng = np.random.default_rng(seed)
+        err = 0.0
+        for _ in range(n_dir):
+            y = rng.standard_normal(len(self.resp.net.path_market))
+            d = rng.standard_normal(len(p)) * np.minimum(p, 0.999 - p).clip(0, None)
+            h = 1e-6
+            fd = (y @ self.shares(p + h * d) - y @ self.shares(p - h * d)) / (2 * h)
+            an = self.vjp(p, y) @ d
+            err = max(err, abs(fd - an) / max(abs(fd), abs(an), 1e-12))
+        return float(err)

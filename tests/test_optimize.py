@@ -125,6 +125,62 @@ def test_surrogate_gradient_on_snapshots_of_another_month(mid_run) -> None:
             assert fd == pytest.approx(g @ d, rel=1e-4, abs=1e-9), objective
 
 
+def test_level_adjoint_matches_the_route_adjoint_and_finite_differences(mid_run) -> None:
+    sim, snap = mid_run
+    resp = RouteResponse(sim)
+    r = resp.routes
+    rng = np.random.default_rng(4)
+    with resp.at(snap):
+        p = resp.seizure_prob(np.full(sim.net.n_links, 0.3))
+        lv = resp.levels(p)
+        M, C, W = lv
+        np.testing.assert_allclose(resp.combine(*lv), resp.shares(p), rtol=0, atol=1e-14)
+        # weights on the route shares, carried to the three levels: the same gradient
+        y = rng.standard_normal(sim.net.n_paths)
+        ym = np.bincount(r.seg, weights=y * C[r.gseg] * W, minlength=r.n_seg)
+        yc = np.bincount(r.gseg, weights=y * M[r.seg] * W, minlength=r.n_gseg)
+        g = resp.levels_vjp(p, lv, ym, yc, y * M[r.seg] * C[r.gseg])
+        np.testing.assert_allclose(g, resp.shares_vjp(p, resp.combine(*lv), y), atol=1e-10)
+        # independent weights on each level, against finite differences
+        w = [rng.standard_normal(len(z)) for z in lv]
+        g = resp.levels_vjp(p, lv, *w)
+        for _ in range(3):
+            d = rng.standard_normal(len(p)) * np.minimum(p, 0.999 - p)
+            h = 1e-6
+            f = [
+                sum(float(a @ b) for a, b in zip(w, resp.levels(p + s * h * d), strict=True))
+                for s in (1, -1)
+            ]
+            assert (f[0] - f[1]) / (2 * h) == pytest.approx(g @ d, rel=1e-5)
+
+
+@pytest.mark.parametrize("objective", ["us_delivered", "own_flow", "seized_value"])
+def test_adaptive_follower_gradient_and_inertia(mid_run, objective: str) -> None:
+    """The adaptive follower: exact gradient; with no month of effort yet, the traffickers
+    have not re-routed (only seizures change); its own plan gives the month's shares."""
+    sim, snap = mid_run
+    cand = np.flatnonzero(np.isin(sim.net.link_juris, [sim.net.juris_ids.index("MEX")]))
+    country = "MEX" if objective == "own_flow" else None
+    sur = Surrogate(sim, [snap], objective, cand, country=country, effort_start=snap.t - 12)
+    assert sur.check_gradient(np.zeros(len(cand))) < 1e-5 and sur.use_vjp
+    rng = np.random.default_rng(2)
+    x = rng.uniform(0.0, 0.3, len(cand))
+    _, g = sur.value_and_grad(x)
+    for _ in range(3):
+        d = rng.standard_normal(len(cand))
+        h = 1e-6
+        fd = (sur.value(x + h * d) - sur.value(x - h * d)) / (2 * h)
+        assert fd == pytest.approx(g @ d, rel=1e-4, abs=1e-9)
+    ad = sur.adaptive[0]
+    with sur.resp.at(snap):
+        p0 = sur.resp.seizure_prob(np.zeros(sim.net.n_links))
+        np.testing.assert_allclose(ad.shares(p0), snap.state.route_share, atol=1e-12)
+    fresh = Surrogate(sim, [snap], objective, cand, country=country, effort_start=snap.t)
+    with fresh.resp.at(snap):
+        p1 = fresh.resp.seizure_prob(np.full(sim.net.n_links, 1.0))
+        np.testing.assert_allclose(fresh.adaptive[0].shares(p1), snap.state.route_share, atol=1e-12)
+
+
 def test_base_effort_replaces_what_the_snapshot_holds(mid_run) -> None:
     """A later round's snapshot holds the previous plan's effort: ``base_extra`` (the
     effort not decided here) replaces it, it is not added to it."""

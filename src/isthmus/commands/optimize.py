@@ -78,7 +78,7 @@ def optimize(
             help="How the planners anticipate the traffickers: adaptive (they learn and "
             "re-route at the model's own pace) or equilibrium (fully adjusted at once).",
         ),
-    ] = "adaptive",
+    ] = "equilibrium",
     workers: Annotated[int, typer.Option("--workers", help="Worker processes.")] = max(
         1, min(2, os.cpu_count() or 1)
     ),

@@ -146,7 +146,7 @@ class OptimizeSpec:
     rounds: int = 4
     nash_rounds: int = 4
     snapshot_every: int = 12
-    follower: str = "adaptive"
+    follower: str = "equilibrium"
     workers: int = 2
 
     def validate(self) -> Scenario:

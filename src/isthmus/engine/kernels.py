@@ -1,0 +1,203 @@
+"""Compiled kernels of the monthly hot loops (numba), over route entries and small groups.
+
+Why: a month of the default network is a few dozen passes over ~15,000 route entries
+(links in travel order, route after route) and many small arrays; as numpy calls each
+pass is a separate cumulative sum, ``repeat``, ``take`` or sparse product, and the time
+goes to the calls and the temporaries. Each kernel here fuses such a chain into one
+loop over the entries.
+
+Every kernel does the arithmetic of the numpy code it replaces, in the same order, so
+the results are the same to the last bit:
+
+- a *segmented cumulative sum* is, as before, one running sum over all entries from
+  which each route's running sum before its first entry is subtracted (not a sum
+  restarted at each route, which rounds differently);
+- a *bin sum* adds each bin's values one after the other in index order from 0, as
+  ``np.bincount`` and the CSR products of :func:`.network.bin_sum_matrix` do;
+- exponentials and logarithms stay in numpy (its SIMD ``exp`` and ``log`` differ from
+  the C library's in the last bit): the kernels only gather, add, multiply and divide.
+
+numba is imported here, and this module only by the engine's step modules, so that
+``import isthmus`` and the command line's ``--help`` do not pay for it. Kernels are
+cached on disk (``cache=True``): a new process loads them instead of compiling.
+
+Examples
+--------
+>>> x = np.array([1.0, 2.0, 3.0, 4.0, 5.0])
+>>> seg_cumsum(x, np.arange(5), np.array([2, 3])).tolist()
+[1.0, 3.0, 3.0, 7.0, 12.0]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+_JIT = {"cache": True, "nogil": True}
+
+
+@njit(**_JIT)
+def seg_cumsum(x: np.ndarray, idx: np.ndarray, path_len: np.ndarray) -> np.ndarray:
+    """Inclusive cumulative sum of ``x[idx]`` within each route (entries contiguous).
+
+    Bit for bit ``cs[1:] - np.repeat(cs[starts], path_len)`` with ``cs = [0,
+    cumsum(x[idx])]`` and ``starts`` each route's first entry.
+    """
+    out = np.empty(len(idx))
+    s = 0.0
+    e = 0
+    for p in range(len(path_len)):
+        base = s
+        for _ in range(path_len[p]):
+            v = x[idx[e]]
+            s = v if e == 0 else s + v  # np.cumsum starts from the first value, not 0 + it
+            out[e] = s - base
+            e += 1
+    return out
+
+
+@njit(**_JIT)
+def cost_chain_sums(
+    a_link: np.ndarray,
+    idx: np.ndarray,
+    path_len: np.ndarray,
+    exp_cum: np.ndarray,
+    p0: float,
+) -> np.ndarray:
+    """``p0 + seg_cumsum(a_link[idx] / exp_cum)``: the price chain's inner sums.
+
+    Bit for bit the numpy ``z = a.take(idx); z /= exp_cum; z = segcumsum(z); z += p0``.
+    """
+    out = np.empty(len(idx))
+    s = 0.0
+    e = 0
+    for p in range(len(path_len)):
+        base = s
+        for _ in range(path_len[p]):
+            v = a_link[idx[e]] / exp_cum[e]
+            s = v if e == 0 else s + v
+            out[e] = (s - base) + p0
+            e += 1
+    return out
+
+
+@njit(**_JIT)
+def survival_exponents(
+    lg_link: np.ndarray, idx: np.ndarray, path_len: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Log survival to each entry (before its own loss) and to each route's end.
+
+    With ``lg = lg_link[idx]`` and ``cs`` its running sum over all entries, bit for bit
+    ``(cs - lg) - start_cs`` per entry and ``cs[end] - start_cs`` per route,
+    ``start_cs`` being the running sum before the route's first entry.
+    """
+    n_p = len(path_len)
+    inflow = np.empty(len(idx))
+    whole = np.empty(n_p)
+    s = 0.0
+    e = 0
+    for p in range(n_p):
+        base = s
+        for _ in range(path_len[p]):
+            v = lg_link[idx[e]]
+            s = v if e == 0 else s + v
+            inflow[e] = (s - v) - base
+            e += 1
+        whole[p] = s - base
+    return inflow, whole
+
+
+@njit(**_JIT)
+def scale_and_bin(
+    x: np.ndarray, path_w: np.ndarray, path_len: np.ndarray, bins: np.ndarray, n_bins: int
+) -> np.ndarray:
+    """``x *= np.repeat(path_w, path_len)`` in place, and the bin sums of the result.
+
+    The sums are bit for bit ``np.bincount(bins, weights=x, minlength=n_bins)``.
+    """
+    out = np.zeros(n_bins)
+    e = 0
+    for p in range(len(path_len)):
+        w = path_w[p]
+        for _ in range(path_len[p]):
+            v = x[e] * w
+            x[e] = v
+            out[bins[e]] += v
+            e += 1
+    return out
+
+
+@njit(**_JIT)
+def spread_bin(
+    path_w: np.ndarray, path_len: np.ndarray, bins: np.ndarray, n_bins: int
+) -> np.ndarray:
+    """Bin sums of each route's value over its entries.
+
+    Bit for bit ``np.bincount(bins, weights=np.repeat(path_w, path_len), minlength=n_bins)``
+    (and the product ``A.T @ path_w`` of a 0/1 route-link matrix with sorted rows).
+    """
+    out = np.zeros(n_bins)
+    e = 0
+    for p in range(len(path_len)):
+        w = path_w[p]
+        for _ in range(path_len[p]):
+            out[bins[e]] += w
+            e += 1
+    return out
+
+
+@njit(**_JIT)
+def weighted_bin_mean_parts(
+    path_w: np.ndarray, path_len: np.ndarray, values: np.ndarray, bins: np.ndarray, n_bins: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Denominator and numerator of a route-weighted mean of per-entry values per bin.
+
+    Bit for bit, with ``w = np.repeat(path_w, path_len)``: ``np.bincount(bins, w)`` and
+    ``np.bincount(bins, w * values)``.
+    """
+    den = np.zeros(n_bins)
+    num = np.zeros(n_bins)
+    e = 0
+    for p in range(len(path_len)):
+        w = path_w[p]
+        for _ in range(path_len[p]):
+            b = bins[e]
+            den[b] += w
+            num[b] += w * values[e]
+            e += 1
+    return den, num
+
+
+@njit(**_JIT)
+def tilt_exponent(
+    log_price: np.ndarray, log_p0: float, path_f: np.ndarray, path_len: np.ndarray
+) -> np.ndarray:
+    """``(log_price - log_p0) * np.repeat(path_f, path_len) + log_price``, bit for bit."""
+    out = np.empty(len(log_price))
+    e = 0
+    for p in range(len(path_len)):
+        f = path_f[p]
+        for _ in range(path_len[p]):
+            lp = log_price[e]
+            out[e] = (lp - log_p0) * f + lp
+            e += 1
+    return out
+
+
+@njit(**_JIT)
+def path_sums(x: np.ndarray, idx: np.ndarray, path_len: np.ndarray) -> np.ndarray:
+    """Sum of ``x[idx]`` over each route's entries (in storage order, from 0).
+
+    Bit for bit ``A @ x`` for the 0/1 route-link CSR matrix ``A`` whose column indices
+    are ``idx``.
+    """
+    n_p = len(path_len)
+    out = np.empty(n_p)
+    e = 0
+    for p in range(n_p):
+        s = 0.0
+        for _ in range(path_len[p]):
+            s += x[idx[e]]
+            e += 1
+        out[p] = s
+    return out

@@ -178,6 +178,8 @@ class Interdiction(Module):
         self.path_len = np.diff(net.A.indptr)
         if not np.array_equal(np.repeat(np.arange(net.n_paths), self.path_len), net.nnz_path):
             raise ValueError("the network's entries are not grouped by route (A.indptr)")
+        if not (net.A.data == 1.0).all():  # spread_bin stands for A.T @ flow
+            raise ValueError("the route matrix is not 0/1")
 
     def routine_effort(self) -> np.ndarray:
         """Effort per patrol entry: its cell's share of the jurisdiction's effort of the

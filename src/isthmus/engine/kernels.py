@@ -227,3 +227,52 @@ def path_sums3(
         oy[p] = sy
         oz[p] = sz
     return ox, oy, oz
+
+
+@njit(**_JIT)
+def shadow_log(lc: np.ndarray, w: np.ndarray, S: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Log shadow value of each group's strength, and whether it has one.
+
+    The arithmetic of :func:`.portfolio.shadow_value` row by row (a stable sort by
+    falling ``lc``, running sums in that order, the first consistent number of worked
+    activities), without its final exponential.
+    """
+    na, k = lc.shape
+    ll_out = np.empty(na)
+    valid = np.zeros(na, dtype=np.bool_)
+    order = np.empty(k, dtype=np.int64)
+    ll = np.empty(k)
+    cw = np.empty(k)
+    for a in range(na):
+        # stable insertion sort of the activities by falling return
+        for i in range(k):
+            order[i] = i
+        for i in range(1, k):
+            j = order[i]
+            key = -lc[a, j]
+            m = i - 1
+            while m >= 0 and -lc[a, order[m]] > key:
+                order[m + 1] = order[m]
+                m -= 1
+            order[m + 1] = j
+        s_w = 0.0
+        s_wl = 0.0
+        wsum = 0.0
+        for i in range(k):
+            wi = w[a, order[i]]
+            v = wi * lc[a, order[i]]
+            s_w = wi if i == 0 else s_w + wi  # cumsum starts from the first value
+            s_wl = v if i == 0 else s_wl + v
+            cw[i] = s_w
+            ll[i] = (s_wl - S[a]) / max(s_w, 1e-300)
+            wi_plain = w[a, i]
+            wsum = wi_plain if i == 0 else wsum + wi_plain
+        first = -1
+        for i in range(k):
+            ok = cw[i] > 0 and (i == k - 1 or ll[i] >= lc[a, order[i + 1]])
+            if ok:
+                first = i
+                break
+        ll_out[a] = ll[first if first >= 0 else 0]
+        valid[a] = wsum > 0 and S[a] > 0 and first >= 0
+    return ll_out, valid

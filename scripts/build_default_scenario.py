@@ -111,6 +111,9 @@ SRC_LEN = "length: great-circle distance between the places' coordinates"
 # each increment is taken as transport and handling; the other half is risk compensation,
 # which the model produces itself (Caulkins & Reuter 1998: over half of costs;
 # mechanisms.md (b)).
+# Known inconsistency (docs/flow-engine.md, "Known misses"): by the arithmetic above the
+# sea's half would be about 1.05, not the 0.55 below; changing it moves the onward legs onto
+# the roads and needs a route recalibration, which has not been done yet.
 COST_PER_KM = {
     "land": 0.9,
     "maritime-pacific": 0.55,

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
+from isthmus.engine import kernels as K
 from isthmus.engine.network import bin_sum_matrix
 from isthmus.engine.plazas import collusion, collusion_threshold, hop_distances, hop_matrix
 from isthmus.engine.portfolio import shadow_value
@@ -145,3 +147,66 @@ def test_home_means_index_is_reused_until_a_home_changes() -> None:
         state._pressure()
         ref = State._home_means(list(st.actor_home), st.justice_pressure, na)
         assert np.array_equal(st.strength_pressure, ref)
+
+
+def _routes(rng: np.random.Generator, n_paths: int, n_links: int) -> tuple[np.ndarray, np.ndarray]:
+    """Entry links and route lengths of random routes (entries contiguous per route)."""
+    lens = rng.integers(1, 12, n_paths).astype(np.int32)
+    idx = rng.integers(0, n_links, int(lens.sum()))
+    return idx, lens
+
+
+def test_segmented_sums_match_the_numpy_code_bit_for_bit() -> None:
+    """The compiled route-entry passes equal the cumsum / repeat / bincount they replace."""
+    rng = np.random.default_rng(7)
+    for n_paths, n_links in ((1, 3), (40, 25), (500, 300)):
+        idx, lens = _routes(rng, n_paths, n_links)
+        starts = np.concatenate([[0], np.cumsum(lens)[:-1]])
+        x = rng.normal(size=n_links)
+        x[:2] = -0.0
+        xe = x.take(idx)
+        cs = np.concatenate([[0.0], np.cumsum(xe)])
+        ref = cs[1:] - np.repeat(cs[starts], lens)
+        assert np.array_equal(K.seg_cumsum(x, idx, lens), ref)
+        ec = np.exp(rng.normal(size=len(idx)))
+        z = x.take(idx) / ec
+        cz = np.concatenate([[0.0], np.cumsum(z)])
+        ref = (cz[1:] - np.repeat(cz[starts], lens)) + 7.0
+        assert np.array_equal(K.cost_chain_sums(x, idx, lens, ec, 7.0), ref)
+        inflow, whole = K.survival_exponents(x, idx, lens)
+        assert np.array_equal(inflow, (cs[1:] - xe) - np.repeat(cs[starts], lens))
+        assert np.array_equal(whole, cs[starts + lens] - cs[starts])
+        w = rng.random(n_paths)
+        v = rng.random(len(idx))
+        scaled = v.copy()
+        sums = K.scale_and_bin(scaled, w, lens, idx, n_links)
+        assert np.array_equal(scaled, np.repeat(w, lens) * v)
+        assert np.array_equal(sums, np.bincount(idx, weights=scaled, minlength=n_links))
+        wr = np.repeat(w, lens)
+        assert np.array_equal(
+            K.spread_bin(w, lens, idx, n_links), np.bincount(idx, weights=wr, minlength=n_links)
+        )
+        den, num = K.weighted_bin_mean_parts(w, lens, v, idx, n_links)
+        assert np.array_equal(den, np.bincount(idx, weights=wr, minlength=n_links))
+        assert np.array_equal(num, np.bincount(idx, weights=wr * v, minlength=n_links))
+        assert np.array_equal(K.tilt_exponent(v, 0.3, w, lens), (v - 0.3) * np.repeat(w, lens) + v)
+        # route sums: the CSR product of the 0/1 route-link matrix
+        A = sp.csr_matrix(
+            (np.ones(len(idx)), idx, np.concatenate([[0], np.cumsum(lens)])),
+            shape=(n_paths, n_links),
+        )
+        y, z3 = rng.random(n_links), rng.random(n_links)
+        assert np.array_equal(K.path_sums(x, idx, lens), A @ x)
+        for got, ref in zip(K.path_sums3(x, y, z3, idx, lens), (A @ x, A @ y, A @ z3), strict=True):
+            assert np.array_equal(got, ref)
+
+
+def test_shadow_value_with_tied_returns_matches_the_reference() -> None:
+    """Ties in the returns keep the stable order of the sort (the compiled insertion sort)."""
+    rng = np.random.default_rng(5)
+    for _ in range(50):
+        n = int(rng.integers(1, 15))
+        Ya = rng.lognormal(10, 3, (n, 5)) * (rng.random((n, 5)) < 0.7)
+        c = rng.choice([1e5, 4.5e5, 1e6], (n, 5))
+        S = rng.lognormal(0, 2, n) * (rng.random(n) < 0.9)
+        assert np.array_equal(shadow_value(Ya, c, S), _shadow_value_reference(Ya, c, S))

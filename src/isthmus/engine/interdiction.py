@@ -26,7 +26,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .network import MODES, bin_sum_matrix
+from .kernels import scale_and_bin, spread_bin, survival_exponents
+from .network import MODES
 from .params import Param
 from .sim import Module, register
 
@@ -174,17 +175,11 @@ class Interdiction(Module):
         st.link_seized_rem = np.zeros(net.n_links)
         st.link_out = np.zeros(net.n_links)
         st.path_delivered = np.zeros(net.n_paths)
-        self.nnz_start = net.A.indptr[:-1]
-        self.has_prev = self.nnz_start > 0
-        self.prev_idx = np.maximum(self.nnz_start - 1, 0)
-        self.ends = net.A.indptr[1:] - 1
         self.path_len = np.diff(net.A.indptr)
-        self._cs = np.zeros(len(net.nnz_link) + 1)  # work buffer of the cumulative sum
         if not np.array_equal(np.repeat(np.arange(net.n_paths), self.path_len), net.nnz_path):
             raise ValueError("the network's entries are not grouped by route (A.indptr)")
-
-        self.AT = net.A.T.tocsr()  # link x path, for the expected inflow of each link
-        self._link_sum = bin_sum_matrix(net.nnz_link, net.n_links)  # bincount by nnz_link
+        if not (net.A.data == 1.0).all():  # spread_bin stands for A.T @ flow
+            raise ValueError("the route matrix is not 0/1")
 
     def routine_effort(self) -> np.ndarray:
         """Effort per patrol entry: its cell's share of the jurisdiction's effort of the
@@ -225,7 +220,7 @@ class Interdiction(Module):
         st.p_true = self.seizure_prob(store=True)
         flow = st.path_flow
         # Expected inflow per link sets the number of shipments (randomness of seizures).
-        exp_in = self.AT @ flow
+        exp_in = spread_bin(flow, self.path_len, net.nnz_link, net.n_links)  # A.T @ flow
         n_ship = np.maximum(exp_in / p.shipment_t, 1.0)
         # Realised rate: lognormal around p with the variance of n Bernoulli shipments. One
         # standard-normal draw per link and month, so two scenarios run with the same seed
@@ -235,18 +230,12 @@ class Interdiction(Module):
         s2 = np.log1p((1.0 - pt) / (pt * n_ship))
         r = np.clip(pt * np.exp(np.sqrt(s2) * z - 0.5 * s2), 0.0, 0.999)
         # Seizures in travel order along each route: a segmented cumulative sum of log survival.
-        lg = np.log1p(-r).take(net.nnz_link)
-        buf = self._cs  # [0, cumulative sums]: buf[k] sums the entries before k
-        np.cumsum(lg, out=buf[1:])
-        cs = buf[1:]
-        start_cs = buf[self.nnz_start]  # the sum before each route's first entry (0 first)
-        inflow = np.subtract(cs, lg)  # (in place from here: one array for the entries)
-        inflow -= np.repeat(start_cs, self.path_len)  # a route's entries are contiguous
+        inflow, whole = survival_exponents(np.log1p(-r), net.nnz_link, self.path_len)
         np.exp(inflow, out=inflow)
-        inflow *= np.repeat(flow, self.path_len)
-        st.path_delivered = flow * np.exp(cs[self.ends] - start_cs)
-        st.entry_inflow = inflow  # tons entering each route's links (travel order)
-        st.link_inflow = self._link_sum @ inflow  # bincount by nnz_link, bit for bit
+        st.path_delivered = flow * np.exp(whole)
+        # tons entering each route's links (travel order), and each link
+        st.link_inflow = scale_and_bin(inflow, flow, self.path_len, net.nnz_link, net.n_links)
+        st.entry_inflow = inflow
         # Each link seizes the same share r of every route's tons passing it.
         st.link_seized = st.link_inflow * r
         st.link_out = st.link_inflow - st.link_seized

@@ -59,7 +59,13 @@ import numpy as np
 import pandas as pd
 
 from .interdiction import MODE_CLASS
-from .network import MARKETS, TRANSIT_ZONE, bin_sum_matrix
+from .kernels import (
+    cost_chain_sums,
+    seg_cumsum,
+    tilt_exponent,
+    weighted_bin_mean_parts,
+)
+from .network import MARKETS, TRANSIT_ZONE
 from .params import Param
 from .series import monthly_series
 from .sim import Module, register
@@ -510,18 +516,14 @@ class Markets(Module):
         indptr = net.A.indptr
         lens = np.diff(indptr)
         self.last = indptr[1:] - 1
-        self.e_start = np.repeat(indptr[:-1], lens)
         # Per-route values spread over the route's entries with np.repeat (the entries of
         # a route are contiguous): the same values as indexing by route, in half the time.
         self.path_start = indptr[:-1]
         self.path_len = lens
         if not np.array_equal(np.repeat(np.arange(net.n_paths), lens), net.nnz_path):
             raise ValueError("the network's entries are not grouped by route (A.indptr)")
-        self._cs = np.zeros(len(net.nnz_link) + 1)  # work buffer of segcumsum
         self.e_link = net.nnz_link
-        self.e_path = net.nnz_path
         self.e_place = net.link_to[self.e_link]
-        self._place_sum = bin_sum_matrix(self.e_place, net.n_places)  # bincount by e_place
         self.p0 = p.source_price_usd_per_kg
         # Places on no route take their country's mean price (else the source price).
         on_route = np.bincount(self.e_place, minlength=net.n_places) > 0
@@ -636,20 +638,11 @@ class Markets(Module):
         P_k = G_k (P_0 + sum_{i<=k} a_i M_i / G_i), with G the running product of M.
         """
         log_m, add = self.link_log_markup()
-        cum = self.segcumsum(log_m.take(self.e_link))
-        z = (add * np.exp(log_m)).take(self.e_link)
-        z /= np.exp(cum)
-        z = self.segcumsum(z)
-        z += self.p0
+        cum = seg_cumsum(log_m, self.e_link, self.path_len)
+        z = cost_chain_sums(add * np.exp(log_m), self.e_link, self.path_len, np.exp(cum), self.p0)
         np.log(z, out=z)
         z += cum
         return z
-
-    def segcumsum(self, x: np.ndarray) -> np.ndarray:
-        """Inclusive cumulative sum of per-entry values within each route."""
-        cs = self._cs
-        np.cumsum(x, out=cs[1:])
-        return cs[1:] - np.repeat(cs[self.path_start], self.path_len)
 
     def with_scarcity(
         self, log_price: np.ndarray, scarcity: np.ndarray, log_last: np.ndarray | None = None
@@ -665,18 +658,19 @@ class Markets(Module):
             log_last = log_price[self.last]
         span = np.maximum(log_last - log_p0, 1e-9)
         tilt = self.p.scarcity_passthrough * np.log(np.maximum(scarcity, 1e-9))[net.path_market]
-        out = log_price - log_p0
-        out *= np.repeat(tilt / span, self.path_len)
-        out += log_price
+        out = tilt_exponent(log_price, log_p0, tilt / span, self.path_len)
         return np.exp(out, out=out)
 
     def place_prices(self, entry_price: np.ndarray) -> np.ndarray:
         """Flow-weighted price at each place (routes with no flow count a little)."""
         net, st = self.sim.net, self.sim.state
-        w = np.repeat(getattr(st, "path_flow", self.zero_paths) + 1e-9, self.path_len)
-        den = self._place_sum @ w  # np.bincount(self.e_place, weights=w), bit for bit
-        w *= entry_price
-        num = self._place_sum @ w
+        den, num = weighted_bin_mean_parts(
+            getattr(st, "path_flow", self.zero_paths) + 1e-9,
+            self.path_len,
+            entry_price,
+            self.e_place,
+            net.n_places,
+        )
         price = np.divide(num, den, out=np.zeros(net.n_places), where=den > 0)
         price[net.origins] = self.p0
         if self.has_off_route:

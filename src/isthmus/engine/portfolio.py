@@ -31,6 +31,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .kernels import shadow_log
+
 ACTIVITIES = ("transit", "extortion", "migrant_smuggling", "human_trafficking", "firearms")
 TRANSIT = 0
 
@@ -49,21 +51,11 @@ def shadow_value(Ya: np.ndarray, c: np.ndarray, S: np.ndarray) -> np.ndarray:
     eps = 1e-300
     cm = np.maximum(c, eps)
     w = np.where(Ya > 0, Ya / cm, 0.0)
-    lc = np.log(cm)
-    order = np.argsort(-lc, axis=1, kind="stable")
-    rows = np.arange(len(S))
-    lc_s = lc[rows[:, None], order]
-    w_s = w[rows[:, None], order]
-    cw = np.cumsum(w_s, axis=1)
-    cwl = np.cumsum(w_s * lc_s, axis=1)
-    ll = (cwl - S[:, None]) / np.maximum(cw, eps)  # candidate ln lambda with the top j worked
-    # j worked is consistent when ln lambda is at least the next return (-inf after the last)
-    ok = cw > 0
-    ok[:, :-1] &= ll[:, :-1] >= lc_s[:, 1:]
-    ok[:, -1] &= ll[:, -1] >= -np.inf
-    j = np.argmax(ok, axis=1)
-    out = np.exp(ll[rows, j])
-    return np.where((w.sum(axis=1) > 0) & (S > 0) & ok.any(axis=1), out, np.inf)
+    # The sort, the running sums and the choice of j compiled (shadow_log), row by row;
+    # logarithm and exponential in numpy.
+    lc = np.ascontiguousarray(np.broadcast_to(np.log(cm), w.shape))
+    ll, valid = shadow_log(lc, w, np.ascontiguousarray(S, dtype=float))
+    return np.where(valid, np.exp(ll), np.inf)
 
 
 def optimal_effort(Ya: np.ndarray, c: np.ndarray, lam: np.ndarray) -> np.ndarray:

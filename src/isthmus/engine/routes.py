@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..scenario import Problem, ScenarioError
+from .kernels import path_sums3
 from .network import LANDFALL_GROUPS, MARKETS
 from .params import Param
 from .sim import Module, register
@@ -247,6 +248,9 @@ class Routes(Module):
         self.p_ref_path = self.p_ref[self.market_of_path]
         self.cap_pos = net.link_capacity > 0
         self.ps_term = self.p.beta_ps * self.ln_ps
+        self.path_len = np.diff(net.A.indptr)
+        if not (np.array_equal(net.A.indices, net.nnz_link) and (net.A.data == 1.0).all()):
+            raise ValueError("the route matrix is not 0/1 in route-entry order (A.indices)")
 
     def _initial_corridor_shares(self) -> np.ndarray | None:
         """Corridor split at the start from the series ``initial_corridor_share``.
@@ -330,14 +334,21 @@ class Routes(Module):
         # 1994): in units of the market's price they are those of the reference price the
         # links' costs were derived at. Piso fees are quoted on the local price already.
         transport = net.link_cost * (1.0 + p.congestion_alpha * load**p.congestion_beta)
-        log_surv = net.A @ np.log1p(-np.clip(p_hat, 0.0, 0.999))
-        price = st.price_dest[self.market_of_path]
-        c_rel = (net.A @ transport) / self.p_ref_path
         # Piso fees and the crews' pay for the expected penalty (arrest risk x the courts'
         # capacity to convict: the markets step's risk premium, Reuter & Kleiman 1986), both
         # quoted on the local price.
         charges = st.fee_place[net.link_to] + getattr(st, "link_risk_cost", 0.0)
-        f_rel = (net.A @ charges) / price
+        # Sums over each route's links (net.A @ x, bit for bit), three at once.
+        log_surv, c_rel, f_rel = path_sums3(
+            np.log1p(-np.clip(p_hat, 0.0, 0.999)),
+            transport,
+            charges,
+            net.nnz_link,
+            self.path_len,
+        )
+        price = st.price_dest[self.market_of_path]
+        c_rel /= self.p_ref_path
+        f_rel /= price
         # Profit per kg in units of the reference price: a scarcer market pays more for
         # every route alike (the market level answers it), without tilting the choice
         # among routes towards the safest as costs shrink against the price.

@@ -22,6 +22,8 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
+from .kernels import scale_and_bin, survival_exponents
+
 # assumption (recalled, unverified): the origin countries of Central American transit
 # migrants through Mexico c.2005 (Rodriguez, Berumen & Ramos 2011 for the total).
 MIGRANT_ORIGINS = {"GTM": 0.35, "HND": 0.30, "SLV": 0.30, "NIC": 0.05}
@@ -66,9 +68,6 @@ class Paths:
         self.seg = np.repeat(np.arange(self.n), lens)
         self.lens = lens
         self.starts = np.concatenate([[0], np.cumsum(lens)[:-1]]).astype(np.int64)
-        # segment_survival's constants (why: flows runs twice a month)
-        self._prev = np.maximum(self.starts - 1, 0)
-        self._has_prev = self.starts > 0
         self.n_places = n_places
         # The first stop of each path in each country: persons or units entering it.
         first = np.zeros(len(self.place), dtype=bool)
@@ -85,13 +84,10 @@ class Paths:
         """Flow entering each stop (per entry) and through each place, after losses."""
         if self.n == 0:
             return np.zeros(0), np.zeros(self.n_places)
-        # segment_survival, with its constants computed once
-        lg = np.log1p(-np.minimum(loss[self.place], 0.999))
-        cs = np.cumsum(lg)
-        start_cs = cs[self._prev] * self._has_prev
-        surv = np.exp(cs - lg - np.repeat(start_cs, self.lens))
-        at = np.repeat(path_flow, self.lens) * surv
-        return at, np.bincount(self.place, weights=at, minlength=self.n_places)
+        # segment_survival in compiled passes (the same numbers)
+        at, _ = survival_exponents(np.log1p(-np.minimum(loss, 0.999)), self.place, self.lens)
+        np.exp(at, out=at)
+        return at, scale_and_bin(at, path_flow, self.lens, self.place, self.n_places)
 
 
 class SecondaryFlows:

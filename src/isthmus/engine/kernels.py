@@ -1,0 +1,278 @@
+"""Compiled kernels of the monthly hot loops (numba), over route entries and small groups.
+
+Why: a month of the default network is a few dozen passes over ~15,000 route entries
+(links in travel order, route after route) and many small arrays; as numpy calls each
+pass is a separate cumulative sum, ``repeat``, ``take`` or sparse product, and the time
+goes to the calls and the temporaries. Each kernel here fuses such a chain into one
+loop over the entries.
+
+Every kernel does the arithmetic of the numpy code it replaces, in the same order, so
+the results are the same to the last bit:
+
+- a *segmented cumulative sum* is, as before, one running sum over all entries from
+  which each route's running sum before its first entry is subtracted (not a sum
+  restarted at each route, which rounds differently);
+- a *bin sum* adds each bin's values one after the other in index order from 0, as
+  ``np.bincount`` and the CSR products of :func:`.network.bin_sum_matrix` do;
+- exponentials and logarithms stay in numpy (its SIMD ``exp`` and ``log`` differ from
+  the C library's in the last bit): the kernels only gather, add, multiply and divide.
+
+numba is imported here, and this module only by the engine's step modules, so that
+``import isthmus`` and the command line's ``--help`` do not pay for it. Kernels are
+cached on disk (``cache=True``): a new process loads them instead of compiling.
+
+Examples
+--------
+>>> x = np.array([1.0, 2.0, 3.0, 4.0, 5.0])
+>>> seg_cumsum(x, np.arange(5), np.array([2, 3])).tolist()
+[1.0, 3.0, 3.0, 7.0, 12.0]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+_JIT = {"cache": True, "nogil": True}
+
+
+@njit(**_JIT)
+def seg_cumsum(x: np.ndarray, idx: np.ndarray, path_len: np.ndarray) -> np.ndarray:
+    """Inclusive cumulative sum of ``x[idx]`` within each route (entries contiguous).
+
+    Bit for bit ``cs[1:] - np.repeat(cs[starts], path_len)`` with ``cs = [0,
+    cumsum(x[idx])]`` and ``starts`` each route's first entry.
+    """
+    out = np.empty(len(idx))
+    s = 0.0
+    e = 0
+    for p in range(len(path_len)):
+        base = s
+        for _ in range(path_len[p]):
+            v = x[idx[e]]
+            s = v if e == 0 else s + v  # np.cumsum starts from the first value, not 0 + it
+            out[e] = s - base
+            e += 1
+    return out
+
+
+@njit(**_JIT)
+def cost_chain_sums(
+    a_link: np.ndarray,
+    idx: np.ndarray,
+    path_len: np.ndarray,
+    exp_cum: np.ndarray,
+    p0: float,
+) -> np.ndarray:
+    """``p0 + seg_cumsum(a_link[idx] / exp_cum)``: the price chain's inner sums.
+
+    Bit for bit the numpy ``z = a.take(idx); z /= exp_cum; z = segcumsum(z); z += p0``.
+    """
+    out = np.empty(len(idx))
+    s = 0.0
+    e = 0
+    for p in range(len(path_len)):
+        base = s
+        for _ in range(path_len[p]):
+            v = a_link[idx[e]] / exp_cum[e]
+            s = v if e == 0 else s + v
+            out[e] = (s - base) + p0
+            e += 1
+    return out
+
+
+@njit(**_JIT)
+def survival_exponents(
+    lg_link: np.ndarray, idx: np.ndarray, path_len: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Log survival to each entry (before its own loss) and to each route's end.
+
+    With ``lg = lg_link[idx]`` and ``cs`` its running sum over all entries, bit for bit
+    ``(cs - lg) - start_cs`` per entry and ``cs[end] - start_cs`` per route,
+    ``start_cs`` being the running sum before the route's first entry.
+    """
+    n_p = len(path_len)
+    inflow = np.empty(len(idx))
+    whole = np.empty(n_p)
+    s = 0.0
+    e = 0
+    for p in range(n_p):
+        base = s
+        for _ in range(path_len[p]):
+            v = lg_link[idx[e]]
+            s = v if e == 0 else s + v
+            inflow[e] = (s - v) - base
+            e += 1
+        whole[p] = s - base
+    return inflow, whole
+
+
+@njit(**_JIT)
+def scale_and_bin(
+    x: np.ndarray, path_w: np.ndarray, path_len: np.ndarray, bins: np.ndarray, n_bins: int
+) -> np.ndarray:
+    """``x *= np.repeat(path_w, path_len)`` in place, and the bin sums of the result.
+
+    The sums are bit for bit ``np.bincount(bins, weights=x, minlength=n_bins)``.
+    """
+    out = np.zeros(n_bins)
+    e = 0
+    for p in range(len(path_len)):
+        w = path_w[p]
+        for _ in range(path_len[p]):
+            v = x[e] * w
+            x[e] = v
+            out[bins[e]] += v
+            e += 1
+    return out
+
+
+@njit(**_JIT)
+def spread_bin(
+    path_w: np.ndarray, path_len: np.ndarray, bins: np.ndarray, n_bins: int
+) -> np.ndarray:
+    """Bin sums of each route's value over its entries.
+
+    Bit for bit ``np.bincount(bins, weights=np.repeat(path_w, path_len), minlength=n_bins)``
+    (and the product ``A.T @ path_w`` of a 0/1 route-link matrix with sorted rows).
+    """
+    out = np.zeros(n_bins)
+    e = 0
+    for p in range(len(path_len)):
+        w = path_w[p]
+        for _ in range(path_len[p]):
+            out[bins[e]] += w
+            e += 1
+    return out
+
+
+@njit(**_JIT)
+def weighted_bin_mean_parts(
+    path_w: np.ndarray, path_len: np.ndarray, values: np.ndarray, bins: np.ndarray, n_bins: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Denominator and numerator of a route-weighted mean of per-entry values per bin.
+
+    Bit for bit, with ``w = np.repeat(path_w, path_len)``: ``np.bincount(bins, w)`` and
+    ``np.bincount(bins, w * values)``.
+    """
+    den = np.zeros(n_bins)
+    num = np.zeros(n_bins)
+    e = 0
+    for p in range(len(path_len)):
+        w = path_w[p]
+        for _ in range(path_len[p]):
+            b = bins[e]
+            den[b] += w
+            num[b] += w * values[e]
+            e += 1
+    return den, num
+
+
+@njit(**_JIT)
+def tilt_exponent(
+    log_price: np.ndarray, log_p0: float, path_f: np.ndarray, path_len: np.ndarray
+) -> np.ndarray:
+    """``(log_price - log_p0) * np.repeat(path_f, path_len) + log_price``, bit for bit."""
+    out = np.empty(len(log_price))
+    e = 0
+    for p in range(len(path_len)):
+        f = path_f[p]
+        for _ in range(path_len[p]):
+            lp = log_price[e]
+            out[e] = (lp - log_p0) * f + lp
+            e += 1
+    return out
+
+
+@njit(**_JIT)
+def path_sums(x: np.ndarray, idx: np.ndarray, path_len: np.ndarray) -> np.ndarray:
+    """Sum of ``x[idx]`` over each route's entries (in storage order, from 0).
+
+    Bit for bit ``A @ x`` for the 0/1 route-link CSR matrix ``A`` whose column indices
+    are ``idx``.
+    """
+    n_p = len(path_len)
+    out = np.empty(n_p)
+    e = 0
+    for p in range(n_p):
+        s = 0.0
+        for _ in range(path_len[p]):
+            s += x[idx[e]]
+            e += 1
+        out[p] = s
+    return out
+
+
+@njit(**_JIT)
+def path_sums3(
+    x: np.ndarray, y: np.ndarray, z: np.ndarray, idx: np.ndarray, path_len: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`path_sums` of three per-link arrays in one pass over the entries."""
+    n_p = len(path_len)
+    ox = np.empty(n_p)
+    oy = np.empty(n_p)
+    oz = np.empty(n_p)
+    e = 0
+    for p in range(n_p):
+        sx = 0.0
+        sy = 0.0
+        sz = 0.0
+        for _ in range(path_len[p]):
+            k = idx[e]
+            sx += x[k]
+            sy += y[k]
+            sz += z[k]
+            e += 1
+        ox[p] = sx
+        oy[p] = sy
+        oz[p] = sz
+    return ox, oy, oz
+
+
+@njit(**_JIT)
+def shadow_log(lc: np.ndarray, w: np.ndarray, S: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Log shadow value of each group's strength, and whether it has one.
+
+    The arithmetic of :func:`.portfolio.shadow_value` row by row (a stable sort by
+    falling ``lc``, running sums in that order, the first consistent number of worked
+    activities), without its final exponential.
+    """
+    na, k = lc.shape
+    ll_out = np.empty(na)
+    valid = np.zeros(na, dtype=np.bool_)
+    order = np.empty(k, dtype=np.int64)
+    ll = np.empty(k)
+    cw = np.empty(k)
+    for a in range(na):
+        # stable insertion sort of the activities by falling return
+        for i in range(k):
+            order[i] = i
+        for i in range(1, k):
+            j = order[i]
+            key = -lc[a, j]
+            m = i - 1
+            while m >= 0 and -lc[a, order[m]] > key:
+                order[m + 1] = order[m]
+                m -= 1
+            order[m + 1] = j
+        s_w = 0.0
+        s_wl = 0.0
+        wsum = 0.0
+        for i in range(k):
+            wi = w[a, order[i]]
+            v = wi * lc[a, order[i]]
+            s_w = wi if i == 0 else s_w + wi  # cumsum starts from the first value
+            s_wl = v if i == 0 else s_wl + v
+            cw[i] = s_w
+            ll[i] = (s_wl - S[a]) / max(s_w, 1e-300)
+            wi_plain = w[a, i]
+            wsum = wi_plain if i == 0 else wsum + wi_plain
+        first = -1
+        for i in range(k):
+            ok = cw[i] > 0 and (i == k - 1 or ll[i] >= lc[a, order[i + 1]])
+            if ok:
+                first = i
+                break
+        ll_out[a] = ll[first if first >= 0 else 0]
+        valid[a] = wsum > 0 and S[a] > 0 and first >= 0
+    return ll_out, valid

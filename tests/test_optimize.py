@@ -76,6 +76,16 @@ def test_route_response_is_read_only(mid_run) -> None:
     st.p_hat[:] -= 0.1
 
 
+def _assert_directional_derivatives(sur, x: np.ndarray, rng: np.random.Generator) -> None:  # noqa: ANN001
+    """The surrogate's gradient against central differences along three random directions."""
+    _, g = sur.value_and_grad(x)
+    for _ in range(3):
+        d = rng.standard_normal(len(x))
+        h = 1e-6
+        fd = (sur.value(x + h * d) - sur.value(x - h * d)) / (2 * h)
+        assert fd == pytest.approx(g @ d, rel=1e-4, abs=1e-9)
+
+
 # -- the leader's problem -----------------------------------------------------------------
 
 
@@ -84,12 +94,7 @@ def test_surrogate_gradient_matches_finite_differences(objective: str) -> None:
     sur, cand = small_problem(2, 6, objective)
     rng = np.random.default_rng(0)
     x = rng.uniform(0.05, 0.5, len(cand))
-    _, g = sur.value_and_grad(x)
-    for _ in range(3):
-        d = rng.standard_normal(len(cand))
-        h = 1e-6
-        fd = (sur.value(x + h * d) - sur.value(x - h * d)) / (2 * h)
-        assert fd == pytest.approx(g @ d, rel=1e-4, abs=1e-9)
+    _assert_directional_derivatives(sur, x, rng)
 
 
 def test_surrogate_on_the_default_network(mid_run) -> None:
@@ -165,12 +170,7 @@ def test_adaptive_follower_gradient_and_inertia(mid_run, objective: str) -> None
     assert sur.check_gradient(np.zeros(len(cand))) < 1e-5 and sur.use_vjp
     rng = np.random.default_rng(2)
     x = rng.uniform(0.0, 0.3, len(cand))
-    _, g = sur.value_and_grad(x)
-    for _ in range(3):
-        d = rng.standard_normal(len(cand))
-        h = 1e-6
-        fd = (sur.value(x + h * d) - sur.value(x - h * d)) / (2 * h)
-        assert fd == pytest.approx(g @ d, rel=1e-4, abs=1e-9)
+    _assert_directional_derivatives(sur, x, rng)
     ad = sur.adaptive[0]
     with sur.resp.at(snap):
         p0 = sur.resp.seizure_prob(np.zeros(sim.net.n_links))

@@ -48,13 +48,12 @@ import numpy as np
 
 from ..scenario import Problem, ScenarioError
 from .params import Param
+from .kernels import plaza_contest, plaza_locate
 from .plazas import (
-    collusion,
     collusion_threshold,
     contest_violence,
     entry_hazard,
     hop_matrix,
-    locate,
 )
 from .portfolio import ACTIVITIES, TRANSIT, optimal_effort, revenue, shadow_value, size_at_upkeep
 from .secondary import SecondaryFlows
@@ -939,33 +938,25 @@ class Groups(Module):
         act = Sa > 0
         feuding = bool(frag.any())
 
-        # 3. Where strength is, and the contest for each place.
-        s_loc, contender = locate(Sa, commit, Ca, self.Vbar, p.value_floor_usd)
-        contender &= act[:, None]
-        armed = s_loc.sum(axis=0)
-        # A group feuding over its succession defends less: factions do not hold each
-        # other's plazas.
-        z = s_loc * self.home_mult[ai] * (1.0 - p.feud_defence_loss * frag)[:, None]
+        # 3. Where strength is, and the contest for each place (compiled: the arithmetic of
+        # plazas.locate and plazas.collusion, in the same order).
+        s_loc, contender, armed, z = plaza_locate(
+            Sa, commit, Ca, self.Vbar, p.value_floor_usd, act, self.home_mult, ai, frag,
+            p.feud_defence_loss,
+        )
+        # A group feuding over its succession defends less (feud_defence_loss, above):
+        # factions do not hold each other's plazas.
         if p.tullock_r != 1.0:
             z = z**p.tullock_r
         z_state = p.state_strength * pres + p.troop_strength * troops
         if p.tullock_r != 1.0:
             z_state = z_state**p.tullock_r
-        zg = z.sum(axis=0)
-        n_cont = contender.sum(axis=0)
-        multi = n_cont >= 2
-        collude, contested = collusion(
-            contender,
-            self.patience[ai] - self.pat_pen[ai],
-            p.collusion_deviation_months,
-            n_cont,
-            self._crit,
+        zg, n_cont, collude, contested, rivalry, bearing, totC = plaza_contest(
+            z, contender, self.patience[ai] - self.pat_pen[ai], self._crit, Ca,
+            p.contest_dissipation,
         )
-        rivalry = 1.0 - (z * z).sum(axis=0) / np.maximum(zg * zg, eps)
-        rivalry = np.where(multi, rivalry, 0.0)
 
         # 4. Portfolio: potentials of each group, returns, optimal and actual efforts.
-        bearing = Ca * (1.0 - p.contest_dissipation * rivalry * contested)
         cap = self.cap[ai]
         if feuding:
             cap[:, TRANSIT] *= 1.0 - p.kingpin_route_loss * frag  # feuds lose routes
@@ -989,7 +980,6 @@ class Groups(Module):
         # Plaza value: what a place yields per unit of control at its holders' current
         # exploitation (an unheld place at the average exploitation of each activity).
         phi_all = rev.sum(axis=0) / np.maximum(Ya.sum(axis=0), eps)
-        totC = Ca.sum(axis=0)
         held = totC > 0
         phi = np.where(held[:, None], (Ca.T @ capfrac) / np.maximum(totC, eps)[:, None], phi_all)
         V = (phi * Y.T).sum(axis=1)

@@ -276,3 +276,178 @@ def shadow_log(lc: np.ndarray, w: np.ndarray, S: np.ndarray) -> tuple[np.ndarray
         ll_out[a] = ll[first if first >= 0 else 0]
         valid[a] = wsum > 0 and S[a] > 0 and first >= 0
     return ll_out, valid
+
+
+# ---------------------------------------------------------------------------
+# Plaza contests (groups step): (slots in play x places) arrays.
+#
+# numpy's reductions are replicated exactly: a sum over the rows of a C-ordered matrix
+# (``axis=0``) adds the rows one after the other; a sum along a contiguous row
+# (``axis=1``, or of a 1-d array) is numpy's pairwise summation (:func:`pairwise_sum`).
+# ``np.maximum`` and ``np.minimum`` propagate NaN (:func:`_max`, :func:`_min`).
+
+
+@njit(**_JIT)
+def _max(a: float, b: float) -> float:
+    """``np.maximum`` of two floats (NaN wins)."""
+    if a != a:
+        return a
+    if b != b:
+        return b
+    return a if a >= b else b
+
+
+@njit(**_JIT)
+def _min(a: float, b: float) -> float:
+    """``np.minimum`` of two floats (NaN wins)."""
+    if a != a:
+        return a
+    if b != b:
+        return b
+    return a if a <= b else b
+
+
+@njit(**_JIT)
+def _pairwise(a: np.ndarray, lo: int, n: int) -> float:
+    if n < 8:
+        res = 0.0
+        for i in range(n):
+            res += a[lo + i]
+        return res
+    if n <= 128:
+        r0 = a[lo]
+        r1 = a[lo + 1]
+        r2 = a[lo + 2]
+        r3 = a[lo + 3]
+        r4 = a[lo + 4]
+        r5 = a[lo + 5]
+        r6 = a[lo + 6]
+        r7 = a[lo + 7]
+        i = 8
+        m = n - (n % 8)
+        while i < m:
+            r0 += a[lo + i]
+            r1 += a[lo + i + 1]
+            r2 += a[lo + i + 2]
+            r3 += a[lo + i + 3]
+            r4 += a[lo + i + 4]
+            r5 += a[lo + i + 5]
+            r6 += a[lo + i + 6]
+            r7 += a[lo + i + 7]
+            i += 8
+        res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+        while i < n:
+            res += a[lo + i]
+            i += 1
+        return res
+    n2 = n // 2
+    n2 -= n2 % 8
+    return _pairwise(a, lo, n2) + _pairwise(a, lo + n2, n - n2)
+
+
+@njit(**_JIT)
+def pairwise_sum(a: np.ndarray) -> float:
+    """Sum of a contiguous 1-d array, bit for bit ``np.sum`` (numpy's pairwise summation:
+    blocks of up to 128 values in eight running sums, halved recursively above)."""
+    return _pairwise(a, 0, len(a))
+
+
+@njit(**_JIT)
+def plaza_locate(
+    S: np.ndarray,
+    commit: np.ndarray,
+    C: np.ndarray,
+    value: np.ndarray,
+    floor: float,
+    act: np.ndarray,
+    home_mult: np.ndarray,
+    rows: np.ndarray,
+    frag: np.ndarray,
+    feud_loss: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Local strength, contenders, armed strength and contest weights of the slots in play.
+
+    Bit for bit :func:`.plazas.locate` (``s_loc`` and contenders), then in the groups step
+    ``contender &= act[:, None]``, ``armed = s_loc.sum(axis=0)`` and
+    ``z = s_loc * home_mult[rows] * (1.0 - feud_loss * frag)[:, None]``.
+    """
+    na, n = C.shape
+    s_loc = np.empty((na, n))
+    contender = np.empty((na, n), dtype=np.bool_)
+    z = np.empty((na, n))
+    armed = np.zeros(n)
+    vf = np.empty(n)
+    for j in range(n):
+        vf[j] = value[j] + floor
+    hv = np.empty(n)
+    for a in range(na):
+        for j in range(n):
+            hv[j] = (1.0 if C[a, j] > 0 else 0.0) * vf[j]
+        tot = pairwise_sum(hv)
+        spread = (1.0 - pairwise_sum(commit[a])) * S[a] / _max(tot, 1e-12)
+        fd = 1.0 - feud_loss * frag[a]
+        r = rows[a]
+        for j in range(n):
+            s = _max(S[a] * commit[a, j] + spread * hv[j], 0.0)
+            s_loc[a, j] = s
+            contender[a, j] = (C[a, j] > 0 or commit[a, j] > 0) and act[a]
+            armed[j] = s if a == 0 else armed[j] + s
+            z[a, j] = s * home_mult[r, j] * fd
+    return s_loc, contender, armed, z
+
+
+@njit(**_JIT)
+def plaza_contest(
+    z: np.ndarray,
+    contender: np.ndarray,
+    patience: np.ndarray,
+    crit: np.ndarray,
+    C: np.ndarray,
+    dissipation: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The contest at each place: bit for bit the groups step's ``zg = z.sum(axis=0)``,
+    contender counts, :func:`.plazas.collusion` with thresholds ``crit[n]``, the
+    rivalry ``1 - sum z^2 / zg^2`` where two or more contend, the control bearing
+    revenue ``C * (1 - dissipation * rivalry * contested)`` and ``totC = C.sum(axis=0)``.
+
+    Returns ``zg, n_cont, collude, contested, rivalry, bearing, totC``.
+    """
+    na, n = C.shape
+    zg = np.zeros(n)
+    zz = np.zeros(n)
+    totC = np.zeros(n)
+    n_cont = np.zeros(n, dtype=np.int64)
+    collude = np.zeros(n, dtype=np.bool_)
+    contested = np.zeros(n, dtype=np.bool_)
+    rivalry = np.zeros(n)
+    bearing = np.empty((na, n))
+    for j in range(n):
+        s = 0.0
+        q = 0.0
+        tc = 0.0
+        k = 0
+        pat = np.inf
+        for a in range(na):
+            v = z[a, j]
+            s = v if a == 0 else s + v
+            q = v * v if a == 0 else q + v * v
+            c = C[a, j]
+            tc = c if a == 0 else tc + c
+            pa = patience[a] if contender[a, j] else 1.0
+            pat = pa if a == 0 else _min(pat, pa)
+            if contender[a, j]:
+                k += 1
+        zg[j] = s
+        zz[j] = q
+        totC[j] = tc
+        n_cont[j] = k
+        multi = k >= 2
+        col = multi and pat >= crit[k]
+        collude[j] = col
+        contested[j] = multi and not col
+        rivalry[j] = 1.0 - q / _max(s * s, 1e-12) if multi else 0.0
+    for a in range(na):
+        for j in range(n):
+            d = dissipation * rivalry[j] * (1.0 if contested[j] else 0.0)
+            bearing[a, j] = C[a, j] * (1.0 - d)
+    return zg, n_cont, collude, contested, rivalry, bearing, totC

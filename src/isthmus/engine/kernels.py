@@ -308,41 +308,82 @@ def _min(a: float, b: float) -> float:
 
 
 @njit(**_JIT)
-def _pairwise(a: np.ndarray, lo: int, n: int) -> float:
+def _pairwise_block(a: np.ndarray, lo: int, n: int) -> float:
+    """numpy's pairwise sum of ``a[lo:lo + n]`` for ``n <= 128`` (one block)."""
     if n < 8:
         res = 0.0
         for i in range(n):
             res += a[lo + i]
         return res
+    r0 = a[lo]
+    r1 = a[lo + 1]
+    r2 = a[lo + 2]
+    r3 = a[lo + 3]
+    r4 = a[lo + 4]
+    r5 = a[lo + 5]
+    r6 = a[lo + 6]
+    r7 = a[lo + 7]
+    i = 8
+    m = n - (n % 8)
+    while i < m:
+        r0 += a[lo + i]
+        r1 += a[lo + i + 1]
+        r2 += a[lo + i + 2]
+        r3 += a[lo + i + 3]
+        r4 += a[lo + i + 4]
+        r5 += a[lo + i + 5]
+        r6 += a[lo + i + 6]
+        r7 += a[lo + i + 7]
+        i += 8
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < n:
+        res += a[lo + i]
+        i += 1
+    return res
+
+
+@njit(**_JIT)
+def _pairwise(a: np.ndarray, lo: int, n: int) -> float:
+    """numpy's pairwise sum of ``a[lo:lo + n]``: blocks of up to 128 values, halved
+    (at a multiple of 8) above; the halves are added left + right. Without recursion
+    (numba does not cache recursive functions): a stack of the pending halves."""
     if n <= 128:
-        r0 = a[lo]
-        r1 = a[lo + 1]
-        r2 = a[lo + 2]
-        r3 = a[lo + 3]
-        r4 = a[lo + 4]
-        r5 = a[lo + 5]
-        r6 = a[lo + 6]
-        r7 = a[lo + 7]
-        i = 8
-        m = n - (n % 8)
-        while i < m:
-            r0 += a[lo + i]
-            r1 += a[lo + i + 1]
-            r2 += a[lo + i + 2]
-            r3 += a[lo + i + 3]
-            r4 += a[lo + i + 4]
-            r5 += a[lo + i + 5]
-            r6 += a[lo + i + 6]
-            r7 += a[lo + i + 7]
-            i += 8
-        res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
-        while i < n:
-            res += a[lo + i]
-            i += 1
-        return res
-    n2 = n // 2
-    n2 -= n2 % 8
-    return _pairwise(a, lo, n2) + _pairwise(a, lo + n2, n - n2)
+        return _pairwise_block(a, lo, n)
+    los = np.empty(128, dtype=np.int64)
+    ns = np.empty(128, dtype=np.int64)
+    stage = np.zeros(128, dtype=np.int64)
+    vals = np.empty(128)
+    top = 0
+    nv = 0
+    los[0] = lo
+    ns[0] = n
+    while top >= 0:
+        lo_t = los[top]
+        n_t = ns[top]
+        if n_t <= 128:
+            vals[nv] = _pairwise_block(a, lo_t, n_t)
+            nv += 1
+            top -= 1
+            continue
+        n2 = n_t // 2
+        n2 -= n2 % 8
+        if stage[top] == 0:  # the left half first
+            stage[top] = 1
+            top += 1
+            los[top] = lo_t
+            ns[top] = n2
+            stage[top] = 0
+        elif stage[top] == 1:  # then the right half
+            stage[top] = 2
+            top += 1
+            los[top] = lo_t + n2
+            ns[top] = n_t - n2
+            stage[top] = 0
+        else:  # both done: left + right
+            vals[nv - 2] = vals[nv - 2] + vals[nv - 1]
+            nv -= 1
+            top -= 1
+    return vals[0]
 
 
 @njit(**_JIT)

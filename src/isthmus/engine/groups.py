@@ -48,7 +48,14 @@ import numpy as np
 
 from ..scenario import Problem, ScenarioError
 from .params import Param
-from .kernels import plaza_contest, plaza_locate
+from .kernels import (
+    contest_violence_parts,
+    plaza_contest,
+    plaza_locate,
+    plaza_shares,
+    plaza_value,
+    predation_parts,
+)
 from .plazas import (
     collusion_threshold,
     contest_violence,
@@ -975,21 +982,17 @@ class Groups(Module):
         rev = revenue(Ya, c, L)
         frac = np.divide(rev, Ya, out=np.zeros_like(rev), where=Ya > 0)
         capfrac = cap * frac
-        place_rev = (capfrac @ Y) * bearing  # (actors, places) USD
 
         # Plaza value: what a place yields per unit of control at its holders' current
         # exploitation (an unheld place at the average exploitation of each activity).
-        phi_all = rev.sum(axis=0) / np.maximum(Ya.sum(axis=0), eps)
-        held = totC > 0
-        phi = np.where(held[:, None], (Ca.T @ capfrac) / np.maximum(totC, eps)[:, None], phi_all)
-        V = (phi * Y.T).sum(axis=1)
-        a = p.value_memory
-        self.Vbar = a * self.Vbar + (1.0 - a) * V
-        self.Vbar_t = a * self.Vbar_t + (1.0 - a) * phi[:, TRANSIT] * Y[TRANSIT]
-
         # 5. Corruption: bribes where revenue is earned lower enforcement and presence.
-        spend = p.corruption_share * place_rev.sum(axis=0)
-        self.K = p.corruption_memory * self.K + spend
+        # (compiled: plaza_value, the same arithmetic in the same order; the matrix
+        # products and the exponential stay in numpy)
+        self.Vbar, self.Vbar_t, place_rev, spend, self.K = plaza_value(
+            rev, Ya, Ca.T @ capfrac, totC, Y, capfrac @ Y, bearing, self.Vbar, self.Vbar_t,
+            self.K, p.value_memory, p.corruption_share, p.corruption_memory, eps,
+        )
+        held = totC > 0
         m = p.enf_mult_min + (1.0 - p.enf_mult_min) * np.exp(-self.K / p.corruption_ref_usd)
         st.link_enf_mult = m[net.link_to]
         st.corruption_spend = spend
@@ -997,16 +1000,12 @@ class Groups(Module):
         self.Rbar_transit[ai] = a * self.Rbar_transit[ai] + (1.0 - a) * rev[:, TRANSIT]
 
         # 6. Shares move toward the Tullock outcome against the other groups and the state;
-        # colluding places keep their split (only the groups' joint share moves).
-        defence = zg + z_state
-        target = z / np.maximum(defence, eps)
-        C_new = Ca + p.contest_speed * (target - Ca)
-        if collude.any():
-            joint = 1.0 + p.contest_speed * (target.sum(axis=0) - totC) / np.maximum(totC, eps)
-            C_new = np.where(collude, Ca * joint, C_new)
-        keep = (C_new >= p.exit_share) & contender
-        C_new *= keep
-        commit *= keep & (keep.sum(axis=0) > 1)
+        # colluding places keep their split (only the groups' joint share moves). In place
+        # of commit (compiled: plaza_shares).
+        C_new = plaza_shares(
+            z, zg, z_state, Ca, totC, collude, contender, commit, p.contest_speed,
+            p.exit_share, eps,
+        )
         if t % 3 == 0:  # challengers decide each quarter
             self._entries(ai, Sa, act, C_new, commit, zg, frac)
         self.commit[ai] = commit
@@ -1015,7 +1014,10 @@ class Groups(Module):
         st.control_share = self.C
 
         # 7. Violence intensities: contests, succession feuds; predation revenue.
-        cv = contest_violence(self.Vbar, s_loc, contender, u, p.contest_capacity, n_cont)
+        cap_v, arg_v = contest_violence_parts(
+            self.Vbar, s_loc, contender, u, p.contest_capacity, n_cont
+        )  # plazas.contest_violence, compiled up to its exponential
+        cv = np.where(cap_v > 0, cap_v * -np.expm1(arg_v), 0.0)
         cv = np.where(collude, p.collusion_violence * cv, cv)
         st.contest_violence = cv * self.terr_f
         st.succession_violence = (frag @ s_loc) * self.terr_f
@@ -1023,15 +1025,13 @@ class Groups(Module):
         top = ai[C_new.argmax(axis=0)]
         ok = (C_new.max(axis=0) >= 0.5) & ~contested
         st.controller = np.where(ok, top, -1)
-        pred3 = bearing[:, None, :] * capfrac[:, 1:, None] * Y[None, 1:, :]  # (a, k, places)
-        onehot = self.kind_onehot[:, ai]
-        st.predation_usd = (onehot @ pred3.reshape(nai, -1)).reshape(len(KINDS), 4, n)
         # Members at work in each predatory activity and place (by kind of actor, for the
         # records): a group's effort on the activity, where its revenue from it comes from.
         # Extortion is enforced by members who threaten, beat and kill victim by victim, so
-        # its violence follows the members doing it, not the money.
-        tot_k = pred3.sum(axis=2, keepdims=True)
-        lab = L[:, 1:, None] * np.divide(pred3, tot_k, out=np.zeros_like(pred3), where=tot_k > 0)
+        # its violence follows the members doing it, not the money. (a, k, places)
+        pred3, lab = predation_parts(bearing, capfrac, Y, L)
+        onehot = self.kind_onehot[:, ai]
+        st.predation_usd = (onehot @ pred3.reshape(nai, -1)).reshape(len(KINDS), 4, n)
         st.predation_labour = (onehot @ lab.reshape(nai, -1)).reshape(len(KINDS), 4, n)
         st.armed_strength = armed
 

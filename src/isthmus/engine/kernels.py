@@ -492,3 +492,182 @@ def plaza_contest(
             d = dissipation * rivalry[j] * (1.0 if contested[j] else 0.0)
             bearing[a, j] = C[a, j] * (1.0 - d)
     return zg, n_cont, collude, contested, rivalry, bearing, totC
+
+
+@njit(**_JIT)
+def plaza_value(
+    rev: np.ndarray,
+    Ya: np.ndarray,
+    M: np.ndarray,
+    totC: np.ndarray,
+    Y: np.ndarray,
+    PY: np.ndarray,
+    bearing: np.ndarray,
+    Vbar: np.ndarray,
+    Vbar_t: np.ndarray,
+    K: np.ndarray,
+    value_memory: float,
+    corruption_share: float,
+    corruption_memory: float,
+    eps: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Plaza values, revenue by place and bribes: bit for bit the groups step's
+
+    ``phi_all = rev.sum(0) / max(Ya.sum(0), eps)``, ``phi = where(totC > 0, M /
+    max(totC, eps), phi_all)`` (``M = C.T @ capfrac``), ``V = (phi * Y.T).sum(1)``, the
+    smoothed ``Vbar`` and ``Vbar_t``, ``place_rev = PY * bearing`` (``PY = capfrac @
+    Y``), ``spend = corruption_share * place_rev.sum(0)`` and ``K = corruption_memory
+    * K + spend``.
+
+    Returns ``Vbar, Vbar_t, place_rev, spend, K`` (new arrays).
+    """
+    na, nk = rev.shape
+    n = len(totC)
+    phi_all = np.empty(nk)
+    for k in range(nk):
+        r = 0.0
+        y = 0.0
+        for a in range(na):
+            r = rev[a, k] if a == 0 else r + rev[a, k]
+            y = Ya[a, k] if a == 0 else y + Ya[a, k]
+        phi_all[k] = r / _max(y, eps)
+    om = 1.0 - value_memory
+    Vb = np.empty(n)
+    Vt = np.empty(n)
+    for j in range(n):
+        d = _max(totC[j], eps)
+        held = totC[j] > 0
+        v = 0.0
+        phi0 = 0.0
+        for k in range(nk):
+            ph = M[j, k] / d if held else phi_all[k]
+            if k == 0:
+                phi0 = ph
+            v += ph * Y[k, j]
+        Vb[j] = value_memory * Vbar[j] + om * v
+        Vt[j] = value_memory * Vbar_t[j] + om * phi0 * Y[0, j]
+    place_rev = np.empty((na, n))
+    spend = np.zeros(n)
+    for a in range(na):
+        for j in range(n):
+            x = PY[a, j] * bearing[a, j]
+            place_rev[a, j] = x
+            spend[j] = x if a == 0 else spend[j] + x
+    Kn = np.empty(n)
+    for j in range(n):
+        s = corruption_share * spend[j]
+        spend[j] = s
+        Kn[j] = corruption_memory * K[j] + s
+    return Vb, Vt, place_rev, spend, Kn
+
+
+@njit(**_JIT)
+def plaza_shares(
+    z: np.ndarray,
+    zg: np.ndarray,
+    z_state: np.ndarray,
+    C: np.ndarray,
+    totC: np.ndarray,
+    collude: np.ndarray,
+    contender: np.ndarray,
+    commit: np.ndarray,
+    speed: float,
+    exit_share: float,
+    eps: float,
+) -> np.ndarray:
+    """Control shares after the month's contest; ``commit`` changes in place.
+
+    Bit for bit the groups step's ``target = z / max(zg + z_state, eps)``, ``C_new = C +
+    speed * (target - C)``, at colluding places ``C * (1 + speed * (target.sum(0) -
+    totC) / max(totC, eps))``, then ``keep = (C_new >= exit_share) & contender``,
+    ``C_new *= keep`` and ``commit *= keep & (keep.sum(0) > 1)``.
+    """
+    na, n = C.shape
+    C_new = np.empty((na, n))
+    target = np.empty(na)
+    keep = np.empty(na, dtype=np.bool_)
+    for j in range(n):
+        d = _max(zg[j] + z_state[j], eps)
+        ts = 0.0
+        for a in range(na):
+            t = z[a, j] / d
+            target[a] = t
+            ts = t if a == 0 else ts + t
+        joint = 0.0
+        if collude[j]:
+            joint = 1.0 + speed * (ts - totC[j]) / _max(totC[j], eps)
+        nk = 0
+        for a in range(na):
+            c = C[a, j]
+            cn = c * joint if collude[j] else c + speed * (target[a] - c)
+            kp = cn >= exit_share and contender[a, j]
+            keep[a] = kp
+            C_new[a, j] = cn * (1.0 if kp else 0.0)
+            if kp:
+                nk += 1
+        for a in range(na):
+            commit[a, j] = commit[a, j] * (1.0 if keep[a] and nk > 1 else 0.0)
+    return C_new
+
+
+@njit(**_JIT)
+def contest_violence_parts(
+    value: np.ndarray,
+    s_loc: np.ndarray,
+    contender: np.ndarray,
+    upkeep: np.ndarray,
+    capacity: float,
+    n_cont: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`.plazas.contest_violence` before its exponential: the bound ``cap =
+    capacity * tot`` and the exponent ``-raw / max(cap, 1e-300)``, bit for bit; the
+    violence is ``where(cap > 0, cap * -expm1(exponent), 0)``."""
+    na, n = s_loc.shape
+    cap = np.empty(n)
+    arg = np.empty(n)
+    for j in range(n):
+        tot = 0.0
+        ss = 0.0
+        us = 0.0
+        for a in range(na):
+            s = s_loc[a, j] * (1.0 if contender[a, j] else 0.0)
+            uc = upkeep[a] * (1.0 if contender[a, j] else 0.0)
+            tot = s if a == 0 else tot + s
+            ss = s * s if a == 0 else ss + s * s
+            us = uc if a == 0 else us + uc
+        k = n_cont[j]
+        hhi = ss / _max(tot * tot, 1e-300)
+        n1 = float(max(k, 1))
+        mean_s = tot / n1
+        u_mean = us / n1
+        raw = value[j] / _max(u_mean, 1e-300) * (1.0 - hhi) * mean_s
+        if k < 2:
+            raw = 0.0
+        c = capacity * tot
+        cap[j] = c
+        arg[j] = -raw / _max(c, 1e-300)
+    return cap, arg
+
+
+@njit(**_JIT)
+def predation_parts(
+    bearing: np.ndarray, capfrac: np.ndarray, Y: np.ndarray, L: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Predation revenue and labour by group, predatory activity and place, bit for bit
+    the groups step's ``pred3 = bearing[:, None, :] * capfrac[:, 1:, None] * Y[None, 1:,
+    :]`` and ``lab = L[:, 1:, None] * (pred3 / pred3.sum(axis=2))`` (0 where the sum is
+    not positive)."""
+    na, n = bearing.shape
+    nk = Y.shape[0] - 1
+    pred3 = np.empty((na, nk, n))
+    lab = np.empty((na, nk, n))
+    for a in range(na):
+        for k in range(nk):
+            cf = capfrac[a, k + 1]
+            for j in range(n):
+                pred3[a, k, j] = bearing[a, j] * cf * Y[k + 1, j]
+            tot = pairwise_sum(pred3[a, k])
+            lk = L[a, k + 1]
+            for j in range(n):
+                lab[a, k, j] = lk * (pred3[a, k, j] / tot if tot > 0 else 0.0)
+    return pred3, lab

@@ -26,7 +26,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from .kernels import scale_and_bin, spread_bin, survival_exponents
+from .kernels import (
+    patrol_hazard,
+    scale_and_bin,
+    seizure_attribution,
+    spread_bin,
+    survival_exponents,
+)
 from .network import MODES
 from .params import Param
 from .sim import Module, register
@@ -150,6 +156,7 @@ class Interdiction(Module):
         cell_group[self.e_cell] = self.e_juris * len(CLASSES) + self.cls[self.e_link]
         self.cell_group = cell_group  # (jurisdiction, class) of each cell
         self.n_cells = nc
+        self._zero_links = np.zeros(net.n_links)
         self.n_groups = nJ * len(CLASSES)
         self.k = np.array([self.p.k_land, self.p.k_sea, self.p.k_air, self.p.k_container])[self.cls]
         self.k_entry = self.k[self.e_link]  # the hazard rate of each patrol entry's link
@@ -197,23 +204,41 @@ class Interdiction(Module):
         kept for the attribution of seizures.
         """
         st, p = self.sim.state, self.p
-        n = self.sim.net.n_links
-        e_entry = self.routine_effort()
-        link_effort = np.bincount(self.e_link, weights=e_entry, minlength=n)
         # Officials that groups corrupt belong to the state the link enters: the
         # multiplier lowers that state's patrols (and its extra effort and troops), not
-        # the transit zone's or the departure state's.
+        # the transit zone's or the departure state's. Deployed troops hold roads,
+        # beaches and airstrips alike: they act at the land rate. (Compiled:
+        # kernels.patrol_hazard, the numpy arithmetic of routine_effort and of the
+        # hazard in the same order.)
         mult = st.link_enf_mult
-        own = np.bincount(self.e_link, weights=e_entry * self.e_own, minlength=n)
         link_extra = st.link_extra_effort if extra is None else st.link_extra_effort + extra
-        h = self.k * (link_effort - own + mult * (own + link_extra))
-        # Deployed troops hold roads, beaches and airstrips alike: they act at the land rate.
-        h += self.p.k_land * mult * getattr(st, "link_troop_effort", 0.0)
+        e_entry, link_effort, h, mult_entry = patrol_hazard(
+            np.ascontiguousarray(st.effort).ravel(),
+            self.cell_group,
+            st.alloc,
+            self.e_cell,
+            self.e_expo,
+            self.e_link,
+            self.e_own,
+            self.own_entry,
+            self.k,
+            mult,
+            link_extra,
+            self.p.k_land,
+            self._troop(),
+        )
         if store:
             st.link_effort = link_effort
             self._e_entry = e_entry
-            self._mult_entry = np.where(self.own_entry, mult[self.e_link], 1.0)
+            self._mult_entry = mult_entry
         return p.p_base + (p.p_max - p.p_base) * (1.0 - np.exp(-h))
+
+    def _troop(self) -> np.ndarray:
+        """Troop effort per link (zeros when the state module does not deploy any)."""
+        tr = getattr(self.sim.state, "link_troop_effort", None)
+        if tr is None:
+            return self._zero_links
+        return np.broadcast_to(np.asarray(tr, dtype=float), self._zero_links.shape)
 
     def step(self, t: int) -> None:
         net, st, p = self.sim.net, self.sim.state, self.p
@@ -237,33 +262,40 @@ class Interdiction(Module):
         st.link_inflow = scale_and_bin(inflow, flow, self.path_len, net.nnz_link, net.n_links)
         st.entry_inflow = inflow
         # Each link seizes the same share r of every route's tons passing it.
-        st.link_seized = st.link_inflow * r
-        st.link_out = st.link_inflow - st.link_seized
         # Seizures by jurisdiction: each patrol's share of the link's effort (extra effort,
-        # troops and the base rate count for the jurisdiction the link enters).
-        nJ = len(net.juris_ids)
-        mult = st.link_enf_mult
-        he = self.k_entry * self._e_entry * self._mult_entry  # each patrol's hazard
-        tot = np.bincount(self.e_link, weights=he, minlength=net.n_links)
-        tot += mult * (
-            self.k * st.link_extra_effort + self.p.k_land * getattr(st, "link_troop_effort", 0.0)
+        # troops and the base rate count for the jurisdiction the link enters). Enforcers
+        # move effort towards the flow they saw (within jurisdiction and mode class).
+        # (Compiled: kernels.seizure_attribution, the numpy arithmetic in the same order.)
+        (
+            st.link_seized,
+            st.link_out,
+            st.entry_seized,
+            st.link_seized_rem,
+            st.juris_seized,
+            st.alloc,
+        ) = seizure_attribution(
+            self.k_entry,
+            self._e_entry,
+            self._mult_entry,
+            self.e_link,
+            self.e_juris,
+            self.e_cell,
+            self.k,
+            st.link_enf_mult,
+            st.link_extra_effort,
+            self.p.k_land,
+            self._troop(),
+            st.link_inflow,
+            r,
+            net.link_juris,
+            len(net.juris_ids),
+            self.cell_group,
+            self.n_groups,
+            self.uniform,
+            st.alloc,
+            p.spread,
+            p.realloc,
         )
-        own = he / np.maximum(tot, 1e-300)[self.e_link]
-        st.entry_seized = own * st.link_seized[self.e_link]
-        st.link_seized_rem = np.maximum(
-            st.link_seized
-            - np.bincount(self.e_link, weights=st.entry_seized, minlength=net.n_links),
-            0.0,
-        )
-        st.juris_seized = np.bincount(
-            self.e_juris, weights=st.entry_seized, minlength=nJ
-        ) + np.bincount(net.link_juris, weights=st.link_seized_rem, minlength=nJ)
-        # Enforcers move effort towards the flow they saw (within jurisdiction and mode class).
-        c_in = np.bincount(self.e_cell, weights=st.link_inflow[self.e_link], minlength=self.n_cells)
-        g_in = np.bincount(self.cell_group, weights=c_in, minlength=self.n_groups)[self.cell_group]
-        seen = np.divide(c_in, g_in, out=self.uniform.copy(), where=g_in > 0)
-        target = (1.0 - p.spread) * seen + p.spread * self.uniform
-        st.alloc = (1.0 - p.realloc) * st.alloc + p.realloc * target
         # Traffickers learn risk from seizures they saw (discounted Beta-Bernoulli in tons).
         rp = self.sim.pars["routes"]
         st.obs_seized = rp["memory"] * st.obs_seized + st.link_seized

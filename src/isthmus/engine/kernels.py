@@ -671,3 +671,135 @@ def predation_parts(
             for j in range(n):
                 lab[a, k, j] = lk * (pred3[a, k, j] / tot if tot > 0 else 0.0)
     return pred3, lab
+
+
+# ---------------------------------------------------------------------------
+# Interdiction: patrol entries (link, jurisdiction) and links.
+
+
+@njit(**_JIT)
+def patrol_hazard(
+    effort: np.ndarray,
+    cell_group: np.ndarray,
+    alloc: np.ndarray,
+    e_cell: np.ndarray,
+    e_expo: np.ndarray,
+    e_link: np.ndarray,
+    e_own: np.ndarray,
+    own_entry: np.ndarray,
+    k: np.ndarray,
+    mult: np.ndarray,
+    link_extra: np.ndarray,
+    k_land: float,
+    troop: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Each patrol entry's effort, each link's routine effort and hazard, bit for bit
+    :meth:`.interdiction.Interdiction.seizure_prob` before its exponential:
+
+    ``e_entry = (effort[cell_group] * alloc)[e_cell] * e_expo``, ``link_effort =
+    bincount(e_link, e_entry)``, ``own = bincount(e_link, e_entry * e_own)``, ``h = k *
+    (link_effort - own + mult * (own + link_extra)) + k_land * mult * troop`` and
+    ``mult_entry = where(own_entry, mult[e_link], 1)``.
+    """
+    n = len(k)
+    ne = len(e_link)
+    e_entry = np.empty(ne)
+    link_effort = np.zeros(n)
+    own = np.zeros(n)
+    mult_entry = np.empty(ne)
+    for i in range(ne):
+        c = e_cell[i]
+        v = effort[cell_group[c]] * alloc[c] * e_expo[i]
+        e_entry[i] = v
+        b = e_link[i]
+        link_effort[b] += v
+        own[b] += v * e_own[i]
+        mult_entry[i] = mult[b] if own_entry[i] else 1.0
+    h = np.empty(n)
+    for j in range(n):
+        x = k[j] * (link_effort[j] - own[j] + mult[j] * (own[j] + link_extra[j]))
+        h[j] = x + k_land * mult[j] * troop[j]
+    return e_entry, link_effort, h, mult_entry
+
+
+@njit(**_JIT)
+def seizure_attribution(
+    k_entry: np.ndarray,
+    e_entry: np.ndarray,
+    mult_entry: np.ndarray,
+    e_link: np.ndarray,
+    e_juris: np.ndarray,
+    e_cell: np.ndarray,
+    k: np.ndarray,
+    mult: np.ndarray,
+    link_extra: np.ndarray,
+    k_land: float,
+    troop: np.ndarray,
+    link_inflow: np.ndarray,
+    r: np.ndarray,
+    link_juris: np.ndarray,
+    n_juris: int,
+    cell_group: np.ndarray,
+    n_groups: int,
+    uniform: np.ndarray,
+    alloc: np.ndarray,
+    spread: float,
+    realloc: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The month's seizures by link, patrol and jurisdiction, and the enforcers' new
+    allocation: bit for bit the numpy code of :meth:`.interdiction.Interdiction.step`
+    from ``link_seized = link_inflow * r`` to ``alloc`` (bin sums in index order from 0,
+    as ``np.bincount``).
+
+    Returns ``link_seized, link_out, entry_seized, link_seized_rem, juris_seized, alloc``.
+    """
+    n = len(k)
+    ne = len(e_link)
+    link_seized = np.empty(n)
+    link_out = np.empty(n)
+    for j in range(n):
+        s = link_inflow[j] * r[j]
+        link_seized[j] = s
+        link_out[j] = link_inflow[j] - s
+    he = np.empty(ne)
+    tot = np.zeros(n)
+    for i in range(ne):
+        v = k_entry[i] * e_entry[i] * mult_entry[i]
+        he[i] = v
+        tot[e_link[i]] += v
+    for j in range(n):
+        tot[j] = tot[j] + mult[j] * (k[j] * link_extra[j] + k_land * troop[j])
+    entry_seized = np.empty(ne)
+    binned = np.zeros(n)
+    jz_e = np.zeros(n_juris)
+    nc = len(cell_group)
+    c_in = np.zeros(nc)
+    for i in range(ne):
+        b = e_link[i]
+        own = he[i] / _max(tot[b], 1e-300)
+        es = own * link_seized[b]
+        entry_seized[i] = es
+        binned[b] += es
+        jz_e[e_juris[i]] += es
+        c_in[e_cell[i]] += link_inflow[b]
+    rem = np.empty(n)
+    jz_l = np.zeros(n_juris)
+    for j in range(n):
+        x = _max(link_seized[j] - binned[j], 0.0)
+        rem[j] = x
+        jz_l[link_juris[j]] += x
+    juris = np.empty(n_juris)
+    for q in range(n_juris):
+        juris[q] = jz_e[q] + jz_l[q]
+    g_in = np.zeros(n_groups)
+    for c in range(nc):
+        g_in[cell_group[c]] += c_in[c]
+    new_alloc = np.empty(nc)
+    a_sp = 1.0 - spread
+    a_re = 1.0 - realloc
+    for c in range(nc):
+        g = g_in[cell_group[c]]
+        seen = c_in[c] / g if g > 0 else uniform[c]
+        target = a_sp * seen + spread * uniform[c]
+        new_alloc[c] = a_re * alloc[c] + realloc * target
+    return link_seized, link_out, entry_seized, rem, juris, new_alloc

@@ -49,6 +49,12 @@ import numpy as np
 from ..scenario import Problem, ScenarioError
 from .params import Param
 from .kernels import (
+    portfolio_efforts,
+    portfolio_returns,
+    portfolio_revenue,
+    shadow_floor,
+    shadow_log,
+    strength_update,
     contest_violence_parts,
     plaza_contest,
     plaza_locate,
@@ -618,6 +624,8 @@ class Groups(Module):
             [p.m_trade_usd, p.m_predation_usd, p.m_predation_usd, p.m_predation_usd, p.m_trade_usd]
         )
         self.need_mask = np.arange(len(ACTIVITIES)) != TRANSIT
+        # log of the untapped returns, as portfolio.optimal_effort takes it (constant)
+        self._log_m0 = np.log(np.maximum(self.m0[None, :], 1e-300))[0]
         self.cap = np.ones((na, len(ACTIVITIES)))
         self.cap[:, TRANSIT] = self.tc
         # State arrays.
@@ -968,20 +976,19 @@ class Groups(Module):
         if feuding:
             cap[:, TRANSIT] *= 1.0 - p.kingpin_route_loss * frag  # feuds lose routes
         Ya = (bearing @ Y.T) * cap
-        short = np.clip(1.0 - self.Rbar_transit[ai] / (u * Sa + 1.0), 0.0, 1.0)
         # Returns: the activities other than transit pay at once, at a premium when short.
-        c = np.multiply.outer(1.0 + p.need_premium * short, self.m0)
-        c[:, TRANSIT] = self.m0[TRANSIT]
-        lam = shadow_value(Ya, c, Sa)
-        L_opt = optimal_effort(Ya, c, lam)
-        e_opt = np.divide(L_opt, Sa[:, None], out=np.zeros_like(L_opt), where=act[:, None])
-        effort = self.effort[ai]
-        effort += p.effort_adjust * (e_opt - effort)
+        # (Compiled between the logarithms and exponentials, which stay in numpy: the
+        # arithmetic of portfolio.shadow_value, optimal_effort and revenue in the same
+        # order.)
+        c, cm, w = portfolio_returns(Ya, self.Rbar_transit[ai], u, Sa, p.need_premium, self.m0)
+        lc = np.log(cm)
+        ll, valid = shadow_log(lc, w, Sa)
+        loglam = np.log(shadow_floor(np.exp(ll), valid))
+        effort, L, arg = portfolio_efforts(
+            w, lc, loglam, Sa, act, self.effort[ai], p.effort_adjust, c, Ya
+        )
         self.effort[ai] = effort
-        L = effort * Sa[:, None]
-        rev = revenue(Ya, c, L)
-        frac = np.divide(rev, Ya, out=np.zeros_like(rev), where=Ya > 0)
-        capfrac = cap * frac
+        rev, frac, capfrac = portfolio_revenue(Ya, np.expm1(arg), cap)
 
         # Plaza value: what a place yields per unit of control at its holders' current
         # exploitation (an unheld place at the average exploitation of each activity).
@@ -1052,17 +1059,19 @@ class Groups(Module):
             pressure = jpress + troop_loss + p.turnover
         else:
             pressure = jpress + p.turnover
-        s_opt = size_at_upkeep(Ya, self.m0[None, :], u)
-        gap = s_opt - Sa
-        recruit = p.strength_rate * np.maximum(gap, 0.0) + p.turnover * Sa
         if prevention is not None and np.asarray(prevention).any():
             # Recruits come from the places a group holds (its home when it holds none).
             w = np.where(C_new.sum(axis=1, keepdims=True) > 0, C_new, self.home[ai].astype(float))
             prev_a = (w @ prevention) / np.maximum(w.sum(axis=1), eps)
-            recruit *= 1.0 - p.prevention_effect * np.minimum(prev_a, 1.0)
-        shed = p.strength_shed_rate * np.maximum(-gap, 0.0)
-        attr = np.minimum(pressure, 0.5) * Sa
-        Sa = np.maximum(Sa + np.where(act, recruit - shed - attr, 0.0), 0.0)
+            rmult = 1.0 - p.prevention_effect * np.minimum(prev_a, 1.0)
+        else:
+            rmult = None
+        # (compiled: portfolio.size_at_upkeep and the strength's update, bit for bit)
+        Sa = strength_update(
+            Ya, self.m0, self._log_m0, np.log(np.maximum(u, 1e-300)), Sa, act, pressure,
+            Sa if rmult is None else rmult, rmult is not None, p.strength_rate, p.turnover,
+            p.strength_shed_rate,
+        )
         S[ai] = Sa
         self.frag *= self.decay
         self.pat_pen *= self.decay

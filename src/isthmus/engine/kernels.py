@@ -803,3 +803,142 @@ def seizure_attribution(
         target = a_sp * seen + spread * uniform[c]
         new_alloc[c] = a_re * alloc[c] + realloc * target
     return link_seized, link_out, entry_seized, rem, juris, new_alloc
+
+
+# ---------------------------------------------------------------------------
+# The activity portfolio (groups step): (slots in play x activities) arrays. The
+# logarithms and exponentials between these kernels stay in numpy.
+
+
+@njit(**_JIT)
+def portfolio_returns(
+    Ya: np.ndarray, Rbar: np.ndarray, u: np.ndarray, S: np.ndarray, premium: float, m0: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Returns of each activity and the weights of :func:`.portfolio.shadow_value`, bit for
+    bit ``short = clip(1 - Rbar / (u * S + 1), 0, 1)``, ``c = outer(1 + premium * short,
+    m0)`` with ``c[:, 0] = m0[0]``, ``cm = maximum(c, 1e-300)`` and ``w = where(Ya > 0,
+    Ya / cm, 0)``."""
+    na, nk = Ya.shape
+    c = np.empty((na, nk))
+    cm = np.empty((na, nk))
+    w = np.empty((na, nk))
+    for a in range(na):
+        short = _min(_max(1.0 - Rbar[a] / (u[a] * S[a] + 1.0), 0.0), 1.0)
+        f = 1.0 + premium * short
+        for k in range(nk):
+            ck = m0[0] if k == 0 else f * m0[k]
+            c[a, k] = ck
+            m = _max(ck, 1e-300)
+            cm[a, k] = m
+            w[a, k] = Ya[a, k] / m if Ya[a, k] > 0 else 0.0
+    return c, cm, w
+
+
+@njit(**_JIT)
+def shadow_floor(e: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """``maximum(where(valid, e, inf), 1e-300)``: the shadow value (``e = exp(ll)`` of
+    :func:`shadow_log`) as :func:`.portfolio.optimal_effort` takes its logarithm."""
+    out = np.empty(len(e))
+    for a in range(len(e)):
+        out[a] = _max(e[a] if valid[a] else np.inf, 1e-300)
+    return out
+
+
+@njit(**_JIT)
+def portfolio_efforts(
+    w: np.ndarray,
+    lc: np.ndarray,
+    loglam: np.ndarray,
+    S: np.ndarray,
+    act: np.ndarray,
+    effort: np.ndarray,
+    adjust: float,
+    c: np.ndarray,
+    Ya: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Efforts of the month, bit for bit :func:`.portfolio.optimal_effort` (``lc =
+    log(maximum(c, 1e-300))``, ``loglam = log(maximum(lam, 1e-300))``), the groups step's
+    ``e_opt = L_opt / S`` (0 where ``act`` is false), ``effort += adjust * (e_opt -
+    effort)``, ``L = effort * S`` and the exponent of :func:`.portfolio.revenue`, ``-L *
+    c / maximum(Ya, 1e-300)``.
+
+    Returns ``effort`` (a new array), ``L`` and the exponent.
+    """
+    na, nk = w.shape
+    eff = np.empty((na, nk))
+    L = np.empty((na, nk))
+    arg = np.empty((na, nk))
+    for a in range(na):
+        for k in range(nk):
+            gain = lc[a, k] - loglam[a]
+            lo = w[a, k] * _max(gain, 0.0) if w[a, k] > 0 else 0.0
+            eo = lo / S[a] if act[a] else 0.0
+            e = effort[a, k] + adjust * (eo - effort[a, k])
+            eff[a, k] = e
+            x = e * S[a]
+            L[a, k] = x
+            arg[a, k] = -x * c[a, k] / _max(Ya[a, k], 1e-300)
+    return eff, L, arg
+
+
+@njit(**_JIT)
+def portfolio_revenue(
+    Ya: np.ndarray, em: np.ndarray, cap: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Bit for bit :func:`.portfolio.revenue` from ``em = expm1(exponent)``, the share of
+    the potential taken ``frac = rev / Ya`` (0 where ``Ya`` is not positive) and ``cap *
+    frac``."""
+    na, nk = Ya.shape
+    rev = np.empty((na, nk))
+    frac = np.empty((na, nk))
+    capfrac = np.empty((na, nk))
+    for a in range(na):
+        for k in range(nk):
+            y = Ya[a, k]
+            r = y * -em[a, k] if y > 0 else 0.0
+            rev[a, k] = r
+            f = r / y if y > 0 else 0.0
+            frac[a, k] = f
+            capfrac[a, k] = cap[a, k] * f
+    return rev, frac, capfrac
+
+
+@njit(**_JIT)
+def strength_update(
+    Ya: np.ndarray,
+    m0: np.ndarray,
+    log_m0: np.ndarray,
+    log_u: np.ndarray,
+    S: np.ndarray,
+    act: np.ndarray,
+    pressure: np.ndarray,
+    recruit_mult: np.ndarray,
+    use_mult: bool,
+    rate: float,
+    turnover: float,
+    shed_rate: float,
+) -> np.ndarray:
+    """Strength after the month's recruits, shedding and attrition, bit for bit the groups
+    step: ``s_opt = size_at_upkeep(Ya, m0, u)`` (:func:`.portfolio.optimal_effort` at the
+    upkeep, summed over activities from 0), ``gap = s_opt - S``, ``recruit = rate *
+    max(gap, 0) + turnover * S`` (times ``recruit_mult`` if ``use_mult``), ``shed =
+    shed_rate * max(-gap, 0)``, ``attr = min(pressure, 0.5) * S`` and ``max(S +
+    where(act, recruit - shed - attr, 0), 0)``. ``log_m0`` and ``log_u`` are numpy's
+    ``log(maximum(., 1e-300))`` of ``m0`` and the upkeep."""
+    na, nk = Ya.shape
+    out = np.empty(na)
+    for a in range(na):
+        s = 0.0
+        for k in range(nk):
+            w = Ya[a, k] / _max(m0[k], 1e-300) if Ya[a, k] > 0 else 0.0
+            gain = log_m0[k] - log_u[a]
+            s += w * _max(gain, 0.0) if w > 0 else 0.0
+        gap = s - S[a]
+        recruit = rate * _max(gap, 0.0) + turnover * S[a]
+        if use_mult:
+            recruit = recruit * recruit_mult[a]
+        shed = shed_rate * _max(-gap, 0.0)
+        attr = _min(pressure[a], 0.5) * S[a]
+        d = recruit - shed - attr if act[a] else 0.0
+        out[a] = _max(S[a] + d, 0.0)
+    return out

@@ -49,6 +49,10 @@ import numpy as np
 from ..scenario import Problem, ScenarioError
 from .params import Param
 from .kernels import (
+    effective_presence,
+    fee_price_step,
+    flow_at_places,
+    plaza_potentials,
     portfolio_efforts,
     portfolio_returns,
     portfolio_revenue,
@@ -805,6 +809,17 @@ class Groups(Module):
             self.fee_price = a * self.fee_price + (1.0 - a) * now
         return self.fee_price
 
+    def _price_month(self) -> np.ndarray:
+        """:meth:`price_now`, compiled for the usual month (markets active, fees set)."""
+        pp = getattr(self.sim.state, "place_price", None)
+        if self.fee_price is None or pp is None or not isinstance(pp, np.ndarray):
+            return self.price_now()
+        self.fee_price = fee_price_step(
+            np.asarray(pp, dtype=float), self.fallback_price, self.fee_price,
+            self.p.fee_price_memory,
+        )
+        return self.fee_price
+
     def _set_fees(self, price: np.ndarray) -> None:
         """Piso fees: a share of the local price, marked up by the plaza's market power.
 
@@ -895,20 +910,19 @@ class Groups(Module):
         eps = 1e-12
 
         # Inputs from the other modules (defaults when they are inactive).
-        price = self.price_now()
+        price = self._price_month()
         link_out = getattr(st, "link_out", None)
         if link_out is not None:
-            kg = np.bincount(net.link_to, weights=link_out, minlength=n) * 1000.0 * self.terr_f
             # each place's share of the month's flow (smoothed)
             total = float(np.sum(getattr(st, "path_flow", 0.0)))
-            now = kg / 1000.0 / total if total > 0 else np.zeros(n)
-            a = p.value_memory
-            self.flow_share = a * self.flow_share + (1.0 - a) * now
+            kg, self.flow_share = flow_at_places(
+                net.link_to, link_out, n, self.terr_f, total, self.flow_share, p.value_memory
+            )
         else:
             kg = np.zeros(n)
         eK = np.exp(-self.K / p.corruption_ref_usd)
         presence = getattr(st, "presence", self.presence_default)
-        pres = presence * (1.0 - p.presence_loss_max * (1.0 - eK))
+        pres = effective_presence(presence, eK, p.presence_loss_max)
         st.presence_effective = pres
         troops = getattr(st, "deployed_personnel", None)
         troops = np.zeros(n) if troops is None else np.asarray(troops, dtype=float) / 1000.0
@@ -925,13 +939,11 @@ class Groups(Module):
             p.firearm_seizure_per_place,
             p.firearm_group_weight,
         )
-        absent = self.pop * (1.0 - pres)
-        Y = np.empty((len(ACTIVITIES), n))
-        Y[0] = p.fee_share * price * kg
-        Y[1] = p.extortion_usd_per_capita * absent
-        Y[2] = p.migrant_fee_usd * mig_thru
-        Y[3] = p.trafficking_usd_per_migrant * mig_thru + p.trafficking_usd_per_capita * absent
-        Y[4] = p.firearm_markup_usd * fire_thru
+        Y = plaza_potentials(
+            price, kg, self.pop, pres, mig_thru, fire_thru, p.fee_share,
+            p.extortion_usd_per_capita, p.migrant_fee_usd, p.trafficking_usd_per_migrant,
+            p.trafficking_usd_per_capita, p.firearm_markup_usd,
+        )
         if self.Vbar is None:
             self.Vbar = Y.sum(axis=0)
         if na == 0:

@@ -942,3 +942,86 @@ def strength_update(
         d = recruit - shed - attr if act[a] else 0.0
         out[a] = _max(S[a] + d, 0.0)
     return out
+
+
+# ---------------------------------------------------------------------------
+# The groups step's inputs (places).
+
+
+@njit(**_JIT)
+def fee_price_step(pp: np.ndarray, fallback: np.ndarray, fee_price: np.ndarray, memory: float):
+    """Bit for bit ``memory * fee_price + (1 - memory) * where(isfinite(pp) & (pp > 0), pp,
+    fallback)`` (the sticky price piso fees are set on)."""
+    n = len(pp)
+    out = np.empty(n)
+    om = 1.0 - memory
+    for j in range(n):
+        x = pp[j]
+        now = x if (np.isfinite(x) and x > 0) else fallback[j]
+        out[j] = memory * fee_price[j] + om * now
+    return out
+
+
+@njit(**_JIT)
+def flow_at_places(
+    link_to: np.ndarray,
+    link_out: np.ndarray,
+    n: int,
+    terr_f: np.ndarray,
+    total: float,
+    flow_share: np.ndarray,
+    memory: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Cocaine arriving at each place (kg) and each place's smoothed share of the flow,
+    bit for bit ``kg = bincount(link_to, link_out, n) * 1000 * terr_f`` and ``memory *
+    flow_share + (1 - memory) * (kg / 1000 / total if total > 0 else 0)``."""
+    t = np.zeros(n)
+    for i in range(len(link_to)):
+        t[link_to[i]] += link_out[i]
+    kg = np.empty(n)
+    fs = np.empty(n)
+    om = 1.0 - memory
+    for j in range(n):
+        k = t[j] * 1000.0 * terr_f[j]
+        kg[j] = k
+        now = k / 1000.0 / total if total > 0 else 0.0
+        fs[j] = memory * flow_share[j] + om * now
+    return kg, fs
+
+
+@njit(**_JIT)
+def effective_presence(presence: np.ndarray, eK: np.ndarray, loss_max: float) -> np.ndarray:
+    """Bit for bit ``presence * (1 - loss_max * (1 - eK))``."""
+    out = np.empty(len(eK))
+    for j in range(len(eK)):
+        out[j] = presence[j] * (1.0 - loss_max * (1.0 - eK[j]))
+    return out
+
+
+@njit(**_JIT)
+def plaza_potentials(
+    price: np.ndarray,
+    kg: np.ndarray,
+    pop: np.ndarray,
+    pres: np.ndarray,
+    mig_thru: np.ndarray,
+    fire_thru: np.ndarray,
+    fee_share: float,
+    extortion: float,
+    migrant_fee: float,
+    trafficking_migrant: float,
+    trafficking_capita: float,
+    firearm_markup: float,
+) -> np.ndarray:
+    """The potentials of the five activities at each place (USD a month), bit for bit the
+    groups step's ``Y`` (with ``absent = pop * (1 - pres)``)."""
+    n = len(price)
+    Y = np.empty((5, n))
+    for j in range(n):
+        absent = pop[j] * (1.0 - pres[j])
+        Y[0, j] = fee_share * price[j] * kg[j]
+        Y[1, j] = extortion * absent
+        Y[2, j] = migrant_fee * mig_thru[j]
+        Y[3, j] = trafficking_migrant * mig_thru[j] + trafficking_capita * absent
+        Y[4, j] = firearm_markup * fire_thru[j]
+    return Y

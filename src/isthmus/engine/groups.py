@@ -49,6 +49,7 @@ import numpy as np
 from ..scenario import Problem, ScenarioError
 from .params import Param
 from .kernels import (
+    hop_rows,
     effective_presence,
     fee_price_step,
     flow_at_places,
@@ -642,10 +643,7 @@ class Groups(Module):
         self.Vbar_t = np.zeros(n)
         self.Rbar_transit = np.zeros(na)
         self.K = np.zeros(n)
-        # Hops from each slot's holdings, by holdings (rows change rarely: see _hop_rows).
-        self._hop_cache: dict[bytes, np.ndarray] = {}
         self._hop_d: np.ndarray | None = None  # all-pairs land hops, on first use
-        self._hop_last: tuple[bytes, np.ndarray] | None = None  # the last call's holdings
         self.decay = 0.5 ** (1.0 / p.kingpin_halflife)
         # Collusion threshold of each number of contenders (plazas.collusion), computed once.
         self._crit = collusion_threshold(np.arange(na + 1), p.collusion_deviation_months)
@@ -1148,27 +1146,11 @@ class Groups(Module):
         """Land hops from the places each row holds (as :func:`.plazas.hop_distances`).
 
         From the all-pairs hops (computed once): a row's hops are the minimum over the
-        places it holds. A group's holdings change rarely from one quarter to the next,
-        so rows seen before are reused.
+        places it holds (compiled: kernels.hop_rows).
         """
         if self._hop_d is None:
             self._hop_d = hop_matrix(self.adj, self.hmax)
-        whole = held.tobytes()
-        if self._hop_last is not None and self._hop_last[0] == whole:
-            return self._hop_last[1]  # nobody's holdings moved since the last quarter
-        cache = self._hop_cache
-        if len(cache) > 4096:  # a bound on memory in very long runs
-            cache.clear()
-        out = np.empty((len(held), self.n))
-        for i, row in enumerate(held):
-            k = row.tobytes()
-            h = cache.get(k)
-            if h is None:
-                h = self._hop_d[row].min(axis=0) if row.any() else np.full(self.n, np.inf)
-                cache[k] = h
-            out[i] = h
-        self._hop_last = (whole, out)
-        return out
+        return hop_rows(self._hop_d, np.ascontiguousarray(held))
 
     def _record(self, t, Y, rev, place_rev, spend, mig_at, fire_at, kg, L=None, ai=None) -> None:  # noqa: ANN001, E501
         """Write month ``t``'s records; ``rev``, ``L`` and ``place_rev`` are of the slots

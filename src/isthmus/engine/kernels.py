@@ -1025,3 +1025,20 @@ def plaza_potentials(
         Y[3, j] = trafficking_migrant * mig_thru[j] + trafficking_capita * absent
         Y[4, j] = firearm_markup * fire_thru[j]
     return Y
+
+
+@njit(**_JIT)
+def hop_rows(hop_d: np.ndarray, held: np.ndarray) -> np.ndarray:
+    """Hops from the places each row of ``held`` holds: the minimum of their rows of the
+    all-pairs hops ``hop_d`` (``inf`` for a row holding nothing), as
+    ``hop_d[row].min(axis=0)``."""
+    nr, n = held.shape
+    out = np.full((nr, n), np.inf)
+    for i in range(nr):
+        for q in range(n):
+            if held[i, q]:
+                for j in range(n):
+                    h = hop_d[q, j]
+                    if h < out[i, j]:
+                        out[i, j] = h
+    return out

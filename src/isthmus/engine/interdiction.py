@@ -27,7 +27,11 @@ from __future__ import annotations
 import numpy as np
 
 from .kernels import (
+    clipped_rate,
+    learned_risk,
+    lognormal_exponent,
     patrol_hazard,
+    realised_rate_parts,
     scale_and_bin,
     seizure_attribution,
     spread_bin,
@@ -246,16 +250,17 @@ class Interdiction(Module):
         flow = st.path_flow
         # Expected inflow per link sets the number of shipments (randomness of seizures).
         exp_in = spread_bin(flow, self.path_len, net.nnz_link, net.n_links)  # A.T @ flow
-        n_ship = np.maximum(exp_in / p.shipment_t, 1.0)
         # Realised rate: lognormal around p with the variance of n Bernoulli shipments. One
         # standard-normal draw per link and month, so two scenarios run with the same seed
-        # share their luck link by link (common random numbers).
+        # share their luck link by link (common random numbers). (Compiled between numpy's
+        # log1p and exp: pt = max(p_true, 1e-12), n_ship = max(exp_in / shipment_t, 1),
+        # s2 = log1p((1 - pt) / (pt n_ship)), r = clip(pt exp(sqrt(s2) z - s2 / 2), 0, 0.999).)
         z = self.rng.standard_normal(net.n_links)
-        pt = np.maximum(st.p_true, 1e-12)
-        s2 = np.log1p((1.0 - pt) / (pt * n_ship))
-        r = np.clip(pt * np.exp(np.sqrt(s2) * z - 0.5 * s2), 0.0, 0.999)
+        pt, q = realised_rate_parts(exp_in, p.shipment_t, st.p_true)
+        s2 = np.log1p(q)
+        r, neg_r = clipped_rate(pt, np.exp(lognormal_exponent(s2, z)))
         # Seizures in travel order along each route: a segmented cumulative sum of log survival.
-        inflow, whole = survival_exponents(np.log1p(-r), net.nnz_link, self.path_len)
+        inflow, whole = survival_exponents(np.log1p(neg_r), net.nnz_link, self.path_len)
         np.exp(inflow, out=inflow)
         st.path_delivered = flow * np.exp(whole)
         # tons entering each route's links (travel order), and each link
@@ -298,6 +303,7 @@ class Interdiction(Module):
         )
         # Traffickers learn risk from seizures they saw (discounted Beta-Bernoulli in tons).
         rp = self.sim.pars["routes"]
-        st.obs_seized = rp["memory"] * st.obs_seized + st.link_seized
-        st.obs_passed = rp["memory"] * st.obs_passed + st.link_inflow
-        st.p_hat = (st.obs_seized + rp["prior_t"] * st.p_true) / (st.obs_passed + rp["prior_t"])
+        st.obs_seized, st.obs_passed, st.p_hat = learned_risk(
+            st.obs_seized, st.obs_passed, st.link_seized, st.link_inflow, st.p_true,
+            rp["memory"], rp["prior_t"],
+        )

@@ -1042,3 +1042,68 @@ def hop_rows(hop_d: np.ndarray, held: np.ndarray) -> np.ndarray:
                     if h < out[i, j]:
                         out[i, j] = h
     return out
+
+
+@njit(**_JIT)
+def realised_rate_parts(
+    exp_in: np.ndarray, shipment_t: float, p_true: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """``pt = maximum(p_true, 1e-12)`` and the argument of the variance's ``log1p``,
+    ``(1 - pt) / (pt * maximum(exp_in / shipment_t, 1))``, bit for bit."""
+    n = len(p_true)
+    pt = np.empty(n)
+    q = np.empty(n)
+    for j in range(n):
+        ns = _max(exp_in[j] / shipment_t, 1.0)
+        x = _max(p_true[j], 1e-12)
+        pt[j] = x
+        q[j] = (1.0 - x) / (x * ns)
+    return pt, q
+
+
+@njit(**_JIT)
+def lognormal_exponent(s2: np.ndarray, z: np.ndarray) -> np.ndarray:
+    """``sqrt(s2) * z - 0.5 * s2``, bit for bit (the square root is exact in both)."""
+    out = np.empty(len(s2))
+    for j in range(len(s2)):
+        out[j] = np.sqrt(s2[j]) * z[j] - 0.5 * s2[j]
+    return out
+
+
+@njit(**_JIT)
+def clipped_rate(pt: np.ndarray, e: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``r = clip(pt * e, 0, 0.999)`` and ``-r``, bit for bit."""
+    n = len(pt)
+    r = np.empty(n)
+    neg = np.empty(n)
+    for j in range(n):
+        x = _min(_max(pt[j] * e[j], 0.0), 0.999)
+        r[j] = x
+        neg[j] = -x
+    return r, neg
+
+
+@njit(**_JIT)
+def learned_risk(
+    obs_seized: np.ndarray,
+    obs_passed: np.ndarray,
+    link_seized: np.ndarray,
+    link_inflow: np.ndarray,
+    p_true: np.ndarray,
+    memory: float,
+    prior: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The traffickers' discounted Beta-Bernoulli update, bit for bit ``obs_seized =
+    memory * obs_seized + link_seized``, the same for ``obs_passed`` and ``p_hat =
+    (obs_seized + prior * p_true) / (obs_passed + prior)``."""
+    n = len(p_true)
+    os_ = np.empty(n)
+    op = np.empty(n)
+    ph = np.empty(n)
+    for j in range(n):
+        a = memory * obs_seized[j] + link_seized[j]
+        b = memory * obs_passed[j] + link_inflow[j]
+        os_[j] = a
+        op[j] = b
+        ph[j] = (a + prior * p_true[j]) / (b + prior)
+    return os_, op, ph

@@ -1107,3 +1107,68 @@ def learned_risk(
         op[j] = b
         ph[j] = (a + prior * p_true[j]) / (b + prior)
     return os_, op, ph
+
+
+# ---------------------------------------------------------------------------
+# Route choice (routes step): nested logit over fixed segments.
+
+
+@njit(**_JIT)
+def segment_max_shift(
+    v: np.ndarray, order: np.ndarray, starts: np.ndarray, seg: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each segment's maximum and ``v - mx[seg]``, bit for bit
+    ``np.maximum.reduceat(v[order], starts)`` (``order`` groups the segments, each one
+    used) and the subtraction."""
+    ns = len(starts)
+    mx = np.empty(ns)
+    m_tot = len(order)
+    for i in range(ns):
+        lo = starts[i]
+        hi = starts[i + 1] if i + 1 < ns else m_tot
+        m = v[order[lo]]
+        for k in range(lo + 1, hi):
+            m = _max(m, v[order[k]])
+        mx[i] = m
+    d = np.empty(len(v))
+    for k in range(len(v)):
+        d[k] = v[k] - mx[seg[k]]
+    return mx, d
+
+
+@njit(**_JIT)
+def segment_normalise(e: np.ndarray, seg: np.ndarray, n_seg: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each segment's sum (``np.bincount(seg, e)``, in index order from 0) and ``e /
+    tot[seg]``, bit for bit."""
+    tot = np.zeros(n_seg)
+    for k in range(len(e)):
+        tot[seg[k]] += e[k]
+    sm = np.empty(len(e))
+    for k in range(len(e)):
+        sm[k] = e[k] / tot[seg[k]]
+    return sm, tot
+
+
+@njit(**_JIT)
+def route_utility(
+    es: np.ndarray,
+    c_rel: np.ndarray,
+    f_rel: np.ndarray,
+    price_dest: np.ndarray,
+    market_of_path: np.ndarray,
+    p_ref: np.ndarray,
+    theta: float,
+    ps_term: np.ndarray,
+) -> np.ndarray:
+    """Bit for bit the routes step's ``price = price_dest[market_of_path]``, ``c_rel /=
+    p_ref``, ``f_rel /= price``, ``scale = price / p_ref`` and ``v = theta * scale * (es
+    - c_rel - f_rel) + ps_term`` (``es = exp(log survival)``)."""
+    n = len(es)
+    v = np.empty(n)
+    for i in range(n):
+        price = price_dest[market_of_path[i]]
+        c = c_rel[i] / p_ref[i]
+        f = f_rel[i] / price
+        scale = price / p_ref[i]
+        v[i] = theta * scale * (es[i] - c - f) + ps_term[i]
+    return v

@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..scenario import Problem, ScenarioError
-from .kernels import path_sums3
+from .kernels import path_sums3, route_utility, segment_max_shift, segment_normalise
 from .network import LANDFALL_GROUPS, MARKETS
 from .params import Param
 from .sim import Module, register
@@ -70,11 +70,11 @@ class Segments:
     def softmax_logsum(self, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """:func:`segment_softmax` and :func:`_logsum` of ``v`` at once: the same
         numbers, from one maximum, one exponential and one sum per segment."""
-        seg = self.seg
-        mx = np.maximum.reduceat(v[self.order], self.starts)  # exact: a maximum is a maximum
-        e = np.exp(v - mx[seg])
-        tot = np.bincount(seg, weights=e, minlength=self.n_seg)
-        return e / tot[seg], mx + np.log(tot)
+        # Compiled around numpy's exp and log: the maximum per segment (exact: a maximum is
+        # a maximum), the shift, the sums in index order (as bincount) and the division.
+        mx, d = segment_max_shift(v, self.order, self.starts, self.seg)
+        sm, tot = segment_normalise(np.exp(d), self.seg, self.n_seg)
+        return sm, mx + np.log(tot)
 
 
 @register
@@ -346,14 +346,21 @@ class Routes(Module):
             net.nnz_link,
             self.path_len,
         )
-        price = st.price_dest[self.market_of_path]
-        c_rel /= self.p_ref_path
-        f_rel /= price
         # Profit per kg in units of the reference price: a scarcer market pays more for
         # every route alike (the market level answers it), without tilting the choice
-        # among routes towards the safest as costs shrink against the price.
-        scale = price / self.p_ref_path
-        v = p.theta * scale * (np.exp(log_surv) - c_rel - f_rel) + self.ps_term
+        # among routes towards the safest as costs shrink against the price. (Compiled:
+        # price = price_dest[market], v = theta (price / p_ref) (survival - c_rel / p_ref
+        # - f_rel / price) + ps_term.)
+        v = route_utility(
+            np.exp(log_surv),
+            c_rel,
+            f_rel,
+            np.asarray(st.price_dest, dtype=float),
+            self.market_of_path,
+            self.p_ref_path,
+            p.theta,
+            self.ps_term,
+        )
         g_routes, g_corridors, g_markets = self._segs
         # Lower level: routes within (origin, market, corridor); middle level: corridors on
         # their inclusive value.

@@ -47,33 +47,32 @@ from __future__ import annotations
 import numpy as np
 
 from ..scenario import Problem, ScenarioError
-from .params import Param
 from .kernels import (
-    hop_rows,
+    contest_violence_parts,
     effective_presence,
     fee_price_step,
     flow_at_places,
+    hop_rows,
+    plaza_contest,
+    plaza_locate,
     plaza_potentials,
+    plaza_shares,
+    plaza_value,
     portfolio_efforts,
     portfolio_returns,
     portfolio_revenue,
+    predation_parts,
     shadow_floor,
     shadow_log,
     strength_update,
-    contest_violence_parts,
-    plaza_contest,
-    plaza_locate,
-    plaza_shares,
-    plaza_value,
-    predation_parts,
 )
+from .params import Param
 from .plazas import (
     collusion_threshold,
-    contest_violence,
     entry_hazard,
     hop_matrix,
 )
-from .portfolio import ACTIVITIES, TRANSIT, optimal_effort, revenue, shadow_value, size_at_upkeep
+from .portfolio import ACTIVITIES, TRANSIT
 from .secondary import SecondaryFlows
 from .series import monthly_series
 from .sim import Module, register
@@ -813,7 +812,9 @@ class Groups(Module):
         if self.fee_price is None or pp is None or not isinstance(pp, np.ndarray):
             return self.price_now()
         self.fee_price = fee_price_step(
-            np.asarray(pp, dtype=float), self.fallback_price, self.fee_price,
+            np.asarray(pp, dtype=float),
+            self.fallback_price,
+            self.fee_price,
             self.p.fee_price_memory,
         )
         return self.fee_price
@@ -938,9 +939,18 @@ class Groups(Module):
             p.firearm_group_weight,
         )
         Y = plaza_potentials(
-            price, kg, self.pop, pres, mig_thru, fire_thru, p.fee_share,
-            p.extortion_usd_per_capita, p.migrant_fee_usd, p.trafficking_usd_per_migrant,
-            p.trafficking_usd_per_capita, p.firearm_markup_usd,
+            price,
+            kg,
+            self.pop,
+            pres,
+            mig_thru,
+            fire_thru,
+            p.fee_share,
+            p.extortion_usd_per_capita,
+            p.migrant_fee_usd,
+            p.trafficking_usd_per_migrant,
+            p.trafficking_usd_per_capita,
+            p.firearm_markup_usd,
         )
         if self.Vbar is None:
             self.Vbar = Y.sum(axis=0)
@@ -966,7 +976,15 @@ class Groups(Module):
         # 3. Where strength is, and the contest for each place (compiled: the arithmetic of
         # plazas.locate and plazas.collusion, in the same order).
         s_loc, contender, armed, z = plaza_locate(
-            Sa, commit, Ca, self.Vbar, p.value_floor_usd, act, self.home_mult, ai, frag,
+            Sa,
+            commit,
+            Ca,
+            self.Vbar,
+            p.value_floor_usd,
+            act,
+            self.home_mult,
+            ai,
+            frag,
             p.feud_defence_loss,
         )
         # A group feuding over its succession defends less (feud_defence_loss, above):
@@ -977,7 +995,11 @@ class Groups(Module):
         if p.tullock_r != 1.0:
             z_state = z_state**p.tullock_r
         zg, n_cont, collude, contested, rivalry, bearing, totC = plaza_contest(
-            z, contender, self.patience[ai] - self.pat_pen[ai], self._crit, Ca,
+            z,
+            contender,
+            self.patience[ai] - self.pat_pen[ai],
+            self._crit,
+            Ca,
             p.contest_dissipation,
         )
 
@@ -1006,8 +1028,20 @@ class Groups(Module):
         # (compiled: plaza_value, the same arithmetic in the same order; the matrix
         # products and the exponential stay in numpy)
         self.Vbar, self.Vbar_t, place_rev, spend, self.K = plaza_value(
-            rev, Ya, Ca.T @ capfrac, totC, Y, capfrac @ Y, bearing, self.Vbar, self.Vbar_t,
-            self.K, p.value_memory, p.corruption_share, p.corruption_memory, eps,
+            rev,
+            Ya,
+            Ca.T @ capfrac,
+            totC,
+            Y,
+            capfrac @ Y,
+            bearing,
+            self.Vbar,
+            self.Vbar_t,
+            self.K,
+            p.value_memory,
+            p.corruption_share,
+            p.corruption_memory,
+            eps,
         )
         held = totC > 0
         m = p.enf_mult_min + (1.0 - p.enf_mult_min) * np.exp(-self.K / p.corruption_ref_usd)
@@ -1020,8 +1054,17 @@ class Groups(Module):
         # colluding places keep their split (only the groups' joint share moves). In place
         # of commit (compiled: plaza_shares).
         C_new = plaza_shares(
-            z, zg, z_state, Ca, totC, collude, contender, commit, p.contest_speed,
-            p.exit_share, eps,
+            z,
+            zg,
+            z_state,
+            Ca,
+            totC,
+            collude,
+            contender,
+            commit,
+            p.contest_speed,
+            p.exit_share,
+            eps,
         )
         if t % 3 == 0:  # challengers decide each quarter
             self._entries(ai, Sa, act, C_new, commit, zg, frac)
@@ -1078,8 +1121,17 @@ class Groups(Module):
             rmult = None
         # (compiled: portfolio.size_at_upkeep and the strength's update, bit for bit)
         Sa = strength_update(
-            Ya, self.m0, self._log_m0, np.log(np.maximum(u, 1e-300)), Sa, act, pressure,
-            Sa if rmult is None else rmult, rmult is not None, p.strength_rate, p.turnover,
+            Ya,
+            self.m0,
+            self._log_m0,
+            np.log(np.maximum(u, 1e-300)),
+            Sa,
+            act,
+            pressure,
+            Sa if rmult is None else rmult,
+            rmult is not None,
+            p.strength_rate,
+            p.turnover,
             p.strength_shed_rate,
         )
         S[ai] = Sa

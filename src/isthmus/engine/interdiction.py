@@ -304,6 +304,11 @@ class Interdiction(Module):
         # Traffickers learn risk from seizures they saw (discounted Beta-Bernoulli in tons).
         rp = self.sim.pars["routes"]
         st.obs_seized, st.obs_passed, st.p_hat = learned_risk(
-            st.obs_seized, st.obs_passed, st.link_seized, st.link_inflow, st.p_true,
-            rp["memory"], rp["prior_t"],
+            st.obs_seized,
+            st.obs_passed,
+            st.link_seized,
+            st.link_inflow,
+            st.p_true,
+            rp["memory"],
+            rp["prior_t"],
         )

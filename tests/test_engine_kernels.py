@@ -1,0 +1,336 @@
+"""The compiled kernels of the groups, interdiction and routes steps give the numbers of
+the numpy code they replace, to the last bit.
+
+Each reference below is the numpy code as the step ran it before the kernel (the
+arithmetic in the same order); inputs mix zeros, ties, tiny and huge values so that
+the branches (no holder, a single contender, collusion, empty rows) are all taken. A
+run is chaotic: one differing bit can change a plaza's fate, so equality is exact.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from isthmus.engine import kernels as K
+from isthmus.engine.plazas import collusion, collusion_threshold, contest_violence, locate
+from isthmus.engine.portfolio import optimal_effort, revenue, shadow_value, size_at_upkeep
+from isthmus.engine.routes import _logsum, segment_softmax
+
+
+def _same(a: np.ndarray, b: np.ndarray) -> bool:
+    """Bit-for-bit equality (NaN equal to NaN, the sign of zero counted)."""
+    a, b = np.asarray(a), np.asarray(b)
+    if a.shape != b.shape:
+        return False
+    if a.dtype.kind == "f":
+        return np.array_equal(a.view(np.uint64), b.astype(a.dtype).view(np.uint64))
+    return np.array_equal(a, b)
+
+
+def _wide(rng: np.random.Generator, shape, zeros: float = 0.3) -> np.ndarray:  # noqa: ANN001
+    """Positive values over many orders of magnitude, a share of them exactly zero."""
+    x = rng.random(shape) * 10.0 ** rng.uniform(-6, 7, shape)
+    x[rng.random(shape) < zeros] = 0.0
+    return x
+
+
+@pytest.mark.parametrize("n", [0, 1, 5, 7, 8, 9, 15, 16, 17, 127, 128, 129, 153, 300, 1257, 5000])
+def test_pairwise_sum_is_numpys_sum(n: int) -> None:
+    rng = np.random.default_rng(n)
+    for _ in range(5):
+        x = rng.standard_normal(n) * 10.0 ** rng.integers(-8, 8, n)
+        assert _same(K.pairwise_sum(x), np.sum(x))
+        m = rng.standard_normal((3, n))
+        assert all(_same(K.pairwise_sum(m[i]), m.sum(axis=1)[i]) for i in range(3))
+
+
+def _plaza_inputs(rng: np.random.Generator, na: int, n: int) -> dict:
+    C = _wide(rng, (na, n), 0.6)
+    C /= np.maximum(C.sum(axis=0), 1.0)
+    commit = _wide(rng, (na, n), 0.9) * 1e-7
+    S = _wide(rng, na, 0.2)
+    return {
+        "S": S,
+        "commit": commit,
+        "C": C,
+        "value": _wide(rng, n),
+        "act": S > 0,
+        "home_mult": np.where(rng.random((na + 3, n)) < 0.1, 1.5, 1.0),
+        "rows": np.sort(rng.choice(na + 3, na, replace=False)),
+        "frag": np.where(rng.random(na) < 0.3, rng.random(na), 0.0),
+        "patience": rng.uniform(0.8, 1.0, na),
+    }
+
+
+@pytest.mark.parametrize("na,n", [(1, 7), (4, 9), (13, 153), (30, 400)])
+def test_plaza_kernels_match_the_numpy_step(na: int, n: int) -> None:
+    rng = np.random.default_rng(na * 1000 + n)
+    d = _plaza_inputs(rng, na, n)
+    S, commit, C, act, frag = d["S"], d["commit"], d["C"], d["act"], d["frag"]
+    floor, feud, diss, eps = 2e4, 0.4, 0.3, 1e-12
+    # the numpy step
+    s_loc, contender = locate(S, commit, C, d["value"], floor)
+    contender &= act[:, None]
+    armed = s_loc.sum(axis=0)
+    z = s_loc * d["home_mult"][d["rows"]] * (1.0 - feud * frag)[:, None]
+    zg = z.sum(axis=0)
+    n_cont = contender.sum(axis=0)
+    crit = collusion_threshold(np.arange(na + 4), 6.0)
+    collude, contested = collusion(contender, d["patience"], 6.0, n_cont, crit)
+    multi = n_cont >= 2
+    rivalry = 1.0 - (z * z).sum(axis=0) / np.maximum(zg * zg, eps)
+    rivalry = np.where(multi, rivalry, 0.0)
+    bearing = C * (1.0 - diss * rivalry * contested)
+    # the kernels
+    ks, kc, ka, kz = K.plaza_locate(
+        S, commit, C, d["value"], floor, act, d["home_mult"], d["rows"], frag, feud
+    )
+    assert _same(ks, s_loc) and _same(kc, contender) and _same(ka, armed) and _same(kz, z)
+    out = K.plaza_contest(z, contender, d["patience"], crit, C, diss)
+    ref = (zg, n_cont, collude, contested, rivalry, bearing, C.sum(axis=0))
+    assert all(_same(a, b) for a, b in zip(out, ref, strict=True))
+
+    # plaza values, revenue by place and bribes
+    Y = _wide(rng, (5, n))
+    capfrac = rng.random((na, 5))
+    rev = _wide(rng, (na, 5))
+    Ya = _wide(rng, (na, 5))
+    totC = C.sum(axis=0)
+    Vbar, Vbar_t, Kc = _wide(rng, n), _wide(rng, n), _wide(rng, n)
+    a, cs, cm = 0.9, 0.1, 0.8
+    phi_all = rev.sum(axis=0) / np.maximum(Ya.sum(axis=0), eps)
+    held = totC > 0
+    M = C.T @ capfrac
+    phi = np.where(held[:, None], M / np.maximum(totC, eps)[:, None], phi_all)
+    V = (phi * Y.T).sum(axis=1)
+    PY = capfrac @ Y
+    place_rev = PY * bearing
+    spend = cs * place_rev.sum(axis=0)
+    ref = (
+        a * Vbar + (1.0 - a) * V,
+        a * Vbar_t + (1.0 - a) * phi[:, 0] * Y[0],
+        place_rev,
+        spend,
+        cm * Kc + spend,
+    )
+    out = K.plaza_value(rev, Ya, M, totC, Y, PY, bearing, Vbar, Vbar_t, Kc, a, cs, cm, eps)
+    assert all(_same(x, y) for x, y in zip(out, ref, strict=True))
+
+    # control shares after the contest (collusion forced at some places)
+    collude2 = collude | (rng.random(n) < 0.2) & multi
+    z_state = _wide(rng, n)
+    speed, exit_share = 0.3, 0.02
+    target = z / np.maximum(zg + z_state, eps)
+    C_new = C + speed * (target - C)
+    joint = 1.0 + speed * (target.sum(axis=0) - totC) / np.maximum(totC, eps)
+    C_new = np.where(collude2, C * joint, C_new)
+    keep = (C_new >= exit_share) & contender
+    C_new *= keep
+    cm_ref = commit * (keep & (keep.sum(axis=0) > 1))
+    cm_k = commit.copy()
+    out = K.plaza_shares(
+        z, zg, z_state, C, totC, collude2, contender, cm_k, speed, exit_share, eps
+    )
+    assert _same(out, C_new) and _same(cm_k, cm_ref)
+
+    # contest violence (up to numpy's expm1) and predation
+    u = _wide(rng, na, 0.0) + 1.0
+    cap, arg = K.contest_violence_parts(Vbar, s_loc, contender, u, 2.5, n_cont)
+    cv = np.where(cap > 0, cap * -np.expm1(arg), 0.0)
+    assert _same(cv, contest_violence(Vbar, s_loc, contender, u, 2.5, n_cont))
+    L = _wide(rng, (na, 5))
+    pred3 = bearing[:, None, :] * capfrac[:, 1:, None] * Y[None, 1:, :]
+    tot_k = pred3.sum(axis=2, keepdims=True)
+    lab = L[:, 1:, None] * np.divide(pred3, tot_k, out=np.zeros_like(pred3), where=tot_k > 0)
+    p3, lb = K.predation_parts(bearing, capfrac, Y, L)
+    assert _same(p3, pred3) and _same(lb, lab)
+
+
+@pytest.mark.parametrize("na", [1, 3, 13, 40])
+def test_portfolio_kernels_match_portfolio_functions(na: int) -> None:
+    rng = np.random.default_rng(na)
+    Ya = _wide(rng, (na, 5), 0.25)
+    Rbar, S = _wide(rng, na), _wide(rng, na, 0.2)
+    S[0] = 0.0
+    u = _wide(rng, na, 0.0) + 1.0
+    m0 = np.array([9e4, 3e4, 3e4, 3e4, 9e4])
+    effort = rng.random((na, 5))
+    act = S > 0
+    cap = rng.random((na, 5))
+    premium, adjust = 1.5, 0.3
+    # numpy, as the groups step ran it
+    short = np.clip(1.0 - Rbar / (u * S + 1.0), 0.0, 1.0)
+    c = np.multiply.outer(1.0 + premium * short, m0)
+    c[:, 0] = m0[0]
+    lam = shadow_value(Ya, c, S)
+    L_opt = optimal_effort(Ya, c, lam)
+    e_opt = np.divide(L_opt, S[:, None], out=np.zeros_like(L_opt), where=act[:, None])
+    eff_ref = effort + adjust * (e_opt - effort)
+    L_ref = eff_ref * S[:, None]
+    rev_ref = revenue(Ya, c, L_ref)
+    frac_ref = np.divide(rev_ref, Ya, out=np.zeros_like(rev_ref), where=Ya > 0)
+    # the kernels, numpy's log, exp and expm1 between them
+    kc, cm, w = K.portfolio_returns(Ya, Rbar, u, S, premium, m0)
+    assert _same(kc, c)
+    lc = np.log(cm)
+    ll, valid = K.shadow_log(lc, w, S)
+    loglam = np.log(K.shadow_floor(np.exp(ll), valid))
+    eff, L, arg = K.portfolio_efforts(w, lc, loglam, S, act, effort, adjust, c, Ya)
+    assert _same(eff, eff_ref) and _same(L, L_ref)
+    rev, frac, capfrac = K.portfolio_revenue(Ya, np.expm1(arg), cap)
+    assert _same(rev, rev_ref) and _same(frac, frac_ref) and _same(capfrac, cap * frac_ref)
+    # the strength's update, with and without prevention's cut of recruits
+    pressure = rng.random(na) * 0.8
+    rate, turnover, shed_rate = 0.05, 0.02, 0.1
+    log_m0 = np.log(np.maximum(m0[None, :], 1e-300))[0]
+    for mult in (None, rng.random(na)):
+        gap = size_at_upkeep(Ya, m0[None, :], u) - S
+        recruit = rate * np.maximum(gap, 0.0) + turnover * S
+        if mult is not None:
+            recruit *= mult
+        shed = shed_rate * np.maximum(-gap, 0.0)
+        attr = np.minimum(pressure, 0.5) * S
+        ref = np.maximum(S + np.where(act, recruit - shed - attr, 0.0), 0.0)
+        out = K.strength_update(
+            Ya, m0, log_m0, np.log(np.maximum(u, 1e-300)), S, act, pressure,
+            S if mult is None else mult, mult is not None, rate, turnover, shed_rate,
+        )  # fmt: skip
+        assert _same(out, ref)
+
+
+def test_group_input_kernels_match_numpy() -> None:
+    rng = np.random.default_rng(7)
+    n, nl = 153, 884
+    pp = _wide(rng, n)
+    pp[:5] = [np.nan, np.inf, -1.0, 0.0, -np.inf]
+    fallback, fee = _wide(rng, n, 0.0), _wide(rng, n)
+    now = np.where(np.isfinite(pp) & (pp > 0), pp, fallback)
+    assert _same(K.fee_price_step(pp, fallback, fee, 0.7), 0.7 * fee + (1.0 - 0.7) * now)
+    link_to = rng.integers(0, n, nl)
+    link_out, terr_f, share = _wide(rng, nl), (rng.random(n) < 0.8) * 1.0, rng.random(n)
+    for total in (0.0, 37.5):
+        kg = np.bincount(link_to, weights=link_out, minlength=n) * 1000.0 * terr_f
+        now = kg / 1000.0 / total if total > 0 else np.zeros(n)
+        out = K.flow_at_places(link_to, link_out, n, terr_f, total, share, 0.9)
+        assert _same(out[0], kg) and _same(out[1], 0.9 * share + (1.0 - 0.9) * now)
+    presence, eK = rng.random(n), np.exp(-_wide(rng, n))
+    pres = presence * (1.0 - 0.6 * (1.0 - eK))
+    assert _same(K.effective_presence(presence, eK, 0.6), pres)
+    price, kg, pop, mig, fire = (_wide(rng, n) for _ in range(5))
+    absent = pop * (1.0 - pres)
+    Y = np.empty((5, n))
+    Y[0] = 0.1 * price * kg
+    Y[1] = 2.0 * absent
+    Y[2] = 300.0 * mig
+    Y[3] = 50.0 * mig + 0.5 * absent
+    Y[4] = 400.0 * fire
+    assert _same(K.plaza_potentials(price, kg, pop, pres, mig, fire, 0.1, 2.0, 300.0, 50.0, 0.5, 400.0), Y)  # noqa: E501
+
+
+def test_hop_rows_is_the_minimum_over_held_places() -> None:
+    rng = np.random.default_rng(8)
+    d = rng.integers(0, 5, (40, 40)).astype(float)
+    d[rng.random((40, 40)) < 0.3] = np.inf
+    held = rng.random((9, 40)) < 0.1
+    held[0] = False
+    ref = np.array([d[r].min(axis=0) if r.any() else np.full(40, np.inf) for r in held])
+    assert _same(K.hop_rows(d, held), ref)
+
+
+def test_interdiction_kernels_match_the_numpy_step() -> None:
+    rng = np.random.default_rng(9)
+    nl, ne, nc, nJ, ng = 300, 700, 120, 6, 24
+    e_link = np.sort(rng.integers(0, nl, ne))
+    e_cell = rng.integers(0, nc, ne)
+    e_juris = rng.integers(0, nJ, ne)
+    cell_group = rng.integers(0, ng, nc)
+    effort = _wide(rng, ng, 0.1)
+    alloc, e_expo = rng.random(nc), rng.random(ne) + 0.5
+    e_own = (rng.random(ne) < 0.5).astype(float)
+    own_entry = e_own > 0
+    k = rng.random(nl) * 1e-3
+    mult, extra = rng.uniform(0.3, 1.0, nl), _wide(rng, nl, 0.8)
+    k_land = 2e-3
+    for troop in (np.zeros(nl), _wide(rng, nl, 0.9)):
+        # patrol_hazard against routine_effort and seizure_prob
+        cell_effort = effort[cell_group] * alloc
+        e_entry = cell_effort[e_cell] * e_expo
+        link_effort = np.bincount(e_link, weights=e_entry, minlength=nl)
+        own = np.bincount(e_link, weights=e_entry * e_own, minlength=nl)
+        h = k * (link_effort - own + mult * (own + extra))
+        h += k_land * mult * troop
+        mult_entry = np.where(own_entry, mult[e_link], 1.0)
+        out = K.patrol_hazard(
+            effort, cell_group, alloc, e_cell, e_expo, e_link, e_own, own_entry, k, mult,
+            extra, k_land, troop,
+        )  # fmt: skip
+        assert all(_same(a, b) for a, b in zip(out, (e_entry, link_effort, h, mult_entry)))
+        # seizure_attribution against the step's numpy
+        k_entry = rng.random(ne) * 1e-3
+        link_inflow, r = _wide(rng, nl), rng.random(nl) * 0.5
+        link_juris = rng.integers(0, nJ, nl)
+        uniform = 1.0 / np.maximum(np.bincount(cell_group, minlength=ng)[cell_group], 1.0)
+        link_seized = link_inflow * r
+        he = k_entry * e_entry * mult_entry
+        tot = np.bincount(e_link, weights=he, minlength=nl)
+        tot += mult * (k * extra + k_land * troop)
+        own_s = he / np.maximum(tot, 1e-300)[e_link]
+        entry_seized = own_s * link_seized[e_link]
+        rem = np.maximum(
+            link_seized - np.bincount(e_link, weights=entry_seized, minlength=nl), 0.0
+        )
+        juris = np.bincount(e_juris, weights=entry_seized, minlength=nJ) + np.bincount(
+            link_juris, weights=rem, minlength=nJ
+        )
+        c_in = np.bincount(e_cell, weights=link_inflow[e_link], minlength=nc)
+        g_in = np.bincount(cell_group, weights=c_in, minlength=ng)[cell_group]
+        seen = np.divide(c_in, g_in, out=uniform.copy(), where=g_in > 0)
+        target = (1.0 - 0.3) * seen + 0.3 * uniform
+        new_alloc = (1.0 - 0.5) * alloc + 0.5 * target
+        ref = (link_seized, link_inflow - link_seized, entry_seized, rem, juris, new_alloc)
+        out = K.seizure_attribution(
+            k_entry, e_entry, mult_entry, e_link, e_juris, e_cell, k, mult, extra, k_land,
+            troop, link_inflow, r, link_juris, nJ, cell_group, ng, uniform, alloc, 0.3, 0.5,
+        )  # fmt: skip
+        assert all(_same(a, b) for a, b in zip(out, ref, strict=True))
+    # the realised rate and the learned risk
+    exp_in, p_true, z = _wide(rng, nl), rng.random(nl) * 0.4, rng.standard_normal(nl)
+    p_true[:3] = [0.0, 1e-15, 0.9]
+    n_ship = np.maximum(exp_in / 0.8, 1.0)
+    pt = np.maximum(p_true, 1e-12)
+    s2 = np.log1p((1.0 - pt) / (pt * n_ship))
+    r = np.clip(pt * np.exp(np.sqrt(s2) * z - 0.5 * s2), 0.0, 0.999)
+    kpt, q = K.realised_rate_parts(exp_in, 0.8, p_true)
+    ks2 = np.log1p(q)
+    kr, neg = K.clipped_rate(kpt, np.exp(K.lognormal_exponent(ks2, z)))
+    assert _same(kpt, pt) and _same(ks2, s2) and _same(kr, r) and _same(neg, -r)
+    os_, op = _wide(rng, nl), _wide(rng, nl)
+    seized, inflow = _wide(rng, nl), _wide(rng, nl)
+    a = 0.9 * os_ + seized
+    b = 0.9 * op + inflow
+    ref = (a, b, (a + 2.0 * p_true) / (b + 2.0))
+    out = K.learned_risk(os_, op, seized, inflow, p_true, 0.9, 2.0)
+    assert all(_same(x, y) for x, y in zip(out, ref, strict=True))
+
+
+def test_route_kernels_match_the_numpy_step() -> None:
+    rng = np.random.default_rng(10)
+    for n_seg in (1, 3, 40):
+        seg = rng.permutation(np.arange(500) % n_seg)
+        v = rng.normal(0.0, 30.0, 500)
+        v[:4] = v[4]  # ties
+        order = np.argsort(seg, kind="stable")
+        starts = np.flatnonzero(np.r_[True, np.diff(seg[order]) != 0])
+        mx, d = K.segment_max_shift(v, order, starts, seg)
+        sm, tot = K.segment_normalise(np.exp(d), seg, n_seg)
+        assert _same(sm, segment_softmax(v, seg, n_seg))
+        assert _same(mx + np.log(tot), _logsum(v, seg, n_seg))
+    n_p = 400
+    market = rng.integers(0, 3, n_p)
+    price_dest, p_ref = _wide(rng, 3, 0.0) + 1.0, (_wide(rng, 3, 0.0) + 1.0)[market]
+    es, c_rel, f_rel = rng.random(n_p), _wide(rng, n_p), _wide(rng, n_p)
+    ps = rng.normal(0.0, 1.0, n_p)
+    price = price_dest[market]
+    v = 7.0 * (price / p_ref) * (es - c_rel / p_ref - f_rel / price) + ps
+    assert _same(K.route_utility(es, c_rel, f_rel, price_dest, market, p_ref, 7.0, ps), v)

@@ -129,9 +129,7 @@ def test_plaza_kernels_match_the_numpy_step(na: int, n: int) -> None:
     C_new *= keep
     cm_ref = commit * (keep & (keep.sum(axis=0) > 1))
     cm_k = commit.copy()
-    out = K.plaza_shares(
-        z, zg, z_state, C, totC, collude2, contender, cm_k, speed, exit_share, eps
-    )
+    out = K.plaza_shares(z, zg, z_state, C, totC, collude2, contender, cm_k, speed, exit_share, eps)
     assert _same(out, C_new) and _same(cm_k, cm_ref)
 
     # contest violence (up to numpy's expm1) and predation
@@ -225,7 +223,9 @@ def test_group_input_kernels_match_numpy() -> None:
     Y[2] = 300.0 * mig
     Y[3] = 50.0 * mig + 0.5 * absent
     Y[4] = 400.0 * fire
-    assert _same(K.plaza_potentials(price, kg, pop, pres, mig, fire, 0.1, 2.0, 300.0, 50.0, 0.5, 400.0), Y)  # noqa: E501
+    assert _same(
+        K.plaza_potentials(price, kg, pop, pres, mig, fire, 0.1, 2.0, 300.0, 50.0, 0.5, 400.0), Y
+    )
 
 
 def test_hop_rows_is_the_minimum_over_held_places() -> None:
@@ -265,7 +265,9 @@ def test_interdiction_kernels_match_the_numpy_step() -> None:
             effort, cell_group, alloc, e_cell, e_expo, e_link, e_own, own_entry, k, mult,
             extra, k_land, troop,
         )  # fmt: skip
-        assert all(_same(a, b) for a, b in zip(out, (e_entry, link_effort, h, mult_entry)))
+        assert all(
+            _same(a, b) for a, b in zip(out, (e_entry, link_effort, h, mult_entry), strict=True)
+        )
         # seizure_attribution against the step's numpy
         k_entry = rng.random(ne) * 1e-3
         link_inflow, r = _wide(rng, nl), rng.random(nl) * 0.5
@@ -277,9 +279,7 @@ def test_interdiction_kernels_match_the_numpy_step() -> None:
         tot += mult * (k * extra + k_land * troop)
         own_s = he / np.maximum(tot, 1e-300)[e_link]
         entry_seized = own_s * link_seized[e_link]
-        rem = np.maximum(
-            link_seized - np.bincount(e_link, weights=entry_seized, minlength=nl), 0.0
-        )
+        rem = np.maximum(link_seized - np.bincount(e_link, weights=entry_seized, minlength=nl), 0.0)
         juris = np.bincount(e_juris, weights=entry_seized, minlength=nJ) + np.bincount(
             link_juris, weights=rem, minlength=nJ
         )

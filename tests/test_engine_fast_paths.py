@@ -210,3 +210,69 @@ def test_shadow_value_with_tied_returns_matches_the_reference() -> None:
         c = rng.choice([1e5, 4.5e5, 1e6], (n, 5))
         S = rng.lognormal(0, 2, n) * (rng.random(n) < 0.9)
         assert np.array_equal(shadow_value(Ya, c, S), _shadow_value_reference(Ya, c, S))
+
+
+def _read_both(text: str, table: str) -> tuple:
+    """read_table with its column-wise path, and cell by cell (the column path refused)."""
+    import isthmus.scenario.loader as loader
+
+    schema = SCHEMAS[table]
+    p_fast: list = []
+    keep = loader._parse_columns
+    used: list[bool] = []
+    loader._parse_columns = lambda *a: used.append(keep(*a) is not None) or keep(*a)
+    try:
+        fast = read_table(text, schema, f"{table}.csv", p_fast)
+    finally:
+        loader._parse_columns = keep
+    fast.attrs["column_path"] = any(used)
+    loader._parse_columns = lambda *a: None
+    try:
+        p_slow: list = []
+        slow = read_table(text, schema, f"{table}.csv", p_slow)
+    finally:
+        loader._parse_columns = keep
+    return fast, slow, p_fast, p_slow
+
+
+def test_read_table_column_path_matches_cell_by_cell() -> None:
+    """Every shipped table, and tables with empty cells, defaults and problems, read the
+    same (values, types, line numbers, problems) by columns and cell by cell."""
+    from isthmus.scenario.loader import shipped_root
+
+    folder = shipped_root() / "central-america"
+    n = 0
+    for table in SCHEMAS:
+        f = folder / f"{table}.csv"
+        if not f.exists():
+            continue
+        fast, slow, pf, ps = _read_both(f.read_text(encoding="utf-8"), table)
+        assert fast.attrs.pop("column_path")  # the shipped tables take the column path
+        pd.testing.assert_frame_equal(fast, slow, check_exact=True)
+        assert pf == ps == []
+        n += 1
+    assert n >= 8
+    head = "id,name,country,level,lat,lon,population,role,market,region_group,airstrip,source\n"
+    cases = [
+        "A,Alpha,GTM,admin1,14.5,-90.5,1000,transit,,central_america,1,s\n",
+        "A,Alpha,GTM,admin1, 14.5 ,-90.5,,transit,,,,s\n\n,,,,,,,,,,,\n",
+        "A,Alpha,GTM,admin1,14.5,-90.5,1e3,transit,,central_america,0,s\n"
+        "B,Beta,USA,entry,25.9,-97.5,,destination,usa,usa,,s\n",
+        "A,Alpha,GTM,nowhere,14.5,-90.5,1000,transit,,central_america,1,s\n",  # bad enum
+        "A,Alpha,GTM,admin1,abc,-90.5,1000,transit,,central_america,1,s\n",  # not a number
+        "A,Alpha,GTM,admin1,14.5,-90.5,nan,transit,,central_america,1,s\n",  # not finite
+        "A,Alpha,GTM,admin1,14.5,-90.5,1000,transit,,central_america,1\n",  # short row
+        ",Alpha,GTM,admin1,14.5,-90.5,1000,transit,,central_america,1,s\n",  # required empty
+        "A,Alpha,GTM,admin1,14.5,-90.5,-5,transit,,central_america,1.5,s\n",  # below min, not int
+    ]
+    for body in cases:
+        fast, slow, pf, ps = _read_both(head + body, "places")
+        assert fast.attrs.pop("column_path") == (not ps)  # problems: cell by cell
+        pd.testing.assert_frame_equal(fast, slow, check_exact=True)
+        assert pf == ps
+    s_head = "series,region,date,value,unit,source\n"
+    for body in ("supply,andes,2000-01,1.5,t,s\n", "supply,andes,2000-13,1.5,t,s\n"):
+        fast, slow, pf, ps = _read_both(s_head + body, "series")
+        assert fast.attrs.pop("column_path") == (not ps)
+        pd.testing.assert_frame_equal(fast, slow, check_exact=True)
+        assert pf == ps

@@ -302,6 +302,78 @@ def _parse_cell(raw: str, attr, fname: str, line: int, problems: list[Problem]) 
     return text
 
 
+class _Unclean(Exception):
+    """A cell :func:`_parse_column` leaves to :func:`_parse_cell` (it has a problem)."""
+
+
+def _parse_column(texts: list[str], attr) -> list[Any]:  # noqa: ANN001
+    """The values :func:`_parse_cell` gives a column whose every cell is clean.
+
+    Raises :class:`_Unclean` at the first cell that would make a problem: the caller
+    then parses the table cell by cell, which names each problem. Why: one pass per
+    column costs a third of a call per cell (the loader runs before every run).
+    """
+    bt = attr.base_type
+    default = attr.default
+    if "" in texts:
+        if attr.required and default == "":
+            raise _Unclean
+        if default == "":
+            empty: Any = None if bt in ("float", "int") else ""
+            if bt in ("float", "int"):
+                rest = _parse_column([t for t in texts if t != ""], attr) if texts else []
+                it = iter(rest)
+                return [empty if t == "" else next(it) for t in texts]
+            return [empty if t == "" else t for t in _check_text([t for t in texts], attr, True)]
+        texts = [default if t == "" else t for t in texts]
+    if bt in ("float", "int"):
+        try:
+            vals = [float(t) for t in texts]
+        except ValueError:
+            raise _Unclean from None
+        lo, hi = attr.min, attr.max
+        for v in vals:
+            if not math.isfinite(v) or (lo is not None and v < lo) or (hi is not None and v > hi):
+                raise _Unclean
+        if bt == "int":
+            out = []
+            for v in vals:
+                if v != int(v):
+                    raise _Unclean
+                out.append(int(v))
+            return out
+        return vals
+    return _check_text(texts, attr, False)
+
+
+def _check_text(texts: list[str], attr, skip_empty: bool) -> list[str]:  # noqa: ANN001
+    """Text cells as :func:`_parse_cell` returns them, or :class:`_Unclean`."""
+    bt = attr.base_type
+    if bt == "date":
+        for t in texts:
+            if not (skip_empty and t == "") and parse_month(t) is None:
+                raise _Unclean
+    elif bt == "enum":
+        allowed = set(attr.enum)
+        for t in texts:
+            if not (skip_empty and t == "") and t not in allowed:
+                raise _Unclean
+    return texts
+
+
+def _parse_columns(rows: list[list[str]], pos: list[int], attrs) -> list[list[Any]] | None:  # noqa: ANN001
+    """Every column parsed at once (:func:`_parse_column`), or ``None`` when a cell has a
+    problem (the caller then parses cell by cell)."""
+    cols = []
+    try:
+        for attr, k in zip(attrs, pos, strict=True):
+            texts = [r[k].strip() for r in rows] if k >= 0 else [""] * len(rows)
+            cols.append(_parse_column(texts, attr))
+    except _Unclean:
+        return None
+    return cols
+
+
 def _empty(schema: TableSchema) -> pd.DataFrame:
     df = pd.DataFrame(columns=["_line", *schema.names])
     for attr in schema.attributes:
@@ -412,6 +484,22 @@ def read_table(text: str, schema: TableSchema, fname: str, problems: list[Proble
     cols: list[list[Any]] = [[] for _ in attrs]
     stop_at = n_before + MAX_TABLE_PROBLEMS
     stopped = False
+    # The usual table: every row of the header's length, every cell clean. Its columns
+    # are parsed whole (the same values); any doubt and the cells are parsed one by one.
+    body = [
+        (i, row)
+        for i, row in enumerate(rows[1:], start=2)
+        if row and not all(not c.strip() for c in row)
+    ]
+    fast = (
+        _parse_columns([r for _, r in body], pos, attrs)
+        if all(len(r) == len(header) for _, r in body)
+        else None
+    )
+    if fast is not None:
+        lines = [i for i, _ in body]
+        cols = fast
+        rows = rows[:1]  # nothing left to parse cell by cell
     for i, row in enumerate(rows[1:], start=2):
         if len(problems) >= stop_at:
             # first in the table's list, so that it shows even when the list is cut

@@ -334,3 +334,14 @@ def test_route_kernels_match_the_numpy_step() -> None:
     price = price_dest[market]
     v = 7.0 * (price / p_ref) * (es - c_rel / p_ref - f_rel / price) + ps
     assert _same(K.route_utility(es, c_rel, f_rel, price_dest, market, p_ref, 7.0, ps), v)
+
+
+def test_segment_sums_pairwise_are_numpys_slice_sums() -> None:
+    # compile_network's route costs: each route's slice of one gather, summed by numpy
+    rng = np.random.default_rng(11)
+    lens = rng.integers(1, 300, 200)
+    lens[:20] = np.arange(1, 21)
+    ends = np.cumsum(lens)
+    x = rng.standard_normal(int(ends[-1])) * 10.0 ** rng.integers(-6, 6, int(ends[-1]))
+    want = np.array([x[b - k : b].sum() for k, b in zip(lens, ends, strict=True)])
+    assert _same(K.segment_sums_pairwise(x, ends - lens, lens), want)

@@ -1172,3 +1172,13 @@ def route_utility(
         scale = price / p_ref[i]
         v[i] = theta * scale * (es[i] - c - f) + ps_term[i]
     return v
+
+
+@njit(**_JIT)
+def segment_sums_pairwise(x: np.ndarray, starts: np.ndarray, lens: np.ndarray) -> np.ndarray:
+    """``[x[s:s + k].sum() for s, k in zip(starts, lens)]``, bit for bit: each segment
+    summed as numpy sums a contiguous slice (pairwise, :func:`pairwise_sum`)."""
+    out = np.empty(len(starts))
+    for i in range(len(starts)):
+        out[i] = _pairwise(x, starts[i], lens[i])
+    return out

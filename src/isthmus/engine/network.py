@@ -23,6 +23,7 @@ True
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -172,9 +173,10 @@ class CompiledNetwork:
 
 
 def _path_links(
-    pred: np.ndarray, src: int, dst: int, edge_of: dict[tuple[int, int], int]
+    pred: list[int], src: int, dst: int, edge_of: dict[tuple[int, int], int]
 ) -> list[int] | None:
-    """Link indices along the shortest path from src to dst given a predecessor row."""
+    """Link indices along the shortest path from src to dst given a predecessor row
+    (a list: why, indexing a numpy row one element at a time costs more than the walk)."""
     if src == dst:
         return []
     nodes = [dst]
@@ -247,20 +249,23 @@ def _patrol_cells(
     lane = np.zeros(len(pat_link), dtype=bool)
     land = MODES.index("land")
     container = MODES.index("container")
+    # plain lists in the loop (why: indexing numpy arrays one element at a time is slow)
+    mode, frm, to = mode.tolist(), frm.tolist(), to.tolist()
+    length, country = length.tolist(), country.tolist()
     for k, (li, j) in enumerate(zip(pat_link.tolist(), pat_juris.tolist(), strict=True)):
         jid = juris_ids[j]
         if mode[li] == land:
             key = (j, "link", li)
         elif jid == country[to[li]]:
             if mode[li] == container:  # customs at the port of arrival
-                key = (j, "to", int(to[li]), int(mode[li]))
+                key = (j, "to", to[li], mode[li])
             else:  # the coast guard or air force watches its whole coast or airspace,
                 # landings from abroad and coastal hops alike
-                key = (j, "coast", link_vector[li], int(mode[li]))
+                key = (j, "coast", link_vector[li], mode[li])
         elif jid == country[frm[li]]:
-            key = (j, "from", int(frm[li]), int(mode[li]))
+            key = (j, "from", frm[li], mode[li])
         else:
-            key = (j, "lane", link_vector[li], int(mode[li]))
+            key = (j, "lane", link_vector[li], mode[li])
             expo[k] = max(length[li], 1e-6)
             lane[k] = True
         cell[k] = keys.setdefault(key, len(keys))
@@ -375,10 +380,11 @@ def compile_network(
             break  # the penalties only shape the variants after this one
         used: list[int] = []
         for gi, g in enumerate(gates):
+            prow = p_on[gi].tolist()
             for dm in dests:
                 reach = dm[np.isfinite(d_on[gi, dm])]
                 for d in reach:
-                    lk = _path_links(p_on[gi], int(g), int(d), e_on)
+                    lk = _path_links(prow, int(g), int(d), e_on)
                     if lk:
                         used.extend(lk)
         if used:
@@ -394,6 +400,7 @@ def compile_network(
             return out
         out = []
         for d_on, p_on, e_on in onward:
+            prow = p_on[gi].tolist()
             for dm in dests:
                 c = d_on[gi, dm]
                 ok = np.isfinite(c)
@@ -402,28 +409,34 @@ def compile_network(
                 best = c[ok].min()
                 cand = dm[ok & (c <= onward_ratio * best + 1e-9)]
                 cand = cand[np.argsort(d_on[gi, cand], kind="stable")[:max_onward]]
-                for d in cand:
-                    rest = _path_links(p_on[gi], g, int(d), e_on)
+                for d in cand.tolist():
+                    rest = _path_links(prow, g, d, e_on)
                     if rest is not None:
-                        out.append((int(d), rest))
+                        out.append((d, rest))
         onward_of[gi] = out
         return out
 
-    for o in origins:
+    exit_list = exits.tolist()
+    exit_from, exit_to = frm[exits].tolist(), to[exits].tolist()
+    exit_direct = (dest_market[to[exits]] >= 0).tolist()
+    for o in origins.tolist():
         d1, p1 = dijkstra(g_sa, indices=o, return_predecessors=True)
-        for e in exits:
-            f, g = int(frm[e]), int(to[e])
-            if not np.isfinite(d1[f]):
+        reached = np.isfinite(d1[exit_from]).tolist()
+        p1 = p1.tolist()
+        for e, f, g, direct, ok in zip(
+            exit_list, exit_from, exit_to, exit_direct, reached, strict=True
+        ):
+            if not ok:
                 continue
-            first = _path_links(p1, int(o), f, e_sa)
+            first = _path_links(p1, o, f, e_sa)
             if first is None:
                 continue
-            if dest_market[g] >= 0:
-                add(int(o), g, first + [int(e)])
+            if direct:
+                add(o, g, first + [e])
                 continue
-            head = first + [int(e)]
+            head = first + [e]
             for d, rest in onward_from(gpos[g], g):
-                add(int(o), d, head + rest)
+                add(o, d, head + rest)
     if not paths:
         raise ScenarioError(
             [
@@ -437,14 +450,17 @@ def compile_network(
         )
 
     # Drop implausible routes (far costlier than the best to the same destination).
-    all_lens = np.array([len(lk) for _, _, lk in paths], dtype=np.int64)
+    from .kernels import segment_sums_pairwise  # numba: only when a network is compiled
+
+    all_lens = np.fromiter((len(lk) for _, _, lk in paths), dtype=np.int64, count=len(paths))
     all_ends = np.cumsum(all_lens)
-    w_flat = w[np.concatenate([np.asarray(lk, dtype=np.int64) for _, _, lk in paths])]
+    flat = np.fromiter(
+        itertools.chain.from_iterable(lk for _, _, lk in paths),
+        dtype=np.int64,
+        count=int(all_ends[-1]),
+    )
     # each route's cost summed as numpy sums it (pairwise), from one gather of all links
-    pcl = [
-        float(w_flat[b - k : b].sum())
-        for k, b in zip(all_lens.tolist(), all_ends.tolist(), strict=True)
-    ]
+    pcl = segment_sums_pairwise(w[flat], all_ends - all_lens, all_lens).tolist()
     best: dict[tuple[int, int], float] = {}
     for (o, d, _), c in zip(paths, pcl, strict=True):
         best[(o, d)] = min(best.get((o, d), np.inf), c)
@@ -455,13 +471,15 @@ def compile_network(
 
     lens = all_lens[keep]
     indptr = np.concatenate([[0], np.cumsum(lens)])
-    indices = np.concatenate([np.asarray(lk, dtype=np.int64) for _, _, lk in paths])
+    kept = np.zeros(len(all_lens), dtype=bool)
+    kept[keep] = True
+    indices = flat[np.repeat(kept, all_lens)]
     n_paths = len(paths)
     A = sp.csr_matrix((np.ones(len(indices)), indices, indptr), shape=(n_paths, nl))
     nnz_path = np.repeat(np.arange(n_paths), lens)
 
-    path_origin = np.array([o for o, _, _ in paths], dtype=np.int64)
-    path_dest = np.array([d for _, d, _ in paths], dtype=np.int64)
+    path_origin = np.fromiter((o for o, _, _ in paths), dtype=np.int64, count=n_paths)
+    path_dest = np.fromiter((d for _, d, _ in paths), dtype=np.int64, count=n_paths)
     path_market = dest_market[path_dest]
     # First landfall and departure vector: the link on which a route leaves South America.
     is_exit = np.zeros(nl, dtype=bool)
@@ -472,23 +490,25 @@ def compile_network(
     path_exit[with_exit] = indices[at_exit[first_at]]
     lf = np.full(n_paths, -1, dtype=np.int64)
     ok = path_exit >= 0
-    land_at = to[path_exit[ok]]
-    lf_ok = np.array(
+    # the landfall group of each place, then of each route's landfall
+    place_lf = np.array(
         [
             LANDFALL_GROUPS.index("direct")
-            if dest_market[p] >= 0
-            else LANDFALL_GROUPS.index(group[p])
-            if group[p] in LANDFALL_GROUPS
+            if dm >= 0
+            else LANDFALL_GROUPS.index(gr)
+            if gr in LANDFALL_GROUPS
             else -1
-            for p in land_at
+            for dm, gr in zip(dest_market.tolist(), group.tolist(), strict=True)
         ],
         dtype=np.int64,
     )
+    lf_ok = place_lf[to[path_exit[ok]]]
     lf[ok] = lf_ok
     used_vec = {link_vector[li] for li in path_exit[ok]}
     vectors = [v for v in VECTORS if v in used_vec] + sorted(used_vec - set(VECTORS))
     path_vector = np.full(n_paths, -1, dtype=np.int64)
-    path_vector[ok] = [vectors.index(link_vector[li]) for li in path_exit[ok]]
+    vpos = {v: i for i, v in enumerate(vectors)}
+    path_vector[ok] = [vpos[link_vector[li]] for li in path_exit[ok].tolist()]
     # Path-size factor (Ben-Akiva & Bierlaire): overlap with other routes of the same origin.
     lw = np.maximum(cost[indices], 1e-6)
     plen = np.bincount(nnz_path, weights=lw, minlength=n_paths)

@@ -345,3 +345,173 @@ def test_segment_sums_pairwise_are_numpys_slice_sums() -> None:
     x = rng.standard_normal(int(ends[-1])) * 10.0 ** rng.integers(-6, 6, int(ends[-1]))
     want = np.array([x[b - k : b].sum() for k, b in zip(lens, ends, strict=True)])
     assert _same(K.segment_sums_pairwise(x, ends - lens, lens), want)
+
+
+def _record_reference(
+    t,
+    n_places,
+    link_to,
+    link_out,
+    link_seized,
+    admin1,
+    cross,
+    cross_c,
+    f,
+    us_paths,
+    lf_ok,
+    lf_col,
+    vec_ok,
+    vec_col,
+    nlf,
+    mx_links,
+    mx_cat,
+    sz,
+    jg_ok,
+    jg_col,
+    path_market,
+    path_delivered,
+    rec,
+    ein,
+    exit_market,
+    exit_at,
+    link_from,
+    link_inflow,
+    source_out,
+):  # noqa: ANN001
+    """The record step's numpy code before :func:`kernels.record_flows`."""
+    arrivals = np.bincount(link_to, weights=link_out, minlength=n_places)
+    cflow = np.bincount(
+        cross_c, weights=link_out[cross], minlength=rec["flow_t"].shape[1] - len(admin1)
+    )
+    row = rec["flow_t"][t]
+    row[: len(cflow)] = cflow
+    row[len(cflow) :] = arrivals[admin1]
+    us = f * us_paths
+    rec["_us_bound_t"][t, 0] = us.sum()
+    ub = rec["us_bound_share"][t]
+    ub[:nlf] = np.bincount(lf_col, weights=us[lf_ok], minlength=nlf)[:nlf]
+    ub[nlf:-1] = np.bincount(vec_col, weights=us[vec_ok], minlength=len(ub) - 1)[nlf:]
+    ub[-1] = ub[0] + ub[2]
+    mx = link_out[mx_links]
+    rec["_entering_mexico_t"][t, 0] = mx.sum()
+    em = rec["entering_mexico_share"]
+    em[t] = np.bincount(mx_cat, weights=mx, minlength=em.shape[1])
+    rec["seized_t"][t, :-1] = sz
+    rec["seized_t"][t, -1] = sz.sum()
+    between = sz[jg_ok]
+    rec["seizure_share"][t] = np.bincount(jg_col, weights=between, minlength=4)
+    rec["_seized_between_t"][t, 0] = between.sum()
+    delivered = np.bincount(path_market, weights=path_delivered, minlength=2)
+    rec["delivered_t"][t] = delivered
+    rec["departed_t"][t] = np.bincount(exit_market, weights=ein[exit_at], minlength=2)
+    out_of = np.bincount(link_from, weights=link_inflow, minlength=n_places)
+    rec["supply_t"][t, 1:] = out_of[source_out]
+    return f.sum(), link_seized.sum(), delivered.sum()
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_record_flows_is_the_numpy_record_step(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n_places, nl, npaths, nj, T, t = 60, 400, 900, 9, 5, 3
+    link_to = rng.integers(0, n_places, nl)
+    link_from = rng.integers(0, n_places, nl)
+    admin1 = np.sort(rng.choice(n_places, 20, replace=False))
+    cross = np.flatnonzero(rng.random(nl) < 0.3)
+    cross_c = rng.integers(0, 7, len(cross))
+    lf = np.where(rng.random(npaths) < 0.8, rng.integers(0, 4, npaths), -1)
+    vec = np.where(rng.random(npaths) < 0.9, rng.integers(4, 9, npaths), -1)
+    mx_links = np.flatnonzero(rng.random(nl) < 0.1)
+    jg = np.where(rng.random(nj) < 0.7, rng.integers(0, 4, nj), -1)
+    exit_at = rng.integers(0, 3000, npaths - 50)
+    source_out = np.array([3, 17, 41])
+    args = dict(
+        t=t,
+        n_places=n_places,
+        link_to=link_to,
+        link_out=_wide(rng, nl),
+        link_seized=_wide(rng, nl),
+        admin1=admin1,
+        cross=cross,
+        cross_c=cross_c,
+        f=_wide(rng, npaths),
+        us_paths=rng.random(npaths) < 0.7,
+        lf_ok=np.flatnonzero(lf >= 0),
+        lf_col=lf[lf >= 0],
+        vec_ok=np.flatnonzero(vec >= 0),
+        vec_col=vec[vec >= 0],
+        nlf=4,
+        mx_links=mx_links,
+        mx_cat=rng.integers(0, 5, len(mx_links)),
+        sz=_wide(rng, nj),
+        jg_ok=np.flatnonzero(jg >= 0),
+        jg_col=jg[jg >= 0],
+        path_market=rng.integers(0, 2, npaths),
+        path_delivered=_wide(rng, npaths),
+        ein=_wide(rng, 3000),
+        exit_market=rng.integers(0, 2, len(exit_at)),
+        exit_at=exit_at,
+        link_from=link_from,
+        link_inflow=_wide(rng, nl),
+        source_out=source_out,
+    )
+    shapes = {
+        "flow_t": 7 + len(admin1),
+        "_us_bound_t": 1,
+        "us_bound_share": 10,
+        "_entering_mexico_t": 1,
+        "entering_mexico_share": 5,
+        "seized_t": nj + 1,
+        "seizure_share": 4,
+        "_seized_between_t": 1,
+        "delivered_t": 2,
+        "departed_t": 2,
+        "supply_t": 1 + len(source_out),
+    }
+    want = {k: np.full((T, m), -1.0) for k, m in shapes.items()}
+    got = {k: v.copy() for k, v in want.items()}
+    totals = _record_reference(rec=want, **args)
+    a = args
+    out = K.record_flows(
+        t,
+        n_places,
+        link_to,
+        a["link_out"],
+        a["link_seized"],
+        admin1,
+        cross,
+        cross_c,
+        a["f"],
+        a["us_paths"],
+        a["lf_ok"],
+        a["lf_col"],
+        a["vec_ok"],
+        a["vec_col"],
+        4,
+        mx_links,
+        a["mx_cat"],
+        a["sz"],
+        a["jg_ok"],
+        a["jg_col"],
+        a["path_market"],
+        a["path_delivered"],
+        got["flow_t"],
+        got["_us_bound_t"],
+        got["us_bound_share"],
+        got["_entering_mexico_t"],
+        got["entering_mexico_share"],
+        got["seized_t"],
+        got["seizure_share"],
+        got["_seized_between_t"],
+        got["delivered_t"],
+        a["ein"],
+        a["exit_market"],
+        exit_at,
+        got["departed_t"],
+        link_from,
+        a["link_inflow"],
+        source_out,
+        got["supply_t"],
+    )
+    assert all(_same(g, w) for g, w in zip(out, totals, strict=True))
+    for k in shapes:
+        assert _same(got[k], want[k]), k

@@ -1182,3 +1182,128 @@ def segment_sums_pairwise(x: np.ndarray, starts: np.ndarray, lens: np.ndarray) -
     for i in range(len(starts)):
         out[i] = _pairwise(x, starts[i], lens[i])
     return out
+
+
+@njit(**_JIT)
+def _bin_into(out: np.ndarray, bins: np.ndarray, w: np.ndarray) -> None:
+    """``out[:] = np.bincount(bins, weights=w, minlength=len(out))`` (each bin's values
+    added one after the other from 0, in index order)."""
+    for k in range(len(out)):
+        out[k] = 0.0
+    for i in range(len(bins)):
+        out[bins[i]] += w[i]
+
+
+@njit(**_JIT)
+def record_flows(
+    t: int,
+    n_places: int,
+    link_to: np.ndarray,
+    link_out: np.ndarray,
+    link_seized: np.ndarray,
+    admin1: np.ndarray,
+    cross: np.ndarray,
+    cross_c: np.ndarray,
+    path_flow: np.ndarray,
+    us_paths: np.ndarray,
+    lf_ok: np.ndarray,
+    lf_col: np.ndarray,
+    vec_ok: np.ndarray,
+    vec_col: np.ndarray,
+    nlf: int,
+    mx_links: np.ndarray,
+    mx_cat: np.ndarray,
+    sz: np.ndarray,
+    jg_ok: np.ndarray,
+    jg_col: np.ndarray,
+    path_market: np.ndarray,
+    path_delivered: np.ndarray,
+    flow_t: np.ndarray,
+    us_bound_t: np.ndarray,
+    us_share: np.ndarray,
+    mx_t: np.ndarray,
+    mx_share: np.ndarray,
+    seized_t: np.ndarray,
+    sz_share: np.ndarray,
+    between_t: np.ndarray,
+    delivered_t: np.ndarray,
+    ein: np.ndarray,
+    exit_market: np.ndarray,
+    exit_at: np.ndarray,
+    departed_t: np.ndarray,
+    link_from: np.ndarray,
+    link_inflow: np.ndarray,
+    source_out: np.ndarray,
+    supply_t: np.ndarray,
+) -> tuple[float, float, float]:
+    """Month ``t``'s flow records of the record step, bit for bit its numpy code: the
+    arrivals and border crossings (``flow_t``), US-bound tons by landfall and vector,
+    entries into Mexico, seizures by jurisdiction and group, deliveries. ``np.bincount``
+    is a bin sum in index order, ``.sum()`` numpy's pairwise sum. Returns the month's
+    supplied tons (``path_flow.sum()``), the seized tons (``link_seized.sum()``) and the
+    deliveries' total. ``departed_t`` is written when ``ein`` (the entries' inflow) is
+    not empty, ``supply_t`` (from its column 1) when ``source_out`` is not."""
+    arrivals = np.zeros(n_places)
+    for i in range(len(link_to)):
+        arrivals[link_to[i]] += link_out[i]
+    row = flow_t[t]
+    nc = flow_t.shape[1] - len(admin1)
+    cflow = np.zeros(nc)
+    for i in range(len(cross)):
+        cflow[cross_c[i]] += link_out[cross[i]]
+    for k in range(nc):
+        row[k] = cflow[k]
+    for k in range(len(admin1)):
+        row[nc + k] = arrivals[admin1[k]]
+    n = len(path_flow)
+    us = np.empty(n)
+    for i in range(n):
+        us[i] = path_flow[i] * (1.0 if us_paths[i] else 0.0)
+    us_bound_t[t, 0] = pairwise_sum(us)
+    ub = us_share[t]
+    nub = len(ub)
+    nb = nlf
+    for i in range(len(lf_col)):
+        if lf_col[i] + 1 > nb:
+            nb = lf_col[i] + 1
+    lfb = np.zeros(nb)
+    for i in range(len(lf_ok)):
+        lfb[lf_col[i]] += us[lf_ok[i]]
+    for k in range(nlf):
+        ub[k] = lfb[k]
+    vb = np.zeros(nub - 1)
+    for i in range(len(vec_ok)):
+        vb[vec_col[i]] += us[vec_ok[i]]
+    for k in range(nlf, nub - 1):
+        ub[k] = vb[k]
+    ub[nub - 1] = ub[0] + ub[2]
+    mx = np.empty(len(mx_links))
+    for i in range(len(mx_links)):
+        mx[i] = link_out[mx_links[i]]
+    mx_t[t, 0] = pairwise_sum(mx)
+    _bin_into(mx_share[t], mx_cat, mx)
+    nj = len(sz)
+    srow = seized_t[t]
+    for k in range(nj):
+        srow[k] = sz[k]
+    srow[nj] = pairwise_sum(sz)
+    between = np.empty(len(jg_ok))
+    for i in range(len(jg_ok)):
+        between[i] = sz[jg_ok[i]]
+    _bin_into(sz_share[t], jg_col, between)
+    between_t[t, 0] = pairwise_sum(between)
+    drow = delivered_t[t]
+    _bin_into(drow, path_market, path_delivered)
+    if len(ein):
+        x = np.empty(len(exit_at))
+        for i in range(len(exit_at)):
+            x[i] = ein[exit_at[i]]
+        _bin_into(departed_t[t], exit_market, x)
+    if len(source_out):
+        out_of = np.zeros(n_places)
+        for i in range(len(link_from)):
+            out_of[link_from[i]] += link_inflow[i]
+        srow = supply_t[t]
+        for k in range(len(source_out)):
+            srow[1 + k] = out_of[source_out[k]]
+    return pairwise_sum(path_flow), pairwise_sum(link_seized), pairwise_sum(drow)

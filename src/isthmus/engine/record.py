@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .kernels import record_flows
 from .network import MARKETS, MODES, TRANSIT_ZONE
 from .sim import Module, register
 
@@ -133,6 +134,8 @@ class Record(Module):
         self._exit_market = net.path_market[self._exit_ok]
         self._exit_at = self.exit_pos[self._exit_ok]
         self._rec = {name: s.data for name, s in rec.series.items()}
+        self._no_values = np.zeros(0)
+        self._no_rows = np.zeros((0, 0))
 
     @staticmethod
     def _exit_positions(net) -> np.ndarray:  # noqa: ANN001 - CompiledNetwork
@@ -149,49 +152,56 @@ class Record(Module):
 
     def step(self, t: int) -> None:
         net, st, rec = self.sim.net, self.sim.state, self._rec
-        arrivals = np.bincount(net.link_to, weights=st.link_out, minlength=net.n_places)
-        cflow = np.bincount(self.cross_c, weights=st.link_out[self.cross], minlength=len(self.iso))
-        row = rec["flow_t"][t]
-        row[: len(cflow)] = cflow
-        row[len(cflow) :] = arrivals[self.admin1]
-        f = st.path_flow
-        us = f * self.us_paths
-        rec["_us_bound_t"][t, 0] = us.sum()
-        ub = rec["us_bound_share"][t]
-        nlf = len(LANDFALL_REGIONS)
-        ub[:nlf] = np.bincount(self._lf_col, weights=us[self._lf_ok], minlength=nlf)[:nlf]
-        ub[nlf:-1] = np.bincount(self._vec_col, weights=us[self._vec_ok], minlength=len(ub) - 1)[
-            nlf:
-        ]
-        ub[-1] = ub[0] + ub[2]  # the Mexico-Central America corridor (ONDCP, NDIC)
-        mx = st.link_out[self.mx_links]
-        rec["_entering_mexico_t"][t, 0] = mx.sum()
-        em = rec["entering_mexico_share"]
-        em[t] = np.bincount(self.mx_cat, weights=mx, minlength=em.shape[1])
         sz = getattr(st, "juris_seized", None)
         if sz is None:
             sz = np.bincount(net.link_juris, weights=st.link_seized, minlength=len(net.juris_ids))
-        seized = rec["seized_t"]
-        seized[t, :-1] = sz
-        seized[t, -1] = sz.sum()
-        between = sz[self._jg_ok]
-        rec["seizure_share"][t] = np.bincount(self._jg_col, weights=between, minlength=4)
-        rec["_seized_between_t"][t, 0] = between.sum()
-        delivered = np.bincount(net.path_market, weights=st.path_delivered, minlength=len(MARKETS))
-        rec["delivered_t"][t] = delivered
         ein = getattr(st, "entry_inflow", None)
-        if ein is not None:
-            rec["departed_t"][t] = np.bincount(
-                self._exit_market, weights=ein[self._exit_at], minlength=len(MARKETS)
-            )
-        if len(self.source_out):
-            out_of = np.bincount(net.link_from, weights=st.link_inflow, minlength=net.n_places)
-            rec["supply_t"][t, 1:] = out_of[self.source_out]
+        # (compiled: the bin sums and sums of the flow records, bit for bit as numpy's)
+        supplied, seized, delivered = record_flows(
+            t,
+            net.n_places,
+            net.link_to,
+            st.link_out,
+            st.link_seized,
+            self.admin1,
+            self.cross,
+            self.cross_c,
+            st.path_flow,
+            self.us_paths,
+            self._lf_ok,
+            self._lf_col,
+            self._vec_ok,
+            self._vec_col,
+            len(LANDFALL_REGIONS),
+            self.mx_links,
+            self.mx_cat,
+            np.ascontiguousarray(sz, dtype=float),
+            self._jg_ok,
+            self._jg_col,
+            net.path_market,
+            st.path_delivered,
+            rec["flow_t"],
+            rec["_us_bound_t"],
+            rec["us_bound_share"],
+            rec["_entering_mexico_t"],
+            rec["entering_mexico_share"],
+            rec["seized_t"],
+            rec["seizure_share"],
+            rec["_seized_between_t"],
+            rec["delivered_t"],
+            self._no_values if ein is None else ein,
+            self._exit_market,
+            self._exit_at,
+            rec["departed_t"],
+            net.link_from,
+            st.link_inflow if len(self.source_out) else self._no_values,
+            self.source_out,
+            rec["supply_t"] if len(self.source_out) else self._no_rows,
+        )
         L = st.ledger
-        supplied = f.sum()
         L["supplied_t"][t] = supplied
-        L["seized_t"][t] = st.link_seized.sum()
-        L["delivered_t"][t] = delivered.sum()
+        L["seized_t"][t] = seized
+        L["delivered_t"][t] = delivered
         L["stock_change_t"][t] = 0.0  # routes complete within the month: nothing in transit
         L["lost_t"][t] = 0.0
         res = (

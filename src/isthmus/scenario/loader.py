@@ -374,6 +374,35 @@ def _parse_columns(rows: list[list[str]], pos: list[int], attrs) -> list[list[An
     return cols
 
 
+def _frame(data: dict[str, np.ndarray], columns: list[str]) -> pd.DataFrame:
+    """A DataFrame of equal-length 1-d arrays (float, int64 or object), kept as they are.
+
+    Object columns stay object (no string inference). Why: pandas' own constructor
+    checks and converts each column, which costs several times the parsing of a small
+    table (the loader runs before every run); ``_from_arrays`` without the checks
+    makes the same frame. Falls back to the constructor if pandas lacks it.
+
+    Examples
+    --------
+    >>> df = _frame({"a": np.array([1.0]), "b": np.array(["x"], dtype=object)}, ["a", "b"])
+    >>> df.dtypes.tolist()
+    [dtype('float64'), dtype('O')]
+    """
+    arrays = [data[c] for c in columns]
+    try:
+        return pd.DataFrame._from_arrays(
+            arrays,
+            columns=pd.Index(columns),
+            index=pd.RangeIndex(len(arrays[0])),
+            verify_integrity=False,
+        )
+    except (AttributeError, TypeError):  # a pandas without it: the public constructor
+        return pd.DataFrame(
+            {c: pd.Series(a, dtype=a.dtype) for c, a in zip(columns, arrays, strict=True)},
+            columns=columns,
+        )
+
+
 def _empty(schema: TableSchema) -> pd.DataFrame:
     df = pd.DataFrame(columns=["_line", *schema.names])
     for attr in schema.attributes:
@@ -537,8 +566,8 @@ def read_table(text: str, schema: TableSchema, fname: str, problems: list[Proble
             else:
                 arr = np.empty(len(vals), dtype=object)
                 arr[:] = vals
-                data[attr.name] = pd.Series(arr, dtype=object)  # no string inference
-        df = pd.DataFrame(data, columns=["_line"] + schema.names)
+                data[attr.name] = arr
+        df = _frame(data, ["_line"] + schema.names)
     else:  # no rows, or missing text values: pandas' own inference, as it always was
         records = [
             {"_line": i, **{a.name: vals[r] for a, vals in zip(attrs, cols, strict=True)}}

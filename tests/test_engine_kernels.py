@@ -515,3 +515,53 @@ def test_record_flows_is_the_numpy_record_step(seed: int) -> None:
     assert all(_same(g, w) for g, w in zip(out, totals, strict=True))
     for k in shapes:
         assert _same(got[k], want[k]), k
+
+
+@pytest.mark.parametrize("troops", [False, True])
+def test_violence_month_is_the_numpy_violence_step(troops: bool) -> None:
+    rng = np.random.default_rng(5 + troops)
+    n, nk, n_iso, T, t = 153, 4, 9, 4, 2
+    contest, succession, armed = _wide(rng, n), _wide(rng, n), _wide(rng, n)
+    pbk = _wide(rng, (nk, n), 0.5)
+    dep = _wide(rng, n, 0.8) if troops else None
+    mf = (rng.random(n) < 0.8).astype(float)
+    coef = _wide(rng, 4, 0.0)
+    base = _wide(rng, n)
+    admin1 = np.sort(rng.choice(n, 40, replace=False))
+    # the numpy code of the step before the kernel
+    predation = pbk.sum(axis=0)
+    state = dep / 1000.0 * armed if troops else np.zeros(n)
+    by_cause = np.empty((5, n))
+    by_cause[0] = coef[0] * contest * mf
+    by_cause[1] = coef[1] * succession * mf
+    by_cause[2] = coef[2] * predation * mf
+    by_cause[3] = coef[3] * state * mf
+    by_cause[4] = base
+    total = by_cause.sum(axis=0)
+    pk = coef[2] * pbk * mf
+    x = [np.full((T, n), -1.0) for _ in range(4)]
+    recs = tuple(np.full((T, n_iso + len(admin1)), -1.0) for _ in range(5))
+    tot = np.full((T, n_iso + len(admin1)), -1.0)
+    got = K.violence_month(
+        t,
+        contest,
+        succession,
+        pbk,
+        np.zeros(n) if dep is None else dep,
+        armed,
+        troops,
+        mf,
+        coef,
+        base,
+        admin1,
+        *x,
+        recs,
+        tot,
+        n_iso,
+    )
+    assert all(_same(g, w) for g, w in zip(got, (by_cause, total, pk), strict=True))
+    for xi, want in zip(x, (contest, succession, predation, state), strict=True):
+        assert _same(xi[t], want) and (xi[:t] == -1).all()
+    for k in range(5):
+        assert _same(recs[k][t, n_iso:], by_cause[k, admin1]) and (recs[k][t, :n_iso] == -1).all()
+    assert _same(tot[t, n_iso:], total[admin1])

@@ -1307,3 +1307,77 @@ def record_flows(
         for k in range(len(source_out)):
             srow[1 + k] = out_of[source_out[k]]
     return pairwise_sum(path_flow), pairwise_sum(link_seized), pairwise_sum(drow)
+
+
+@njit(**_JIT)
+def violence_month(
+    t: int,
+    contest: np.ndarray,
+    succession: np.ndarray,
+    pred_by_kind: np.ndarray,
+    troops: np.ndarray,
+    armed: np.ndarray,
+    has_troops: bool,
+    mf: np.ndarray,
+    coef: np.ndarray,
+    base_month: np.ndarray,
+    admin1: np.ndarray,
+    x_contest: np.ndarray,
+    x_succession: np.ndarray,
+    x_predation: np.ndarray,
+    x_state: np.ndarray,
+    by_cause_rec: tuple,
+    tot_rec: np.ndarray,
+    n_iso: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The violence step's element-wise arithmetic, bit for bit its numpy code.
+
+    ``predation = pred_by_kind.sum(axis=0)`` (the rows added in turn),
+    ``state = troops / 1000.0 * armed`` (zeros without troops), the month's intensities
+    written into the ``x_*`` records, then ``by_cause[k] = coef[k] * x * mf`` (row 4 the
+    baseline) and ``total = by_cause.sum(axis=0)``; each cause's admin-1 columns
+    (``by_cause_rec[k][t, n_iso:]``) and the total's (``tot_rec[t, n_iso:]``). Returns
+    ``by_cause``, ``total`` and ``pk = coef[2] * pred_by_kind * mf``; the sums by country
+    (matrix products) stay in numpy.
+    """
+    n = len(mf)
+    nk = pred_by_kind.shape[0]
+    predation = np.empty(n)
+    state = np.zeros(n)
+    for j in range(n):
+        s = pred_by_kind[0, j]
+        for k in range(1, nk):
+            s += pred_by_kind[k, j]
+        predation[j] = s
+        if has_troops:
+            state[j] = troops[j] / 1000.0 * armed[j]
+    for j in range(n):
+        x_contest[t, j] = contest[j]
+        x_succession[t, j] = succession[j]
+        x_predation[t, j] = predation[j]
+        x_state[t, j] = state[j]
+    by_cause = np.empty((5, n))
+    total = np.empty(n)
+    for j in range(n):
+        b0 = coef[0] * contest[j] * mf[j]
+        b1 = coef[1] * succession[j] * mf[j]
+        b2 = coef[2] * predation[j] * mf[j]
+        b3 = coef[3] * state[j] * mf[j]
+        b4 = base_month[j]
+        by_cause[0, j] = b0
+        by_cause[1, j] = b1
+        by_cause[2, j] = b2
+        by_cause[3, j] = b3
+        by_cause[4, j] = b4
+        total[j] = (((b0 + b1) + b2) + b3) + b4
+    for k in range(5):
+        rec_k = by_cause_rec[k]
+        for i in range(len(admin1)):
+            rec_k[t, n_iso + i] = by_cause[k, admin1[i]]
+    for i in range(len(admin1)):
+        tot_rec[t, n_iso + i] = total[admin1[i]]
+    pk = np.empty((nk, n))
+    for k in range(nk):
+        for j in range(n):
+            pk[k, j] = coef[2] * pred_by_kind[k, j] * mf[j]
+    return by_cause, total, pk

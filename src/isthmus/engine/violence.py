@@ -41,6 +41,7 @@ import numpy as np
 
 from ..scenario import Problem, ScenarioError
 from .groups import KINDS
+from .kernels import violence_month
 from .params import Param
 from .sim import Module, register
 
@@ -190,6 +191,7 @@ class Violence(Module):
         self._tot = rec.declare("homicides", regions, "count")
         self._rate = rec.declare("homicide_rate_per_100k", regions, "per 100,000", agg="mean")
         self._cause = {c: rec.declare(f"homicides_{c}", regions, "count") for c in CAUSES}
+        self._cause_recs = tuple(self._cause[c] for c in CAUSES)
         self._by_kind = rec.declare(
             "homicides_predation_by_kind", [f"{c}:{k}" for c in iso for k in KINDS], "count"
         )
@@ -213,6 +215,15 @@ class Violence(Module):
             for k in ("contest", "succession", "predation", "state")
         }
 
+    def _pred_by_kind(self, pred: np.ndarray | None) -> np.ndarray:
+        """Members at predation by kind of actor and place: w . pred over activities."""
+        if pred is None:
+            return np.zeros((len(KINDS), len(self.zeros)))
+        # tensordot's own product, without its set-up
+        return np.dot(
+            self.w_pred[None, :], pred.transpose(1, 0, 2).reshape(len(self.w_pred), -1)
+        ).reshape(pred.shape[0], pred.shape[2])
+
     def intensities(self) -> dict[str, np.ndarray]:
         """This month's mechanism intensities per place (the regressors of the fit).
 
@@ -225,15 +236,7 @@ class Violence(Module):
             "contest": np.asarray(getattr(st, "contest_violence", self.zeros)),
             "succession": np.asarray(getattr(st, "succession_violence", self.zeros)),
         }
-        pred = getattr(st, "predation_labour", None)
-        # w . pred over activities: tensordot's own product, without its set-up
-        out["predation_by_kind"] = (
-            np.dot(
-                self.w_pred[None, :], pred.transpose(1, 0, 2).reshape(len(self.w_pred), -1)
-            ).reshape(pred.shape[0], pred.shape[2])
-            if pred is not None
-            else np.zeros((len(KINDS), len(self.zeros)))
-        )
+        out["predation_by_kind"] = self._pred_by_kind(getattr(st, "predation_labour", None))
         out["predation"] = out["predation_by_kind"].sum(axis=0)
         troops = getattr(st, "deployed_personnel", None)
         armed = np.asarray(getattr(st, "armed_strength", self.zeros))
@@ -246,29 +249,45 @@ class Violence(Module):
         if self.sim.spinning:  # only records (month 0 is written again after the spin-up)
             return
         p = self.p
-        x = self.intensities()
-        for k, arr in self._x.items():
-            arr[t] = x[k]
-        mf = self.mf
-        # Homicides by cause (rows in CAUSES order) and place; then by country and admin-1
-        # place, all causes at once.
-        by_cause = np.empty((len(CAUSES), len(mf)))
-        by_cause[0] = p.contest_homicides_per_unit * x["contest"] * mf
-        by_cause[1] = p.succession_homicides_per_unit * x["succession"] * mf
-        by_cause[2] = p.predation_homicides_per_unit * x["predation"] * mf
-        by_cause[3] = p.state_homicides_per_clash * x["state"] * mf
-        by_cause[4] = self.base_month
-        total = by_cause.sum(axis=0)
+        st = self.sim.state
+        pred = getattr(st, "predation_labour", None)
+        troops = getattr(st, "deployed_personnel", None)
+        # (compiled: the intensities and homicides by cause of :meth:`intensities` and the
+        # numpy code it replaced, bit for bit; the sums by country, matrix products, stay
+        # in numpy)
+        by_cause, total, pk = violence_month(
+            t,
+            np.asarray(getattr(st, "contest_violence", self.zeros), dtype=float),
+            np.asarray(getattr(st, "succession_violence", self.zeros), dtype=float),
+            self._pred_by_kind(pred),
+            self.zeros if troops is None else np.asarray(troops, dtype=float),
+            np.asarray(getattr(st, "armed_strength", self.zeros), dtype=float),
+            troops is not None,
+            self.mf,
+            np.array(
+                [
+                    p.contest_homicides_per_unit,
+                    p.succession_homicides_per_unit,
+                    p.predation_homicides_per_unit,
+                    p.state_homicides_per_clash,
+                ]
+            ),
+            self.base_month,
+            self.admin1,
+            self._x["contest"],
+            self._x["succession"],
+            self._x["predation"],
+            self._x["state"],
+            self._cause_recs,
+            self._tot,
+            self.agg_iso.shape[1],
+        )
         self.sim.state.homicides = total
         n_iso = self.agg_iso.shape[1]
         regional = by_cause @ self.agg_iso
-        local = by_cause[:, self.admin1]
-        for k, c in enumerate(CAUSES):
-            row = self._cause[c][t]
-            row[:n_iso] = regional[k]
-            row[n_iso:] = local[k]
-        tot = np.concatenate([total @ self.agg_iso, total[self.admin1]])
-        self._tot[t] = tot
+        for k, row in enumerate(self._cause_recs):
+            row[t, :n_iso] = regional[k]
+        tot = self._tot[t]
+        tot[:n_iso] = total @ self.agg_iso
         self._rate[t] = tot * self.rate_scale
-        pk = p.predation_homicides_per_unit * x["predation_by_kind"] * mf  # (kinds, places)
         self._by_kind[t] = (pk @ self.agg_iso).T.ravel()

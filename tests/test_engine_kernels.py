@@ -565,3 +565,31 @@ def test_violence_month_is_the_numpy_violence_step(troops: bool) -> None:
     for k in range(5):
         assert _same(recs[k][t, n_iso:], by_cause[k, admin1]) and (recs[k][t, :n_iso] == -1).all()
     assert _same(tot[t, n_iso:], total[admin1])
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_prosecution_pressure_is_the_numpy_state_code(seed: int) -> None:
+    from isthmus.engine.state import State
+
+    rng = np.random.default_rng(seed)
+    n, nC, na = 153, 12, 13
+    jus_ext = np.append(_wide(rng, nC, 0.1), 0.0)
+    pc = rng.integers(-1, nC, n)
+    presence = _wide(rng, n, 0.1)
+    # homes of 0 to 12 places (8 or more: numpy's pairwise mean)
+    homes = [np.sort(rng.choice(n, int(k), replace=False)) for k in rng.integers(0, 13, na)]
+    ctrl = np.where(rng.random(n) < 0.4, rng.integers(0, na, n), -1)
+    a = 0.37
+    jp = a * jus_ext[pc] * presence  # the numpy code before the kernel
+    want = State._home_means(homes, jp, na)
+    lab = ctrl + 1
+    cnt = np.bincount(lab, minlength=na + 1)[1:]
+    sums = np.bincount(lab, weights=jp, minlength=na + 1)[1:]
+    want_c = np.where(cnt > 0, sums / np.maximum(cnt, 1), want)
+    owner, places, lens = State._home_index(homes)
+    got_jp, got = K.prosecution_pressure(
+        jus_ext, pc, presence, a, owner, places, lens, na, np.zeros(0, dtype=np.int64), False
+    )
+    assert _same(got_jp, jp) and _same(got, want)
+    _, got_c = K.prosecution_pressure(jus_ext, pc, presence, a, owner, places, lens, na, ctrl, True)
+    assert _same(got_c, want_c)

@@ -1381,3 +1381,65 @@ def violence_month(
         for j in range(n):
             pk[k, j] = coef[2] * pred_by_kind[k, j] * mf[j]
     return by_cause, total, pk
+
+
+@njit(**_JIT)
+def prosecution_pressure(
+    jus_ext: np.ndarray,
+    place_country: np.ndarray,
+    presence: np.ndarray,
+    attrition: float,
+    owner: np.ndarray,
+    places: np.ndarray,
+    lens: np.ndarray,
+    na: int,
+    ctrl: np.ndarray,
+    has_ctrl: bool,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The state step's prosecution pressure, bit for bit its numpy code.
+
+    ``jp = attrition * jus_ext[place_country] * presence`` per place (index -1: the
+    appended 0), then per actor the mean of ``jp`` over its home places (``owner``,
+    ``places``, ``lens``: :meth:`.state.State._home_index`; a bin sum divided by the
+    count, numpy's pairwise mean for 8 places or more), replaced by the mean over the
+    places it controls where it controls any (``ctrl``: the controller of each place,
+    -1 for none). Returns ``jp`` and the actors' pressure (``na`` of them).
+    """
+    n = len(presence)
+    jp = np.empty(n)
+    for j in range(n):
+        jp[j] = attrition * jus_ext[place_country[j]] * presence[j]
+    out = np.zeros(na)
+    any_home = False
+    for a in range(len(lens)):
+        if lens[a] != 0:
+            any_home = True
+    if any_home:
+        sums = np.zeros(na)
+        for i in range(len(owner)):
+            sums[owner[i]] += jp[places[i]]
+        start = 0
+        for a in range(len(lens)):
+            if lens[a] > 0:
+                out[a] = sums[a] / lens[a]
+            if lens[a] >= 8:
+                x = np.empty(lens[a])
+                for i in range(lens[a]):
+                    x[i] = jp[places[start + i]]
+                out[a] = pairwise_sum(x) / lens[a]
+            start += lens[a]
+    if has_ctrl:
+        cnt = np.zeros(na + 1, dtype=np.int64)
+        csum = np.zeros(na + 1)
+        for j in range(len(ctrl)):
+            cnt[ctrl[j] + 1] += 1
+            csum[ctrl[j] + 1] += jp[j]
+        for a in range(na):
+            if cnt[a + 1] > 0:
+                out[a] = csum[a + 1] / _max_int(cnt[a + 1], 1)
+    return jp, out
+
+
+@njit(**_JIT)
+def _max_int(a: int, b: int) -> int:
+    return a if a >= b else b

@@ -53,10 +53,12 @@ True
 from __future__ import annotations
 
 from types import SimpleNamespace
+from typing import Any
 
 import numpy as np
 
 from ..scenario import Problem, ScenarioError
+from .kernels import prosecution_pressure
 from .params import Param
 from .sim import Module, Sim, register
 
@@ -339,6 +341,7 @@ class State(Module):
             (iv, *iv.months(sim)) if not getattr(iv, "custom_active", False) else (iv, None, None)
             for iv in self.order
         ]
+        self._due: dict[int, list[tuple[Any, bool]]] = {}
         self._rec_cache: dict[str, tuple[object, np.ndarray]] = {}
         # Stocks at rest (at their neutral target with no lever on them) are not
         # integrated; effort and prosecution pressure are reused while their inputs are
@@ -350,6 +353,7 @@ class State(Module):
         self._effort_key: tuple | None = None
         self._press_key: tuple | None = None
         self._home_key: tuple | None = None  # (homes, their _home_index)
+        self._no_ctrl = np.zeros(0, dtype=np.int64)
         self.prepare(0, integrate=False)
 
     # -- one month ----------------------------------------------------------------------
@@ -446,10 +450,9 @@ class State(Module):
         na = len(self.actor_ids)
         nC = len(self.corr0)
         self._ext_jus[:nC] = st.justice_c
-        jus = self._ext_jus[net.place_country_idx]
-        jp = self.p.justice_attrition * jus * st.presence
-        st.justice_pressure = jp
         if not na:
+            jus = self._ext_jus[net.place_country_idx]
+            st.justice_pressure = self.p.justice_attrition * jus * st.presence
             return
         homes = st.actor_home
         key = self._home_key
@@ -461,14 +464,22 @@ class State(Module):
             or any(a is not b for a, b in zip(key[0], homes, strict=True))
         ):
             key = self._home_key = (list(homes), self._home_index(homes))
-        out = self._home_means(homes, jp, na, key[1])
+        owner, places, lens = key[1]
         ctrl = getattr(st, "controller", None)
-        if ctrl is not None:
-            lab = ctrl + 1
-            cnt = np.bincount(lab, minlength=na + 1)[1:]
-            sums = np.bincount(lab, weights=jp, minlength=na + 1)[1:]
-            out = np.where(cnt > 0, sums / np.maximum(cnt, 1), out)
-        st.strength_pressure = out
+        # (compiled: the per-place pressure, _home_means and the means over the places
+        # controlled, bit for bit)
+        st.justice_pressure, st.strength_pressure = prosecution_pressure(
+            self._ext_jus,
+            net.place_country_idx,
+            np.asarray(st.presence, dtype=float),
+            float(self.p.justice_attrition),
+            owner,
+            places,
+            lens,
+            na,
+            self._no_ctrl if ctrl is None else ctrl,
+            ctrl is not None,
+        )
 
     @staticmethod
     def _home_index(homes: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -515,8 +526,15 @@ class State(Module):
         """Set the inputs of month ``t``: levers from the active interventions, then stocks."""
         sim, st = self.sim, self.sim.state
         self._reset_levers()
-        for iv, t0, t1 in self._windows:
-            if (t0 <= t <= t1) if t0 is not None else iv.active(sim, t):
+        due = self._due.get(t)
+        if due is None:
+            # The interventions whose window holds month t, and those with their own rule
+            # (asked below), in their order: the same each time the month comes (spin-up).
+            due = self._due[t] = [
+                (iv, t0 is None) for iv, t0, t1 in self._windows if t0 is None or t0 <= t <= t1
+            ]
+        for iv, ask in due:
+            if not ask or iv.active(sim, t):
                 iv.step(sim, t)
         if integrate:
             self._integrate()

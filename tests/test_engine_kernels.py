@@ -593,3 +593,110 @@ def test_prosecution_pressure_is_the_numpy_state_code(seed: int) -> None:
     assert _same(got_jp, jp) and _same(got, want)
     _, got_c = K.prosecution_pressure(jus_ext, pc, presence, a, owner, places, lens, na, ctrl, True)
     assert _same(got_c, want_c)
+
+
+def _entries_reference(
+    draw, commit, C_new, S, act, reach, hop_d, terr, frac, u, Vbar, Vbar_t, tc, zg, pr
+):  # noqa: ANN001
+    """Groups._entries' numpy code (after the draws) before the entry kernels."""
+    from isthmus.engine.plazas import entry_hazard
+
+    nai, n = C_new.shape
+    room = np.maximum(1.0 - pr["max_commit"] - commit.sum(axis=1), 0.0)
+    able = act & (S > 0) & (room > 0) & (reach >= 1)
+    if not able.any():
+        return False
+    hops = K.hop_rows(hop_d, np.ascontiguousarray(C_new >= 0.1))
+    cand = (C_new == 0) & (hops >= 1) & (hops <= reach[:, None])
+    cand &= terr[None, :] & able[:, None]
+    if not cand.any():
+        return False
+    ci = np.flatnonzero(cand)
+    ca, cj = np.divmod(ci, n)
+    npos = (frac > 0).sum(axis=1)
+    capture = np.divide(frac.sum(axis=1), npos, out=np.zeros(nai), where=npos > 0)
+    r_eff = u[ca] / pr["hop_decay"] ** (hops.ravel()[ci] - 1)
+    extra = (pr["integration_value"] - 1.0) * tc
+    Vc = (Vbar[cj] + extra[ca] * Vbar_t[cj]) * capture[ca]
+    prob, s_star = entry_hazard(Vc, zg[cj], r_eff, pr["entry_rate"])
+    enter = draw.ravel()[ci] < prob
+    if not enter.any():
+        return True
+    ea, ej = ca[enter], cj[enter]
+    f = np.minimum(s_star[enter] / np.maximum(S[ea], 1e-12), pr["max_commit"])
+    tot_f = np.bincount(ea, weights=f, minlength=nai)
+    scale = np.divide(room, tot_f, out=np.ones(nai), where=tot_f > room)
+    commit[ea, ej] = f * scale[ea]
+    C_new[ea, ej] = pr["entry_share"]
+    tot = C_new.sum(axis=0)
+    over = tot > 1.0
+    C_new[:, over] /= tot[over]
+    return True
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # overflow on the extreme inputs
+@pytest.mark.parametrize("seed", range(6))
+def test_entry_kernels_are_the_numpy_entries(seed: int) -> None:
+    from isthmus.engine.plazas import hop_matrix
+
+    rng = np.random.default_rng(seed)
+    nai, n = 11, 60
+    adj = (rng.random((n, n)) < 0.06).astype(float)
+    adj = np.maximum(adj, adj.T)
+    np.fill_diagonal(adj, 0.0)
+    hop_d = hop_matrix(adj, 3)
+    C_new = _wide(rng, (nai, n), 0.7)
+    C_new /= np.maximum(C_new.sum(axis=0), 1.0) * rng.uniform(0.6, 1.0, n)
+    commit = _wide(rng, (nai, n), 0.9) * 1e-7
+    commit[0, :5] = 0.2  # a slot without room
+    S = _wide(rng, nai, 0.2)
+    act = S > 0
+    reach = rng.integers(0, 4, nai)
+    terr = rng.random(n) < 0.85
+    frac = _wide(rng, (nai, 5), 0.3)
+    u, Vbar, Vbar_t, tc, zg = (_wide(rng, k, 0.1) for k in (nai, n, n, nai, n))
+    draw = rng.random((nai, n)) ** 6  # many entries
+    pr = {
+        "max_commit": 0.3,
+        "hop_decay": 0.7,
+        "integration_value": 1.8,
+        "entry_rate": 0.9,
+        "entry_share": 0.15,
+    }
+    C0, C_ref, commit_ref = C_new.copy(), C_new.copy(), commit.copy()
+    any_ref = _entries_reference(
+        draw, commit_ref, C_ref, S, act, reach, hop_d, terr, frac, u, Vbar, Vbar_t, tc, zg, pr
+    )
+    some, room, ca, cj, hm1, capture = K.entry_candidates(
+        commit, pr["max_commit"], S, act, reach, hop_d, C_new, terr, frac
+    )
+    assert some == any_ref
+    if some:
+        r_eff = u[ca] / pr["hop_decay"] ** hm1
+        hazard, s_star = K.entry_hazard_parts(
+            Vbar,
+            Vbar_t,
+            pr["integration_value"] - 1.0,
+            tc,
+            capture,
+            ca,
+            cj,
+            zg,
+            r_eff,
+            pr["entry_rate"],
+        )
+        K.entry_commit(
+            draw,
+            -np.expm1(-hazard),
+            s_star,
+            ca,
+            cj,
+            S,
+            pr["max_commit"],
+            room,
+            commit,
+            C_new,
+            pr["entry_share"],
+        )
+    assert _same(C_new, C_ref) and _same(commit, commit_ref)
+    assert some and not np.array_equal(C_new, C0)  # challengers entered somewhere

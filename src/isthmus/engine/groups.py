@@ -50,6 +50,9 @@ from ..scenario import Problem, ScenarioError
 from .kernels import (
     contest_violence_parts,
     effective_presence,
+    entry_candidates,
+    entry_commit,
+    entry_hazard_parts,
     fee_price_step,
     flow_at_places,
     hop_rows,
@@ -69,7 +72,6 @@ from .kernels import (
 from .params import Param
 from .plazas import (
     collusion_threshold,
-    entry_hazard,
     hop_matrix,
 )
 from .portfolio import ACTIVITIES, TRANSIT
@@ -1154,45 +1156,57 @@ class Groups(Module):
         """
         p = self.p
         n = self.n
-        nai = len(ai)
         # One draw per (slot, place) every quarter, whatever happens below (common
         # random numbers): the draws of the latent slots are drawn and dropped.
         draw = self.rng.random((self.na, n))[ai]
         if self.hmax < 1:
             return
-        reach = self.reach[ai]
-        room = np.maximum(1.0 - p.max_commit - commit.sum(axis=1), 0.0)
-        able = act & (S > 0) & (room > 0) & (reach >= 1)
-        if not able.any():
+        if self._hop_d is None:
+            self._hop_d = hop_matrix(self.adj, self.hmax)
+        # (compiled: the arithmetic of the numpy code, in the same order, in three
+        # kernels around the hops' decay and the exponential, which stay in numpy)
+        some, room, ca, cj, hops_m1, capture = entry_candidates(
+            commit,
+            p.max_commit,
+            S,
+            act,
+            self.reach[ai],
+            self._hop_d,
+            C_new,
+            self.terr,
+            frac,
+        )
+        if not some:
             return
-        hops = self._hop_rows(C_new >= 0.1)
-        cand = (C_new == 0) & (hops >= 1) & (hops <= reach[:, None])
-        cand &= self.terr[None, :] & able[:, None]
-        if not cand.any():
-            return
-        ci = np.flatnonzero(cand)
-        ca, cj = np.divmod(ci, n)
-        npos = (frac > 0).sum(axis=1)
-        capture = np.divide(frac.sum(axis=1), npos, out=np.zeros(nai), where=npos > 0)
-        r_eff = self.u[ai][ca] / p.hop_decay ** (hops.ravel()[ci] - 1)
+        r_eff = self.u[ai][ca] / p.hop_decay**hops_m1
         # A group that moves cocaine itself values the margin on its own loads too.
-        extra = (p.integration_value - 1.0) * self.tc[ai]
-        Vc = (self.Vbar[cj] + extra[ca] * self.Vbar_t[cj]) * capture[ca]
-        prob, s_star = entry_hazard(Vc, zg[cj], r_eff, p.entry_rate)
-        enter = draw.ravel()[ci] < prob
-        if not enter.any():
-            return
-        ea, ej = ca[enter], cj[enter]
-        f = np.minimum(s_star[enter] / np.maximum(S[ea], 1e-12), p.max_commit)
+        hazard, s_star = entry_hazard_parts(
+            self.Vbar,
+            self.Vbar_t,
+            p.integration_value - 1.0,
+            self.tc[ai],
+            capture,
+            ca,
+            cj,
+            zg,
+            r_eff,
+            p.entry_rate,
+        )
         # A challenger entering several plazas at once shares out the strength it can
         # spare: its new commitments never exceed its room.
-        tot_f = np.bincount(ea, weights=f, minlength=nai)
-        scale = np.divide(room, tot_f, out=np.ones(nai), where=tot_f > room)
-        commit[ea, ej] = f * scale[ea]
-        C_new[ea, ej] = p.entry_share
-        tot = C_new.sum(axis=0)
-        over = tot > 1.0
-        C_new[:, over] /= tot[over]
+        entry_commit(
+            draw,
+            -np.expm1(-hazard),
+            s_star,
+            ca,
+            cj,
+            S,
+            p.max_commit,
+            room,
+            commit,
+            C_new,
+            p.entry_share,
+        )
 
     def _hop_rows(self, held: np.ndarray) -> np.ndarray:
         """Land hops from the places each row holds (as :func:`.plazas.hop_distances`).

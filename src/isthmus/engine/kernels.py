@@ -1443,3 +1443,157 @@ def prosecution_pressure(
 @njit(**_JIT)
 def _max_int(a: int, b: int) -> int:
     return a if a >= b else b
+
+
+@njit(**_JIT)
+def entry_candidates(
+    commit: np.ndarray,
+    max_commit: float,
+    S: np.ndarray,
+    act: np.ndarray,
+    reach: np.ndarray,
+    hop_d: np.ndarray,
+    C_new: np.ndarray,
+    terr: np.ndarray,
+    frac: np.ndarray,
+) -> tuple[bool, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The challengers' candidate places of the groups' quarterly entries, bit for bit
+    the numpy code of ``Groups._entries`` up to the hops' decay (a power: numpy's).
+
+    ``room = max(1 - max_commit - commit.sum(axis=1), 0)``; the able slots; the hops
+    from the places each slot holds (:func:`hop_rows` of ``C_new >= 0.1``); candidates
+    (unheld, within reach, territorial), in row-major order; the mean capture share of
+    each slot (``frac.sum(axis=1) / (frac > 0).sum(axis=1)``, 0 without any). Returns
+    ``(any, room, ca, cj, hops - 1, capture)``; ``any`` is False when no slot is able or
+    no place a candidate (the other arrays are then not to be used).
+    """
+    nai, n = C_new.shape
+    room = np.empty(nai)
+    able = np.zeros(nai, dtype=np.bool_)
+    c0 = 1.0 - max_commit
+    some = False
+    for a in range(nai):
+        room[a] = _max(c0 - pairwise_sum(commit[a]), 0.0)
+        able[a] = act[a] and S[a] > 0 and room[a] > 0 and reach[a] >= 1
+        some = some or able[a]
+    empty_i = np.zeros(0, dtype=np.int64)
+    empty_f = np.zeros(0)
+    if not some:
+        return False, room, empty_i, empty_i, empty_f, empty_f
+    held = np.empty((nai, n), dtype=np.bool_)
+    for a in range(nai):
+        for j in range(n):
+            held[a, j] = C_new[a, j] >= 0.1
+    hops = hop_rows(hop_d, held)
+    m = 0
+    for a in range(nai):
+        if able[a]:
+            for j in range(n):
+                h = hops[a, j]
+                if C_new[a, j] == 0 and h >= 1 and h <= reach[a] and terr[j]:
+                    m += 1
+    if m == 0:
+        return False, room, empty_i, empty_i, empty_f, empty_f
+    ca = np.empty(m, dtype=np.int64)
+    cj = np.empty(m, dtype=np.int64)
+    hm1 = np.empty(m)
+    k = 0
+    for a in range(nai):
+        if able[a]:
+            for j in range(n):
+                h = hops[a, j]
+                if C_new[a, j] == 0 and h >= 1 and h <= reach[a] and terr[j]:
+                    ca[k] = a
+                    cj[k] = j
+                    hm1[k] = h - 1
+                    k += 1
+    capture = np.zeros(nai)
+    for a in range(nai):
+        npos = 0
+        for k in range(frac.shape[1]):
+            if frac[a, k] > 0:
+                npos += 1
+        if npos > 0:
+            capture[a] = pairwise_sum(frac[a]) / npos
+    return True, room, ca, cj, hm1, capture
+
+
+@njit(**_JIT)
+def entry_hazard_parts(
+    Vbar: np.ndarray,
+    Vbar_t: np.ndarray,
+    extra_coef: float,
+    tc: np.ndarray,
+    capture: np.ndarray,
+    ca: np.ndarray,
+    cj: np.ndarray,
+    zg: np.ndarray,
+    r_eff: np.ndarray,
+    rate: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The candidates' value ``Vc = (Vbar + extra_coef * tc * Vbar_t) * capture`` and
+    :func:`.plazas.entry_hazard` of it up to its exponential: returns the hazard (the
+    probability is ``-expm1(-hazard)``) and the commitment ``s*``, bit for bit."""
+    m = len(ca)
+    hazard = np.empty(m)
+    s_star = np.empty(m)
+    r3 = 3.0 * rate
+    for k in range(m):
+        a = ca[k]
+        j = cj[k]
+        vc = (Vbar[j] + (extra_coef * tc[a]) * Vbar_t[j]) * capture[a]
+        D = _max(zg[j], 1e-6)
+        x = vc / _max(r_eff[k] * D, 1e-300)
+        hazard[k] = r3 * _max(np.sqrt(x) - 1.0, 0.0)
+        s_star[k] = _max(np.sqrt(vc * D / _max(r_eff[k], 1e-300)) - D, 0.0)
+    return hazard, s_star
+
+
+@njit(**_JIT)
+def entry_commit(
+    draw: np.ndarray,
+    prob: np.ndarray,
+    s_star: np.ndarray,
+    ca: np.ndarray,
+    cj: np.ndarray,
+    S: np.ndarray,
+    max_commit: float,
+    room: np.ndarray,
+    commit: np.ndarray,
+    C_new: np.ndarray,
+    entry_share: float,
+) -> None:
+    """The entries of the quarter (``draw < prob``), in place, bit for bit the numpy
+    code: each entrant's share of its strength ``min(s* / max(S, 1e-12), max_commit)``,
+    scaled down to its room, into ``commit``; ``entry_share`` into ``C_new``; then each
+    place's shares over 1 scaled to 1 (``C_new.sum(axis=0)``: the rows added in turn)."""
+    nai, n = C_new.shape
+    m = len(ca)
+    enter = np.empty(m, dtype=np.bool_)
+    some = False
+    for k in range(m):
+        enter[k] = draw[ca[k], cj[k]] < prob[k]
+        some = some or enter[k]
+    if not some:
+        return
+    f = np.empty(m)
+    tot_f = np.zeros(nai)
+    for k in range(m):
+        if enter[k]:
+            f[k] = _min(s_star[k] / _max(S[ca[k]], 1e-12), max_commit)
+            tot_f[ca[k]] += f[k]
+    scale = np.ones(nai)
+    for a in range(nai):
+        if tot_f[a] > room[a]:
+            scale[a] = room[a] / tot_f[a]
+    for k in range(m):
+        if enter[k]:
+            commit[ca[k], cj[k]] = f[k] * scale[ca[k]]
+            C_new[ca[k], cj[k]] = entry_share
+    for j in range(n):
+        tot = C_new[0, j]
+        for a in range(1, nai):
+            tot += C_new[a, j]
+        if tot > 1.0:
+            for a in range(nai):
+                C_new[a, j] = C_new[a, j] / tot

@@ -700,3 +700,76 @@ def test_entry_kernels_are_the_numpy_entries(seed: int) -> None:
         )
     assert _same(C_new, C_ref) and _same(commit, commit_ref)
     assert some and not np.array_equal(C_new, C0)  # challengers entered somewhere
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_groups_record_parts_are_the_numpy_records(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    na, n, ni, T, t = 16, 80, 7, 3, 1
+    ai = np.sort(rng.choice(na, 12, replace=False))
+    rev, L = _wide(rng, (len(ai), 5)), _wide(rng, (len(ai), 5), 0.5)
+    L[0] = 0.0  # a slot at rest: effort shares 0
+    S, active = _wide(rng, na), rng.random(na) < 0.8
+    ctrl = np.where(rng.random(n) < 0.5, rng.choice(ai, n), -1)
+    place_rev, Vbar, kg = _wide(rng, (len(ai), n)), _wide(rng, n), _wide(rng, n)
+    admin1 = np.sort(rng.choice(n, 30, replace=False))
+    mig_at, fire_at = _wide(rng, 300), _wide(rng, 200)
+    mig_first, fire_first = np.sort(rng.choice(300, 90, False)), np.sort(rng.choice(200, 70, False))
+    mig_iso, fire_iso = rng.integers(0, ni, 90), rng.integers(0, ni, 70)
+    cols = {
+        "revenue_usd": na * 5,
+        "effort_share": na * 5,
+        "group_strength": na,
+        "group_active": na,
+        "places_controlled": na,
+        "corruption_usd": na + ni,
+        "plaza_value_usd": ni + len(admin1),
+        "migrants_smuggled": ni,
+        "firearms_trafficked": ni,
+    }
+    want = {k: np.full((T, m), -1.0) for k, m in cols.items()}
+    got = {k: v.copy() for k, v in want.items()}
+    # the numpy code of Groups._record before the kernel
+    r = want
+    row = r["revenue_usd"][t].reshape(na, -1)
+    row.fill(0.0)
+    row[ai] = rev
+    Ls = L.sum(axis=1, keepdims=True)
+    row = r["effort_share"][t].reshape(na, -1)
+    row.fill(0.0)
+    row[ai] = L / np.where(Ls > 0, Ls, 1.0)
+    r["group_strength"][t] = S
+    r["group_active"][t] = active
+    r["places_controlled"][t] = np.bincount(ctrl + 1, minlength=na + 1)[1:]
+    r["corruption_usd"][t, :na] = 0.0
+    r["corruption_usd"][t, ai] = 0.2 * place_rev.sum(axis=1)
+    r["plaza_value_usd"][t, ni:] = Vbar[admin1]
+    total = kg.sum() / 1000.0
+    r["migrants_smuggled"][t] = np.bincount(mig_iso, weights=mig_at[mig_first], minlength=ni)
+    r["firearms_trafficked"][t] = np.bincount(fire_iso, weights=fire_at[fire_first], minlength=ni)
+    out = K.groups_record_parts(
+        t,
+        na,
+        ai,
+        rev,
+        L,
+        S,
+        active,
+        ctrl,
+        place_rev,
+        0.2,
+        Vbar,
+        admin1,
+        ni,
+        kg,
+        mig_at,
+        mig_first,
+        mig_iso,
+        fire_at,
+        fire_first,
+        fire_iso,
+        *(got[k] for k in cols),
+    )
+    assert _same(out, total)
+    for k in cols:
+        assert _same(got[k], want[k]), k

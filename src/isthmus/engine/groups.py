@@ -55,6 +55,7 @@ from .kernels import (
     entry_hazard_parts,
     fee_price_step,
     flow_at_places,
+    groups_record_parts,
     hop_rows,
     plaza_contest,
     plaza_locate,
@@ -790,6 +791,8 @@ class Groups(Module):
         # The record arrays, looked up once (the step writes a row of each every month).
         self._rec = {name: s.data for name, s in rec.series.items()}
         self.mig_first_iso = self.place_iso[self.sec.mig.place[self.sec.mig_first]]
+        self._no_slots = np.zeros(0, dtype=np.int64)  # (placeholders of the records' kernel)
+        self._no_slots_f = np.zeros((0, 1))
         self.fire_first_iso = self.place_iso[self.sec.fire.place[self.sec.fire_first]]
 
     # -- helpers ------------------------------------------------------------------------
@@ -1224,27 +1227,44 @@ class Groups(Module):
         r, st = self._rec, self.sim.state
         na = self.na
         ni = len(self.iso)
-        if na:
-            row = r["revenue_usd"][t].reshape(na, -1)
-            row.fill(0.0)
-            row[ai] = rev
-            Ls = L.sum(axis=1, keepdims=True)
-            row = r["effort_share"][t].reshape(na, -1)
-            row.fill(0.0)
-            row[ai] = L / np.where(Ls > 0, Ls, 1.0)  # efforts are >= 0: 0 where none
-            r["group_strength"][t] = st.group_strength
-            r["group_active"][t] = self.lin.active
-            r["places_controlled"][t] = np.bincount(st.controller + 1, minlength=na + 1)[1:]
-            r["corruption_usd"][t, :na] = 0.0
-            r["corruption_usd"][t, ai] = self.p.corruption_share * place_rev.sum(axis=1)
+        # (compiled: every record but the matrix products, bit for bit)
+        total = groups_record_parts(
+            t,
+            na,
+            self._no_slots if ai is None else ai,
+            rev,
+            self._no_slots_f if L is None else L,
+            st.group_strength,
+            self.lin.active,
+            st.controller if na else self._no_slots,
+            place_rev if na else self._no_slots_f,
+            self.p.corruption_share,
+            self.Vbar,
+            self.admin1,
+            ni,
+            kg,
+            mig_at,
+            self.sec.mig_first,
+            self.mig_first_iso,
+            fire_at,
+            self.sec.fire_first,
+            self.fire_first_iso,
+            r["revenue_usd"],
+            r["effort_share"],
+            r["group_strength"],
+            r["group_active"],
+            r["places_controlled"],
+            r["corruption_usd"],
+            r["plaza_value_usd"],
+            r["migrants_smuggled"],
+            r["firearms_trafficked"],
+        )
         r["corruption_usd"][t, na:] = spend @ self.agg_iso
         r["contested_places"][t] = st.contested @ self.agg_iso
         r["plaza_value_usd"][t, :ni] = self.Vbar @ self.agg_iso
-        r["plaza_value_usd"][t, ni:] = self.Vbar[self.admin1]
         # Cocaine moved: local holders in proportion to control x transport capacity; the
         # rest by the groups that can own loads, in proportion to strength x transport
         # capacity (capital and connections: UNODC 2007).
-        total = kg.sum() / 1000.0
         by_kind = self.kind_tc @ (self.C @ kg) / 1000.0
         owners = self.tc * st.group_strength
         if owners.sum() > 0:
@@ -1253,9 +1273,3 @@ class Groups(Module):
             )
         r["cocaine_handled_share"][t] = by_kind
         r["_cocaine_handled_t"][t, 0] = total
-        r["migrants_smuggled"][t] = np.bincount(
-            self.mig_first_iso, weights=mig_at[self.sec.mig_first], minlength=ni
-        )
-        r["firearms_trafficked"][t] = np.bincount(
-            self.fire_first_iso, weights=fire_at[self.sec.fire_first], minlength=ni
-        )

@@ -1597,3 +1597,82 @@ def entry_commit(
         if tot > 1.0:
             for a in range(nai):
                 C_new[a, j] = C_new[a, j] / tot
+
+
+@njit(**_JIT)
+def groups_record_parts(
+    t: int,
+    na: int,
+    ai: np.ndarray,
+    rev: np.ndarray,
+    L: np.ndarray,
+    strength: np.ndarray,
+    active: np.ndarray,
+    controller: np.ndarray,
+    place_rev: np.ndarray,
+    corruption_share: float,
+    Vbar: np.ndarray,
+    admin1: np.ndarray,
+    ni: int,
+    kg: np.ndarray,
+    mig_at: np.ndarray,
+    mig_first: np.ndarray,
+    mig_first_iso: np.ndarray,
+    fire_at: np.ndarray,
+    fire_first: np.ndarray,
+    fire_first_iso: np.ndarray,
+    r_revenue: np.ndarray,
+    r_effort: np.ndarray,
+    r_strength: np.ndarray,
+    r_active: np.ndarray,
+    r_places: np.ndarray,
+    r_corruption: np.ndarray,
+    r_value: np.ndarray,
+    r_migrants: np.ndarray,
+    r_firearms: np.ndarray,
+) -> float:
+    """The groups' records of month ``t`` other than the matrix products, bit for bit
+    the numpy code of ``Groups._record``: revenue and effort shares of the slots in play
+    ``ai`` (latent slots 0; ``L / L.sum(axis=1)``, 1 where the sum is not positive),
+    strength, activity, places controlled, the slots' corruption, the admin-1 plaza
+    values, migrants and firearms by country of first stop. Returns the month's tons
+    (``kg.sum() / 1000``). The slots' records are written when ``na`` > 0."""
+    if na > 0:
+        nk = rev.shape[1]
+        rr = r_revenue[t]
+        re = r_effort[t]
+        for c in range(len(rr)):
+            rr[c] = 0.0
+            re[c] = 0.0
+        nl = L.shape[1]
+        for i in range(len(ai)):
+            a = ai[i]
+            for k in range(nk):
+                rr[a * nk + k] = rev[i, k]
+            ls = pairwise_sum(L[i])
+            d = ls if ls > 0 else 1.0
+            for k in range(nl):
+                re[a * nl + k] = L[i, k] / d
+        for a in range(na):
+            r_strength[t, a] = strength[a]
+            r_active[t, a] = 1.0 if active[a] else 0.0
+        cnt = np.zeros(na + 1, dtype=np.int64)
+        for j in range(len(controller)):
+            cnt[controller[j] + 1] += 1
+        for a in range(na):
+            r_places[t, a] = cnt[a + 1]
+            r_corruption[t, a] = 0.0
+        for i in range(len(ai)):
+            r_corruption[t, ai[i]] = corruption_share * pairwise_sum(place_rev[i])
+    for i in range(len(admin1)):
+        r_value[t, ni + i] = Vbar[admin1[i]]
+    mig = np.zeros(ni)
+    for i in range(len(mig_first)):
+        mig[mig_first_iso[i]] += mig_at[mig_first[i]]
+    fire = np.zeros(ni)
+    for i in range(len(fire_first)):
+        fire[fire_first_iso[i]] += fire_at[fire_first[i]]
+    for c in range(ni):
+        r_migrants[t, c] = mig[c]
+        r_firearms[t, c] = fire[c]
+    return pairwise_sum(kg) / 1000.0

@@ -773,3 +773,29 @@ def test_groups_record_parts_are_the_numpy_records(seed: int) -> None:
     assert _same(out, total)
     for k in cols:
         assert _same(got[k], want[k]), k
+
+
+@pytest.mark.parametrize("firearms", [0.0, 1234.5])
+def test_secondary_inputs_are_the_numpy_code(firearms: float) -> None:
+    rng = np.random.default_rng(3)
+    n = 153
+    presence, armed = _wide(rng, n) * 1e-6, _wide(rng, n)
+    presence[:3] = [0.0, 1e9, np.nan]
+    mig_w, pop_fire = _wide(rng, 400), _wide(rng, 120)
+    fire_dest = rng.integers(0, n, 120)
+    fw = pop_fire + 0.7 * armed[fire_dest]
+    tot = fw.sum()
+    want = (
+        mig_w * 5e4,
+        fw * (firearms / tot) if tot > 0 else fw,
+        -np.minimum(0.3 * presence, 0.999),
+        -np.minimum(0.05 * presence, 0.999),
+    )
+    got = K.secondary_inputs(
+        presence, 0.3, 0.05, mig_w, 5e4, pop_fire, armed, fire_dest, 0.7, firearms
+    )
+    assert all(_same(g, w) for g, w in zip(got, want, strict=True))
+    none = K.secondary_inputs(
+        presence, 0.3, 0.05, mig_w, 5e4, pop_fire * 0, armed * 0, fire_dest, 0.7, firearms
+    )
+    assert _same(none[1], np.zeros(120))  # no demand: the weights as they are

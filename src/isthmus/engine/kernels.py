@@ -1676,3 +1676,41 @@ def groups_record_parts(
         r_migrants[t, c] = mig[c]
         r_firearms[t, c] = fire[c]
     return pairwise_sum(kg) / 1000.0
+
+
+@njit(**_JIT)
+def secondary_inputs(
+    presence: np.ndarray,
+    apprehension: float,
+    seizure: float,
+    mig_w: np.ndarray,
+    migrants: float,
+    pop_fire: np.ndarray,
+    armed: np.ndarray,
+    fire_dest: np.ndarray,
+    group_weight: float,
+    firearms: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The secondary flows' monthly inputs, bit for bit the numpy code: the migrant
+    paths' weights ``mig_w * migrants``; the firearm paths' ``fw * (firearms / fw.sum())``
+    (``fw`` itself when the sum is not positive) with ``fw = pop_fire + group_weight *
+    armed[fire_dest]``; and ``-min(rate * presence, 0.999)`` per place for migrants
+    (``apprehension``) and firearms (``seizure``), whose ``log1p`` is numpy's."""
+    pm = np.empty(len(mig_w))
+    for i in range(len(mig_w)):
+        pm[i] = mig_w[i] * migrants
+    fw = np.empty(len(fire_dest))
+    for i in range(len(fire_dest)):
+        fw[i] = pop_fire[i] + group_weight * armed[fire_dest[i]]
+    tot = pairwise_sum(fw)
+    if tot > 0:
+        f = firearms / tot
+        for i in range(len(fw)):
+            fw[i] = fw[i] * f
+    n = len(presence)
+    neg_m = np.empty(n)
+    neg_f = np.empty(n)
+    for j in range(n):
+        neg_m[j] = -_min(apprehension * presence[j], 0.999)
+        neg_f[j] = -_min(seizure * presence[j], 0.999)
+    return pm, fw, neg_m, neg_f

@@ -22,7 +22,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
-from .kernels import scale_and_bin, survival_exponents
+from .kernels import scale_and_bin, secondary_inputs, survival_exponents
 
 # assumption (recalled, unverified): the origin countries of Central American transit
 # migrants through Mexico c.2005 (Rodriguez, Berumen & Ramos 2011 for the total).
@@ -82,10 +82,14 @@ class Paths:
 
     def flows(self, path_flow: np.ndarray, loss: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Flow entering each stop (per entry) and through each place, after losses."""
+        return self._flows(path_flow, -np.minimum(loss, 0.999))
+
+    def _flows(self, path_flow: np.ndarray, neg_loss: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`flows` from ``-min(loss, 0.999)`` per place."""
         if self.n == 0:
             return np.zeros(0), np.zeros(self.n_places)
         # segment_survival in compiled passes (the same numbers)
-        at, _ = survival_exponents(np.log1p(-np.minimum(loss, 0.999)), self.place, self.lens)
+        at, _ = survival_exponents(np.log1p(neg_loss), self.place, self.lens)
         np.exp(at, out=at)
         return at, scale_and_bin(at, path_flow, self.lens, self.place, self.n_places)
 
@@ -185,9 +189,19 @@ class SecondaryFlows:
         Firearms go where people and armed groups are: each destination's demand is
         its population (millions) plus ``group_weight`` x the local group strength.
         """
-        mig_at, mig_thru = self.mig.flows(self.mig_w * migrants, apprehension * presence)
-        fw = self.pop_fire + group_weight * armed[self.fire_dest]
-        tot = fw.sum()
-        pf = fw * (firearms / tot) if tot > 0 else fw
-        fire_at, fire_thru = self.fire.flows(pf, seizure * presence)
+        # (compiled: the inputs of both, bit for bit the numpy code; see Paths.flows)
+        pm, pf, neg_m, neg_f = secondary_inputs(
+            np.asarray(presence, dtype=float),
+            float(apprehension),
+            float(seizure),
+            self.mig_w,
+            float(migrants),
+            self.pop_fire,
+            np.asarray(armed, dtype=float),
+            self.fire_dest,
+            float(group_weight),
+            float(firearms),
+        )
+        mig_at, mig_thru = self.mig._flows(pm, neg_m)
+        fire_at, fire_thru = self.fire._flows(pf, neg_f)
         return mig_at, mig_thru, fire_at, fire_thru

@@ -799,3 +799,27 @@ def test_secondary_inputs_are_the_numpy_code(firearms: float) -> None:
         presence, 0.3, 0.05, mig_w, 5e4, pop_fire * 0, armed * 0, fire_dest, 0.7, firearms
     )
     assert _same(none[1], np.zeros(120))  # no demand: the weights as they are
+
+
+def test_contest_outcome_is_the_numpy_code() -> None:
+    rng = np.random.default_rng(8)
+    nai, na, n = 9, 14, 153
+    cap_v = _wide(rng, n, 0.4)
+    em = -rng.random(n)
+    collude, contested = rng.random(n) < 0.3, rng.random(n) < 0.2
+    terr_f = (rng.random(n) < 0.9).astype(float)
+    C_new = _wide(rng, (nai, n), 0.5)
+    C_new /= np.maximum(C_new.sum(axis=0), 1.0)
+    C_new[:, :20] = 0.0
+    C_new[3, 5:10] = 0.7  # ties and clear holders
+    C_new[5, 5:8] = 0.7
+    ai = np.sort(rng.choice(na, nai, replace=False))
+    cv = np.where(cap_v > 0, cap_v * -em, 0.0)  # the numpy code before the kernel
+    cv = np.where(collude, 0.4 * cv, cv) * terr_f
+    C = np.zeros((na, n))
+    C[ai] = C_new
+    top = ai[C_new.argmax(axis=0)]
+    ctrl = np.where((C_new.max(axis=0) >= 0.5) & ~contested, top, -1)
+    got = K.contest_outcome(cap_v, em, collude, 0.4, terr_f, C_new, ai, na, contested)
+    assert all(_same(g, w) for g, w in zip(got, (cv, C, ctrl), strict=True))
+    assert (ctrl >= 0).any()

@@ -48,6 +48,7 @@ import numpy as np
 
 from ..scenario import Problem, ScenarioError
 from .kernels import (
+    contest_outcome,
     contest_violence_parts,
     effective_presence,
     entry_candidates,
@@ -57,6 +58,7 @@ from .kernels import (
     flow_at_places,
     groups_record_parts,
     hop_rows,
+    pairwise_sum,
     plaza_contest,
     plaza_locate,
     plaza_potentials,
@@ -918,7 +920,12 @@ class Groups(Module):
         link_out = getattr(st, "link_out", None)
         if link_out is not None:
             # each place's share of the month's flow (smoothed)
-            total = float(np.sum(getattr(st, "path_flow", 0.0)))
+            pf = getattr(st, "path_flow", 0.0)
+            total = (
+                pairwise_sum(pf)  # np.sum, compiled
+                if isinstance(pf, np.ndarray) and pf.ndim == 1 and pf.dtype == np.float64
+                else float(np.sum(pf))
+            )
             kg, self.flow_share = flow_at_places(
                 net.link_to, link_out, n, self.terr_f, total, self.flow_share, p.value_memory
             )
@@ -1074,22 +1081,27 @@ class Groups(Module):
         if t % 3 == 0:  # challengers decide each quarter
             self._entries(ai, Sa, act, C_new, commit, zg, frac)
         self.commit[ai] = commit
-        self.C = np.zeros_like(C)
-        self.C[ai] = C_new
-        st.control_share = self.C
 
         # 7. Violence intensities: contests, succession feuds; predation revenue.
         cap_v, arg_v = contest_violence_parts(
             self.Vbar, s_loc, contender, u, p.contest_capacity, n_cont
         )  # plazas.contest_violence, compiled up to its exponential
-        cv = np.where(cap_v > 0, cap_v * -np.expm1(arg_v), 0.0)
-        cv = np.where(collude, p.collusion_violence * cv, cv)
-        st.contest_violence = cv * self.terr_f
+        # (compiled: the violence of the contests, the shares of all the slots and the
+        # controllers, bit for bit the numpy code)
+        st.contest_violence, self.C, st.controller = contest_outcome(
+            cap_v,
+            np.expm1(arg_v),
+            collude,
+            p.collusion_violence,
+            self.terr_f,
+            C_new,
+            ai,
+            na,
+            contested,
+        )
+        st.control_share = self.C
         st.succession_violence = (frag @ s_loc) * self.terr_f
         st.contested = contested
-        top = ai[C_new.argmax(axis=0)]
-        ok = (C_new.max(axis=0) >= 0.5) & ~contested
-        st.controller = np.where(ok, top, -1)
         # Members at work in each predatory activity and place (by kind of actor, for the
         # records): a group's effort on the activity, where its revenue from it comes from.
         # Extortion is enforced by members who threaten, beat and kill victim by victim, so

@@ -1714,3 +1714,53 @@ def secondary_inputs(
         neg_m[j] = -_min(apprehension * presence[j], 0.999)
         neg_f[j] = -_min(seizure * presence[j], 0.999)
     return pm, fw, neg_m, neg_f
+
+
+@njit(**_JIT)
+def contest_outcome(
+    cap_v: np.ndarray,
+    em: np.ndarray,
+    collude: np.ndarray,
+    collusion_violence: float,
+    terr_f: np.ndarray,
+    C_new: np.ndarray,
+    ai: np.ndarray,
+    na: int,
+    contested: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The groups step's contest violence and control after the month's contests, bit
+    for bit its numpy code: ``cv = cap_v * -em`` where ``cap_v > 0`` (else 0), times
+    ``collusion_violence`` where the holders collude, times ``terr_f``; the shares of
+    all ``na`` slots (``C_new`` in the rows ``ai``, zeros elsewhere); each place's
+    controller, the slot with the largest share (the first of equals, as ``argmax``)
+    when it holds half or more and the place is not contested, else -1 (-1 everywhere
+    without any slot in play, where numpy's ``argmax`` would fail)."""
+    nai, n = C_new.shape
+    cv = np.empty(n)
+    for j in range(n):
+        c = cap_v[j] * -em[j] if cap_v[j] > 0 else 0.0
+        if collude[j]:
+            c = collusion_violence * c
+        cv[j] = c * terr_f[j]
+    C = np.zeros((na, n))
+    for i in range(nai):
+        for j in range(n):
+            C[ai[i], j] = C_new[i, j]
+    ctrl = np.full(n, -1, dtype=np.int64)
+    if nai == 0:
+        return cv, C, ctrl
+    for j in range(n):
+        best = C_new[0, j]
+        bi = 0
+        if best == best:
+            for a in range(1, nai):
+                v = C_new[a, j]
+                if v != v:  # NaN: the maximum, and argmax's answer
+                    best = v
+                    bi = a
+                    break
+                if v > best:
+                    best = v
+                    bi = a
+        ctrl[j] = ai[bi] if (best >= 0.5 and not contested[j]) else -1
+    return cv, C, ctrl

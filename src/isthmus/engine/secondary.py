@@ -18,6 +18,8 @@ Examples
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
@@ -58,27 +60,26 @@ class Paths:
     """Fixed paths over places (entries in travel order) for a secondary commodity."""
 
     def __init__(self, paths: list[list[int]], n_places: int, country_of: np.ndarray):
-        lens = np.array([len(p) for p in paths], dtype=np.int64)
+        lens = np.fromiter((len(p) for p in paths), dtype=np.int64, count=len(paths))
         self.n = len(paths)
-        self.place = (
-            np.concatenate([np.asarray(p, dtype=np.int64) for p in paths])
-            if paths
-            else np.zeros(0, dtype=np.int64)
+        self.place = np.fromiter(
+            itertools.chain.from_iterable(paths), dtype=np.int64, count=int(lens.sum())
         )
         self.seg = np.repeat(np.arange(self.n), lens)
         self.lens = lens
         self.starts = np.concatenate([[0], np.cumsum(lens)[:-1]]).astype(np.int64)
         self.n_places = n_places
         # The first stop of each path in each country: persons or units entering it.
-        first = np.zeros(len(self.place), dtype=bool)
-        for k in range(self.n):
+        # (plain lists in the loop: indexing numpy arrays one element at a time is slow)
+        country = country_of.tolist() if isinstance(country_of, np.ndarray) else country_of
+        first: list[bool] = []
+        for p in paths:
             seen: set[str] = set()
-            for j in range(self.starts[k], self.starts[k] + lens[k]):
-                c = country_of[self.place[j]]
-                if c not in seen:
-                    seen.add(c)
-                    first[j] = True
-        self.first_in_country = first
+            for q in p:
+                c = country[q]
+                first.append(c not in seen)
+                seen.add(c)
+        self.first_in_country = np.array(first, dtype=bool)
 
     def flows(self, path_flow: np.ndarray, loss: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Flow entering each stop (per entry) and through each place, after losses."""
@@ -126,13 +127,19 @@ class SecondaryFlows:
         else:
             dist, pred = np.zeros((0, n)), np.zeros((0, n), dtype=np.int64)
 
+        # plain lists below (why: indexing numpy arrays one element at a time is slow)
+        reached = np.isfinite(dist).tolist()
+        pred_l = pred.tolist()
+        terr_l = np.asarray(terr).tolist()
+
         def path_from_entry(k: int, dest: int) -> list[int] | None:
-            if not np.isfinite(dist[k, dest]):
+            if not reached[k][dest]:
                 return None
             out = [dest]
             cur = dest
-            while pred[k, cur] >= 0:
-                cur = pred[k, cur]
+            pk = pred_l[k]
+            while pk[cur] >= 0:
+                cur = pk[cur]
                 out.append(cur)
             return out[::-1]  # entry ... dest
 
@@ -149,7 +156,7 @@ class SecondaryFlows:
                     pth = path_from_entry(k, int(o))
                     if pth is None:
                         continue
-                    stops = [q for q in pth[::-1] if terr[q]]  # origin ... last Mexican place
+                    stops = [q for q in pth[::-1] if terr_l[q]]  # origin ... last Mexican place
                     mig_paths.append(stops)
                     mig_w.append(share * wo * entry_w[k])
         mw = np.array(mig_w)
@@ -159,11 +166,12 @@ class SecondaryFlows:
         fire_paths, fire_dest = [], []
         if len(e_idx):
             near = np.argmin(dist, axis=0)
-            for d in np.flatnonzero(terr):
-                pth = path_from_entry(int(near[d]), int(d))
+            near_l = near.tolist()
+            for d in np.flatnonzero(terr).tolist():
+                pth = path_from_entry(near_l[d], d)
                 if pth is None:
                     continue
-                stops = [q for q in pth if terr[q]]
+                stops = [q for q in pth if terr_l[q]]
                 if stops:
                     fire_paths.append(stops)
                     fire_dest.append(int(d))

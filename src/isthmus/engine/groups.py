@@ -880,8 +880,11 @@ class Groups(Module):
             st.kingpin_hits.append((i, place))
         if not self.frag.any():
             return
-        for i in np.flatnonzero((self.frag > 0.01) & lin.active):
-            if draws[i] >= -np.expm1(-p.split_hazard * self.frag[i]):
+        feuds = np.flatnonzero((self.frag > 0.01) & lin.active)
+        # each feud's split probability, all at once (a split changes only latent slots)
+        odds = -np.expm1(-p.split_hazard * self.frag[feuds])
+        for i, draw, prob in zip(feuds.tolist(), draws[feuds].tolist(), odds.tolist(), strict=True):
+            if draw >= prob:
                 continue
             f = lin.free_slot(int(lin.lineage[i]))
             if f is None:

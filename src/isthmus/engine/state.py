@@ -341,7 +341,14 @@ class State(Module):
             (iv, *iv.months(sim)) if not getattr(iv, "custom_active", False) else (iv, None, None)
             for iv in self.order
         ]
-        self._due: dict[int, list[tuple[Any, bool]]] = {}
+        # The interventions due each month, in their order: those whose window holds the
+        # month and those with their own rule (asked each month), listed once.
+        self._due: dict[int, list[tuple[Any, bool]]] = {t: [] for t in range(sim.n_months)}
+        for iv, t0, t1 in self._windows:
+            n = sim.n_months
+            months = range(n) if t0 is None else range(max(t0, 0), min(t1, n - 1) + 1)
+            for t in months:
+                self._due[t].append((iv, t0 is None))
         self._rec_cache: dict[str, tuple[object, np.ndarray]] = {}
         # Stocks at rest (at their neutral target with no lever on them) are not
         # integrated; effort and prosecution pressure are reused while their inputs are
@@ -527,9 +534,7 @@ class State(Module):
         sim, st = self.sim, self.sim.state
         self._reset_levers()
         due = self._due.get(t)
-        if due is None:
-            # The interventions whose window holds month t, and those with their own rule
-            # (asked below), in their order: the same each time the month comes (spin-up).
+        if due is None:  # a month outside the run: as listed in init
             due = self._due[t] = [
                 (iv, t0 is None) for iv, t0, t1 in self._windows if t0 is None or t0 <= t <= t1
             ]

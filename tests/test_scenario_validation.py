@@ -196,3 +196,31 @@ def test_problem_messages_are_bounded() -> None:
     assert len(str(p)) < 700
     e = ScenarioError([Problem("f.csv", i, None, "bad") for i in range(10_000)])
     assert len(str(e)) < 5000 and e.total == 10_000
+
+
+def test_table_records_are_pandas_records() -> None:
+    """The engine's fast row reader gives ``to_dict("records")``, value and type."""
+    import math
+
+    import numpy as np
+    import pandas as pd
+
+    from isthmus.scenario import load_scenario
+    from isthmus.scenario.loader import _frame, table_records
+
+    def same(x, y) -> bool:  # noqa: ANN001
+        if isinstance(x, float) and isinstance(y, float) and math.isnan(x) and math.isnan(y):
+            return True
+        return type(x) is type(y) and x == y
+
+    sc = load_scenario("central-america")
+    frames = list(sc.tables.values())
+    frames.append(pd.DataFrame({"a": np.array([1, 2]), "b": [np.float64(1.5), None]}))
+    frames.append(
+        _frame({"x": np.array([np.nan, 2.0]), "s": np.array(["", "y"], dtype=object)}, ["x", "s"])
+    )
+    for df in frames:
+        want, got = df.to_dict("records"), table_records(df)
+        assert len(want) == len(got)
+        for w, g in zip(want, got, strict=True):
+            assert list(w) == list(g) and all(same(w[k], g[k]) for k in w)

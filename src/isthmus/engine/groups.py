@@ -47,6 +47,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..scenario import Problem, ScenarioError
+from ..scenario.loader import table_records
 from .kernels import (
     contest_outcome,
     contest_violence_parts,
@@ -690,7 +691,7 @@ class Groups(Module):
     def _read_actors(self, pres: dict, just: dict) -> None:
         sim, net, p = self.sim, self.sim.net, self.p
         a = sim.scenario.tables.get("actors")
-        rows = [] if a is None else a.to_dict("records")
+        rows = [] if a is None else table_records(a)
         base = [str(r["id"]) for r in rows]
         self.lin = Lineages(base, int(round(p.max_factions)) if rows else 0)
         ids = self.lin.ids

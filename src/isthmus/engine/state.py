@@ -58,6 +58,7 @@ from typing import Any
 import numpy as np
 
 from ..scenario import Problem, ScenarioError
+from ..scenario.loader import table_records
 from .kernels import prosecution_pressure
 from .params import Param
 from .sim import Module, Sim, register
@@ -101,7 +102,7 @@ def country_rows(sim: Sim) -> dict[str, dict]:
     >>> country_rows(Sim("central-america"))["GTM"]["id"]
     'GTM'
     """
-    return {str(r["id"]): r for r in sim.scenario.countries.to_dict("records")}
+    return {str(r["id"]): r for r in table_records(sim.scenario.countries)}
 
 
 def capacity_split(sim: Sim) -> tuple[np.ndarray, np.ndarray]:

@@ -40,6 +40,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..scenario import Problem, ScenarioError
+from ..scenario.loader import table_records
 from .groups import KINDS
 from .kernels import violence_month
 from .params import Param
@@ -142,7 +143,7 @@ class Violence(Module):
         probs: list[Problem] = []
         if table is not None and len(table):
             known_c = set(net.place_country[terr].tolist())
-            rows = table.to_dict("records")
+            rows = table_records(table)
             for r in rows:  # country rows first, then admin-1 rows override them
                 reg = str(r["region"])
                 if reg in net.place_index:

@@ -605,6 +605,33 @@ def _check_keys(table: str, df: pd.DataFrame, problems: list[Problem]) -> None:
             seen[key] = line
 
 
+def table_records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    """A table's rows as plain dicts, as ``df.to_dict("records")`` gives them.
+
+    Why: pandas boxes each cell on its own; a column at a time is several times faster
+    (the engine reads small tables this way before every run).
+
+    Examples
+    --------
+    >>> table_records(pd.DataFrame({"id": ["a", "b"], "x": [1.0, 2.5]}))
+    [{'id': 'a', 'x': 1.0}, {'id': 'b', 'x': 2.5}]
+    """
+    cols = list(df.columns)
+    if not cols or len(set(cols)) != len(cols):
+        return df.to_dict("records")
+    plain = (str, float, int, bool, type(None))
+    values = []
+    for c in cols:
+        col = df[c]
+        if col.dtype.kind not in "fiubO":
+            return df.to_dict("records")  # extension types: pandas' own boxing
+        vals = col.tolist()
+        if col.dtype.kind == "O" and not all(type(v) in plain for v in vals):
+            return df.to_dict("records")
+        values.append(vals)
+    return [dict(zip(cols, row, strict=True)) for row in zip(*values, strict=True)]
+
+
 def _rows(df: pd.DataFrame, *cols: str) -> zip:
     """Rows of some columns as tuples of plain values (faster than ``itertuples``)."""
     return zip(*(df[c].tolist() for c in cols), strict=True)

@@ -556,9 +556,8 @@ def read_table(text: str, schema: TableSchema, fname: str, problems: list[Proble
         for attr, k, out in zip(attrs, pos, cols, strict=True):
             out.append(_parse_cell(row[k] if k >= 0 else "", attr, fname, i, problems))
     numeric = [a.base_type in ("float", "int") for a in attrs]
-    if lines and not any(
-        v is None for vals, num in zip(cols, numeric, strict=True) if not num for v in vals
-    ):
+    # (text cells are str or None: ``in`` scans a column in C)
+    if lines and not any(None in vals for vals, num in zip(cols, numeric, strict=True) if not num):
         data: dict[str, Any] = {"_line": np.array(lines, dtype=np.int64)}
         for attr, vals, num in zip(attrs, cols, numeric, strict=True):
             if num:

@@ -191,7 +191,8 @@ def _path_links(
         if guard > len(pred):
             return None
     nodes.reverse()
-    return [edge_of[(nodes[i], nodes[i + 1])] for i in range(len(nodes) - 1)]
+    # consecutive pairs looked up in C (why: a Python loop over them costs more)
+    return list(map(edge_of.__getitem__, zip(nodes[:-1], nodes[1:], strict=True)))
 
 
 def _best_edges(n: int, frm: np.ndarray, to: np.ndarray, w: np.ndarray, mask: np.ndarray):

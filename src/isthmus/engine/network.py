@@ -195,6 +195,30 @@ def _path_links(
     return list(map(edge_of.__getitem__, zip(nodes[:-1], nodes[1:], strict=True)))
 
 
+def _nearest_within(dist: np.ndarray, dm: np.ndarray, ratio: float, k: int) -> list[list[int]]:
+    """For each row of ``dist`` (from a gate), the places ``dm`` whose distance is within
+    ``ratio`` of the row's least finite one (+1e-9), the ``k`` nearest, ties in the order
+    of ``dm``: per row, what ``dm[ok & (c <= ratio * c[ok].min() + 1e-9)]`` sorted by a
+    stable argsort of its distances gives (nothing where no place is reachable).
+
+    Examples
+    --------
+    >>> d = np.array([[3.0, 1.0, np.inf, 2.0], [np.inf, np.inf, np.inf, np.inf]])
+    >>> _nearest_within(d, np.array([0, 1, 3]), 2.5, 2)
+    [[1, 3], []]
+    """
+    if not len(dm) or not len(dist):
+        return [[] for _ in range(len(dist))]
+    c = dist[:, dm]
+    ok = np.isfinite(c)
+    best = np.where(ok, c, np.inf).min(axis=1)
+    sel = ok & (c <= ratio * best[:, None] + 1e-9)
+    order = np.argsort(np.where(sel, c, np.inf), axis=1, kind="stable")[:, :k]
+    take = np.take_along_axis(sel, order, axis=1)
+    places = dm[order]
+    return [p[t].tolist() for p, t in zip(places, take, strict=True)]
+
+
 def _best_edges(n: int, frm: np.ndarray, to: np.ndarray, w: np.ndarray, mask: np.ndarray):
     """Graph (CSR) keeping only the cheapest link between each ordered pair of places."""
     order = np.lexsort((w, to, frm))
@@ -394,23 +418,23 @@ def compile_network(
     # The onward paths from a gate do not depend on the origin or the exit that reaches
     # it: each gate's list (destination, links), in the order the routes are made, once.
     onward_of: dict[int, list[tuple[int, list[int]]]] = {}
+    # Each gate's entry points of each market: those within onward_ratio of the cheapest,
+    # the max_onward cheapest of them (ties in the order of ``dests``), for all the gates
+    # at once (why: a few numpy calls per gate and market add up).
+    entry_points = [
+        [_nearest_within(d_on, dm, onward_ratio, max_onward) for dm in dests]
+        for d_on, _, _ in onward
+    ]
 
     def onward_from(gi: int, g: int) -> list[tuple[int, list[int]]]:
         out = onward_of.get(gi)
         if out is not None:
             return out
         out = []
-        for d_on, p_on, e_on in onward:
+        for (_, p_on, e_on), per_market in zip(onward, entry_points, strict=True):
             prow = p_on[gi].tolist()
-            for dm in dests:
-                c = d_on[gi, dm]
-                ok = np.isfinite(c)
-                if not ok.any():
-                    continue
-                best = c[ok].min()
-                cand = dm[ok & (c <= onward_ratio * best + 1e-9)]
-                cand = cand[np.argsort(d_on[gi, cand], kind="stable")[:max_onward]]
-                for d in cand.tolist():
+            for cand in per_market:
+                for d in cand[gi]:
                     rest = _path_links(prow, g, d, e_on)
                     if rest is not None:
                         out.append((d, rest))

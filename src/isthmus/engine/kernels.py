@@ -1172,3 +1172,153 @@ def route_utility(
         scale = price / p_ref[i]
         v[i] = theta * scale * (es[i] - c - f) + ps_term[i]
     return v
+
+
+# ---------------------------------------------------------------------------
+# Markets step: per-route sums by market and the market model's arithmetic between
+# numpy's powers (arrays of a few markets; powers stay in numpy, which special-cases
+# some exponents).
+
+
+@njit(**_JIT)
+def market_route_sums(
+    path_market: np.ndarray,
+    path_delivered: np.ndarray,
+    path_flow: np.ndarray,
+    p_end: np.ndarray,
+    k: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Tons delivered, route weights and weighted landed cost, summed by market.
+
+    Bit for bit, with ``w = path_delivered + 1e-9 * (path_flow + 1e-9)``:
+    ``np.bincount(path_market, path_delivered)``, ``np.bincount(path_market, w)`` and
+    ``np.bincount(path_market, w * p_end)`` (``minlength=k``).
+    """
+    delivered = np.zeros(k)
+    wsum = np.zeros(k)
+    num = np.zeros(k)
+    for i in range(len(path_market)):
+        m = path_market[i]
+        d = path_delivered[i]
+        w = d + 1e-9 * (path_flow[i] + 1e-9)
+        delivered[m] += d
+        wsum[m] += w
+        num[m] += w * p_end[i]
+    return delivered, wsum, num
+
+
+@njit(**_JIT)
+def market_arrivals(
+    delivered: np.ndarray, loss: float, stock: np.ndarray, s0: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``d = max(delivered, 0)``, ``lost = loss d``, ``avail = stock + d - lost`` and the
+    stock ratio ``max(avail, 1e-12) / s0``, as the numpy code computes them."""
+    n = len(delivered)
+    d = np.empty(n)
+    lost = np.empty(n)
+    avail = np.empty(n)
+    ratio = np.empty(n)
+    for i in range(n):
+        d[i] = _max(delivered[i], 0.0)
+        lost[i] = loss * d[i]
+        avail[i] = stock[i] + d[i] - lost[i]
+        ratio[i] = _max(avail[i], 1e-12) / s0[i]
+    return d, lost, avail, ratio
+
+
+@njit(**_JIT)
+def market_wholesale(
+    m0: np.ndarray,
+    cost: np.ndarray,
+    rent: np.ndarray,
+    cap: np.ndarray,
+    mr: np.ndarray,
+    p_ref: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``pw = min(m0 cost rent, cap)``, ``p_star = max(mr pw / 1000, 1e-9)`` and
+    ``p_star / p_ref``, as the numpy code computes them."""
+    n = len(m0)
+    pw = np.empty(n)
+    p_star = np.empty(n)
+    q = np.empty(n)
+    for i in range(n):
+        pw[i] = _min(m0[i] * cost[i] * rent[i], cap[i])
+        p_star[i] = _max(mr[i] * pw[i] / 1000.0, 1e-9)
+        q[i] = p_star[i] / p_ref
+    return pw, p_star, q
+
+
+@njit(**_JIT)
+def market_dilution(
+    raw: np.ndarray,
+    a_raw: float,
+    normal: np.ndarray,
+    p_star: np.ndarray,
+    pi_max: float,
+    purity: np.ndarray,
+    a_pi: float,
+    p_ref: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Sticky raw-gram price, purity towards raw price / target, the price per pure gram
+    and its ratio to ``p_ref``, as the numpy code computes them (``np.clip`` is
+    ``min(max(x, lo), hi)``)."""
+    n = len(raw)
+    raw2 = np.empty(n)
+    pur = np.empty(n)
+    p_pure = np.empty(n)
+    r = np.empty(n)
+    for i in range(n):
+        raw2[i] = raw[i] + a_raw * (normal[i] - raw[i])
+        target = _min(raw2[i] / p_star[i], pi_max)
+        pur[i] = _min(_max(purity[i] + a_pi * (target - purity[i]), 1e-3), pi_max)
+        p_pure[i] = raw2[i] / pur[i]
+        r[i] = p_pure[i] / p_ref
+    return raw2, pur, p_pure, r
+
+
+@njit(**_JIT)
+def market_demand(
+    dm_in: np.ndarray,
+    c100: np.ndarray,
+    r_eps: np.ndarray,
+    avail: np.ndarray,
+    u100: np.ndarray,
+    r_part: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Demand, consumption (at most 95% of what is available), stocks left and users,
+    as the numpy code computes them."""
+    n = len(c100)
+    demand = np.empty(n)
+    consumed = np.empty(n)
+    stock = np.empty(n)
+    users = np.empty(n)
+    for i in range(n):
+        dm = _max(dm_in[i], 0.0)
+        demand[i] = dm * c100[i] * r_eps[i]
+        consumed[i] = _min(demand[i], 0.95 * avail[i])
+        stock[i] = avail[i] - consumed[i]
+        u = dm * u100[i] * r_part[i]
+        users[i] = u * (consumed[i] / demand[i] if demand[i] > 0 else 1.0)
+    return demand, consumed, stock, users
+
+
+@njit(**_JIT)
+def scarcity_tilt(
+    log_price: np.ndarray,
+    log_last: np.ndarray,
+    log_p0: float,
+    tilt_market: np.ndarray,
+    path_market: np.ndarray,
+    path_len: np.ndarray,
+) -> np.ndarray:
+    """Bit for bit :func:`tilt_exponent` with ``path_f = tilt_market[path_market] /
+    max(log_last - log_p0, 1e-9)``."""
+    out = np.empty(len(log_price))
+    e = 0
+    for p in range(len(path_len)):
+        f = tilt_market[path_market[p]] / _max(log_last[p] - log_p0, 1e-9)
+        for _ in range(path_len[p]):
+            lp = log_price[e]
+            out[e] = (lp - log_p0) * f + lp
+            e += 1
+    return out

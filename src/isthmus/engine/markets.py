@@ -61,8 +61,13 @@ import pandas as pd
 from .interdiction import MODE_CLASS
 from .kernels import (
     cost_chain_sums,
+    market_arrivals,
+    market_demand,
+    market_dilution,
+    market_route_sums,
+    market_wholesale,
+    scarcity_tilt,
     seg_cumsum,
-    tilt_exponent,
     weighted_bin_mean_parts,
 )
 from .network import MARKETS, TRANSIT_ZONE
@@ -424,28 +429,41 @@ class MarketDynamics:
     def step(
         self, delivered: np.ndarray, demand_mult: np.ndarray, landed: np.ndarray
     ) -> dict[str, np.ndarray]:
-        """One month: arrivals, wholesale price, dilution, consumption, new stocks."""
-        d = np.maximum(np.asarray(delivered, dtype=float), 0.0)
-        dm = np.maximum(np.asarray(demand_mult, dtype=float), 0.0)
+        """One month: arrivals, wholesale price, dilution, consumption, new stocks.
+
+        The arithmetic runs in compiled kernels between numpy's powers (the same
+        operations in the same order as the array expressions they replace:
+        ``tests/test_engine_kernels.py``).
+        """
         s_prev = self.stock
-        lost = self.loss * d
-        avail = s_prev + d - lost
-        # Importers' markup falls as stocks pile up (the scarcity rent).
-        rent = (np.maximum(avail, 1e-12) / self.s0) ** (-1.0 / self.phi)
-        pw = np.minimum(self.m0 * self.cost_base(landed) * rent, self.pw_cap)
-        p_star = np.maximum(self.mr * pw / 1000.0, 1e-9)  # target retail price per pure gram
-        # Sticky raw-gram price; purity absorbs the gap (dilution).
-        self.raw_price = self.raw_price + self.a_raw * (
-            self.normal_raw_price(p_star) - self.raw_price
+        d, lost, avail, ratio = market_arrivals(
+            np.asarray(delivered, dtype=float), self.loss, s_prev, self.s0
         )
-        target = np.minimum(self.raw_price / p_star, self.pi_max)
-        self.purity = np.clip(self.purity + self.a_pi * (target - self.purity), 1e-3, self.pi_max)
-        p_pure = self.raw_price / self.purity
-        demand = dm * self.c100 * (p_pure / P_REF) ** self.eps
-        consumed = np.minimum(demand, 0.95 * avail)  # dealers cannot sell what they lack
-        self.stock = avail - consumed
-        users = dm * self.u100 * (p_pure / P_REF) ** (self.beta * self.eps)
-        users = users * np.divide(consumed, demand, out=np.ones_like(demand), where=demand > 0)
+        # Importers' markup falls as stocks pile up (the scarcity rent).
+        rent = ratio ** (-1.0 / self.phi)
+        # Target retail price per pure gram from the wholesale price.
+        pw, p_star, q = market_wholesale(
+            self.m0, self.cost_base(landed), rent, self.pw_cap, self.mr, P_REF
+        )
+        # Sticky raw-gram price; purity absorbs the gap (dilution).
+        self.raw_price, self.purity, p_pure, r = market_dilution(
+            self.raw_price,
+            self.a_raw,
+            self.pi100 * P_REF * q**self.nu,
+            p_star,
+            self.pi_max,
+            self.purity,
+            self.a_pi,
+            P_REF,
+        )
+        demand, consumed, self.stock, users = market_demand(
+            np.asarray(demand_mult, dtype=float),
+            self.c100,
+            r**self.eps,
+            avail,
+            self.u100,
+            r ** (self.beta * self.eps),
+        )
         return {
             "delivered": d,
             "lost": lost,
@@ -656,9 +674,8 @@ class Markets(Module):
         log_p0 = self.log_p0
         if log_last is None:  # the log price at each route's last entry
             log_last = log_price[self.last]
-        span = np.maximum(log_last - log_p0, 1e-9)
-        tilt = self.p.scarcity_passthrough * np.log(np.maximum(scarcity, 1e-9))[net.path_market]
-        out = tilt_exponent(log_price, log_p0, tilt / span, self.path_len)
+        tilt = self.p.scarcity_passthrough * np.log(np.maximum(scarcity, 1e-9))
+        out = scarcity_tilt(log_price, log_last, log_p0, tilt, net.path_market, self.path_len)
         return np.exp(out, out=out)
 
     def place_prices(self, entry_price: np.ndarray) -> np.ndarray:
@@ -691,15 +708,15 @@ class Markets(Module):
         # Tolerate runs without the flow steps (nothing arrives then).
         path_delivered = getattr(st, "path_delivered", self.zero_paths)
         path_flow = getattr(st, "path_flow", self.zero_paths)
-        delivered = np.bincount(net.path_market, weights=path_delivered, minlength=k)[:k]
         # Cost chain and each market's landed cost (weighted by what each route delivers).
         log_price = self.cost_chain()
         log_last = log_price[self.last]
         p_end = np.exp(log_last)
-        w = path_delivered + 1e-9 * (path_flow + 1e-9)
-        wsum = np.bincount(net.path_market, weights=w, minlength=k)[:k]
+        delivered, wsum, num = market_route_sums(
+            net.path_market, path_delivered, path_flow, p_end, k
+        )
         landed = np.divide(
-            np.bincount(net.path_market, weights=w * p_end, minlength=k)[:k],
+            num,
             wsum,
             out=np.asarray(st.price_dest, dtype=float) / self.mkt.m0,  # no route: no rent
             where=wsum > 0,
@@ -709,7 +726,11 @@ class Markets(Module):
             self.started = True
         out = self.mkt.step(delivered, self.demand_multiplier(t), landed)
         resid = out["delivered"] - out["consumed"] - out["lost"] - out["stock_change"]
-        if np.any(np.abs(resid) > 1e-9 * np.maximum(1.0, out["delivered"])):
+        # (a few markets: plain floats are quicker than array calls)
+        if any(
+            abs(r) > 1e-9 * max(1.0, d)
+            for r, d in zip(resid.tolist(), out["delivered"].tolist(), strict=True)
+        ):
             raise RuntimeError(f"market ledger does not balance in month {t}: {resid}")
         pw = out["wholesale"]
         st.price_dest = pw.copy()

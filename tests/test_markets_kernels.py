@@ -126,3 +126,35 @@ def test_scarcity_tilt_is_the_tilt_exponent() -> None:
     assert _same(got, want)
     # and tilt_exponent itself is the numpy expression
     assert _same(want, (log_price - log_p0) * np.repeat(tilt[pm] / span, path_len) + log_price)
+
+
+@pytest.mark.parametrize("off", [0.0, 0.3])
+def test_place_prices_kernel_matches_the_numpy_code(off: float) -> None:
+    rng = np.random.default_rng(int(off * 10) + 7)
+    n_places, n_c = 153, 12
+    path_len = rng.integers(1, 25, 1257)
+    n = int(path_len.sum())
+    e_place = rng.integers(0, n_places, n)
+    off_route = rng.random(n_places) < off
+    origins = np.flatnonzero(~off_route)[:3].astype(np.int64)
+    e_place = np.where(off_route[e_place], origins[0], e_place)  # off-route: on no route
+    entry_price = rng.random(n) * 1e5
+    path_flow = rng.random(1257) * 10.0 ** rng.uniform(-12, 2, 1257)
+    path_flow[rng.random(1257) < 0.3] = 0.0
+    cidx = rng.integers(0, n_c, n_places)
+    cidx[-1] = n_c - 1  # a country whose places may all be off route
+    on_route = ~off_route
+    c_count = np.bincount(cidx[on_route], minlength=n_c).astype(float)
+    p0 = 2200.0
+    # the numpy code the kernel replaces
+    den, num = K.weighted_bin_mean_parts(path_flow + 1e-9, path_len, entry_price, e_place, n_places)
+    want = np.divide(num, den, out=np.zeros(n_places), where=den > 0)
+    want[origins] = p0
+    if off_route.any():
+        cn = np.bincount(cidx[on_route], weights=want[on_route], minlength=n_c)
+        cmean = np.divide(cn, c_count, out=np.full(n_c, p0), where=c_count > 0)
+        want[off_route] = cmean[cidx[off_route]]
+    got = K.place_prices_kernel(
+        path_flow, path_len, entry_price, e_place, n_places, origins, p0, off_route, cidx, c_count
+    )
+    assert _same(got, want)

@@ -1322,3 +1322,52 @@ def scarcity_tilt(
             out[e] = (lp - log_p0) * f + lp
             e += 1
     return out
+
+
+@njit(**_JIT)
+def place_prices_kernel(
+    path_flow: np.ndarray,
+    path_len: np.ndarray,
+    entry_price: np.ndarray,
+    e_place: np.ndarray,
+    n_places: int,
+    origins: np.ndarray,
+    p0: float,
+    off_route: np.ndarray,
+    cidx: np.ndarray,
+    c_count: np.ndarray,
+) -> np.ndarray:
+    """Flow-weighted price at each place; places on no route take their country's mean.
+
+    Bit for bit the markets step's numpy code: :func:`weighted_bin_mean_parts` of
+    ``path_flow + 1e-9``, ``num / den`` where ``den > 0`` (else 0), ``p0`` at the
+    origins, and at the places off every route (``off_route``, a boolean mask) the mean
+    of their country's (``cidx``) on-route prices summed in place order (``p0`` for a
+    country with none, ``c_count`` its number of on-route places).
+    """
+    den = np.zeros(n_places)
+    num = np.zeros(n_places)
+    e = 0
+    for p in range(len(path_len)):
+        w = path_flow[p] + 1e-9
+        for _ in range(path_len[p]):
+            b = e_place[e]
+            den[b] += w
+            num[b] += w * entry_price[e]
+            e += 1
+    price = np.zeros(n_places)
+    for j in range(n_places):
+        if den[j] > 0:
+            price[j] = num[j] / den[j]
+    for j in origins:
+        price[j] = p0
+    n_c = len(c_count)
+    cn = np.zeros(n_c)
+    for j in range(n_places):
+        if not off_route[j]:
+            cn[cidx[j]] += price[j]
+    for j in range(n_places):
+        if off_route[j]:
+            c = cidx[j]
+            price[j] = cn[c] / c_count[c] if c_count[c] > 0 else p0
+    return price

@@ -66,9 +66,9 @@ from .kernels import (
     market_dilution,
     market_route_sums,
     market_wholesale,
+    place_prices_kernel,
     scarcity_tilt,
     seg_cumsum,
-    weighted_bin_mean_parts,
 )
 from .network import MARKETS, TRANSIT_ZONE
 from .params import Param
@@ -552,11 +552,7 @@ class Markets(Module):
         self.n_c = len(net.countries) + 1
         self.c_count = np.bincount(self.cidx[on_route], minlength=self.n_c).astype(float)
         # Constants of the monthly step (why: it runs every month; nothing here changes).
-        self.has_off_route = bool(self.off_route.any())
-        self.on_route = ~self.off_route
-        self.cidx_on = self.cidx[self.on_route]
-        self.cidx_off = self.cidx[self.off_route]
-        self.c_has = self.c_count > 0
+        self.origins = np.asarray(net.origins, dtype=np.int64)
         self.log_p0 = np.log(self.p0)
         self.m0_path = self.mkt.m0[net.path_market]
         self.link_country_ok = self.link_country[self.has_country]
@@ -679,22 +675,22 @@ class Markets(Module):
         return np.exp(out, out=out)
 
     def place_prices(self, entry_price: np.ndarray) -> np.ndarray:
-        """Flow-weighted price at each place (routes with no flow count a little)."""
+        """Flow-weighted price at each place (routes with no flow count a little);
+        places on no route take their country's mean (the source price in a country
+        with none)."""
         net, st = self.sim.net, self.sim.state
-        den, num = weighted_bin_mean_parts(
-            getattr(st, "path_flow", self.zero_paths) + 1e-9,
+        return place_prices_kernel(
+            getattr(st, "path_flow", self.zero_paths),
             self.path_len,
             entry_price,
             self.e_place,
             net.n_places,
+            self.origins,
+            self.p0,
+            self.off_route,
+            self.cidx,
+            self.c_count,
         )
-        price = np.divide(num, den, out=np.zeros(net.n_places), where=den > 0)
-        price[net.origins] = self.p0
-        if self.has_off_route:
-            cn = np.bincount(self.cidx_on, weights=price[self.on_route], minlength=self.n_c)
-            cmean = np.divide(cn, self.c_count, out=np.full(self.n_c, self.p0), where=self.c_has)
-            price[self.off_route] = cmean[self.cidx_off]
-        return price
 
     # -- one month --------------------------------------------------------------------
     def demand_multiplier(self, t: int) -> np.ndarray:

@@ -158,3 +158,33 @@ def test_place_prices_kernel_matches_the_numpy_code(off: float) -> None:
         path_flow, path_len, entry_price, e_place, n_places, origins, p0, off_route, cidx, c_count
     )
     assert _same(got, want)
+
+
+def test_link_markup_kernels_match_the_numpy_code() -> None:
+    rng = np.random.default_rng(11)
+    n, n_places = 884, 153
+    p_hat = rng.uniform(-0.2, 1.2, n)
+    p_hat[:6] = [-0.0, 0.0, 0.95, np.nan, 1.0, -1e-300]
+    neg = K.neg_clipped(p_hat, 0.0, 0.95)
+    assert _same(neg, -np.clip(p_hat, 0.0, 0.95))
+    effort, extra, troops = (_pos(rng, n) for _ in range(3))
+    mult = rng.uniform(0.3, 1.0, n)
+    scale = rng.random(n) * 0.6
+    base = rng.random(n) * 0.7
+    l1p = np.log1p(neg)
+    cost = rng.random(n) * 3000.0
+    fee = rng.standard_normal(n_places) * 500.0
+    to = rng.integers(0, n_places, n)
+    arrest, log_m, add = K.link_markup_parts(
+        effort, extra, troops, mult, scale, base, l1p, cost, fee, to
+    )
+    want_arrest = scale * ((effort + extra + troops) * mult)
+    assert _same(arrest, want_arrest)
+    assert _same(log_m, base + want_arrest - l1p)
+    assert _same(add, cost + np.maximum(fee, 0.0)[to])
+
+
+def _pos(rng: np.random.Generator, n: int) -> np.ndarray:
+    x = rng.random(n) * 10.0 ** rng.uniform(-3, 2, n)
+    x[rng.random(n) < 0.5] = 0.0
+    return x

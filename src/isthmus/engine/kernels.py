@@ -1371,3 +1371,51 @@ def place_prices_kernel(
             c = cidx[j]
             price[j] = cn[c] / c_count[c] if c_count[c] > 0 else p0
     return price
+
+
+@njit(**_JIT)
+def _clip(x: float, lo: float, hi: float) -> float:
+    """``np.clip`` of a float: NaN stays, and a tie keeps the value (``-0.0`` stays
+    ``-0.0`` against a bound of ``0.0``), as numpy's clip does."""
+    if x != x:
+        return x
+    v = x if x >= lo else lo
+    return v if v <= hi else hi
+
+
+@njit(**_JIT)
+def neg_clipped(p: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    """``-np.clip(p, lo, hi)``, bit for bit."""
+    out = np.empty(len(p))
+    for i in range(len(p)):
+        out[i] = -_clip(p[i], lo, hi)
+    return out
+
+
+@njit(**_JIT)
+def link_markup_parts(
+    effort: np.ndarray,
+    extra: np.ndarray,
+    troops: np.ndarray,
+    enf_mult: np.ndarray,
+    arrest_scale: np.ndarray,
+    log_base: np.ndarray,
+    log1p_neg_p: np.ndarray,
+    link_cost: np.ndarray,
+    fee: np.ndarray,
+    link_to: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Arrest-risk log markup, log markup and additive cost of each link.
+
+    Bit for bit ``a = arrest_scale * ((effort + extra + troops) * enf_mult)``,
+    ``log_m = log_base + a - log1p_neg_p`` and ``add = link_cost + max(fee, 0)[link_to]``.
+    """
+    n = len(effort)
+    arrest = np.empty(n)
+    log_m = np.empty(n)
+    add = np.empty(n)
+    for i in range(n):
+        arrest[i] = arrest_scale[i] * ((effort[i] + extra[i] + troops[i]) * enf_mult[i])
+        log_m[i] = log_base[i] + arrest[i] - log1p_neg_p[i]
+        add[i] = link_cost[i] + _max(fee[link_to[i]], 0.0)
+    return arrest, log_m, add

@@ -61,11 +61,13 @@ import pandas as pd
 from .interdiction import MODE_CLASS
 from .kernels import (
     cost_chain_sums,
+    link_markup_parts,
     market_arrivals,
     market_demand,
     market_dilution,
     market_route_sums,
     market_wholesale,
+    neg_clipped,
     place_prices_kernel,
     scarcity_tilt,
     seg_cumsum,
@@ -515,6 +517,8 @@ class Markets(Module):
         )  # (markets, months)
         # Price chain: static per-link and per-entry (travel order) arrays.
         self.zero_links = np.zeros(net.n_links)
+        self.ones_links = np.ones(net.n_links)
+        self.zero_places = np.zeros(net.n_places)
         self.zero_paths = np.zeros(net.n_paths)
         self.link_cls = MODE_CLASS[net.link_mode]
         # Static part of each link's log markup: distance, and the exporters' margin on the
@@ -614,17 +618,26 @@ class Markets(Module):
         seizure share.
         """
         net, st = self.sim.net, self.sim.state
-        ph = np.clip(getattr(st, "p_hat", self.zero_links), 0.0, 0.95)
-        e = getattr(st, "link_effort", self.zero_links)  # routine effort (interdiction step)
-        e = (
-            e
-            + getattr(st, "link_extra_effort", self.zero_links)
-            + getattr(st, "link_troop_effort", self.zero_links)
-        ) * getattr(st, "link_enf_mult", 1.0)
-        self.last_arrest_log = self._arrest_scale(st) * e
-        log_m = self.log_base_link + self.last_arrest_log - np.log1p(-ph)
+        zero = self.zero_links
+        neg_p = neg_clipped(getattr(st, "p_hat", zero), 0.0, 0.95)
+        mult = getattr(st, "link_enf_mult", None)
+        if mult is not None and np.ndim(mult) == 0:  # a scalar multiplier on every link
+            mult = np.full(len(zero), float(mult))
         fee = getattr(st, "fee_place", None)
-        add = net.link_cost if fee is None else net.link_cost + np.maximum(fee, 0.0)[net.link_to]
+        self.last_arrest_log, log_m, add = link_markup_parts(
+            getattr(st, "link_effort", zero),  # routine effort (interdiction step)
+            getattr(st, "link_extra_effort", zero),
+            getattr(st, "link_troop_effort", zero),
+            self.ones_links if mult is None else mult,
+            self._arrest_scale(st),
+            self.log_base_link,
+            np.log1p(neg_p, out=neg_p),
+            net.link_cost,
+            self.zero_places if fee is None else fee,
+            net.link_to,
+        )
+        if fee is None:
+            add = net.link_cost
         return log_m, add
 
     def _arrest_scale(self, st) -> np.ndarray:  # noqa: ANN001 - the sim's state

@@ -188,3 +188,51 @@ def _pos(rng: np.random.Generator, n: int) -> np.ndarray:
     x = rng.random(n) * 10.0 ** rng.uniform(-3, 2, n)
     x[rng.random(n) < 0.5] = 0.0
     return x
+
+
+def test_record_kernels_match_the_numpy_code() -> None:
+    rng = np.random.default_rng(13)
+    n_links, n_places, n_j = 884, 153, 20
+    link_to = rng.integers(0, n_places, n_links)
+    link_from = rng.integers(0, n_places, n_links)
+    link_out, link_in = _pos(rng, n_links), _pos(rng, n_links)
+    origins = np.array([0, 7, 42], dtype=np.int64)
+    price = rng.random(n_places) * 1e5
+    arrivals, revenue = K.place_arrivals(
+        link_to, link_from, link_out, link_in, n_places, origins, price, 1000.0
+    )
+    want = np.bincount(link_to, weights=link_out, minlength=n_places)
+    left = np.bincount(link_from, weights=link_in, minlength=n_places)
+    want[origins] += left[origins]
+    assert _same(arrivals, want)
+    assert _same(revenue, want * 1000.0 * price)
+    # chain regions: one with arrivals, one without, one with no places at all
+    idx = [np.array([1, 2, 3]), np.array([4, 5]), np.array([], dtype=np.int64), np.array([9])]
+    arr = arrivals.copy()
+    arr[[4, 5]] = 0.0
+    cat = np.concatenate(idx).astype(np.int64)
+    seg = np.repeat(np.arange(len(idx)), [len(i) for i in idx]).astype(np.int64)
+    n_in = np.array([len(i) for i in idx], dtype=float)
+    w, pr = arr[cat], price[cat]
+    den = np.bincount(seg, weights=w, minlength=len(idx))
+    num = np.bincount(seg, weights=w * pr, minlength=len(idx))
+    mean = np.bincount(seg, weights=pr, minlength=len(idx)) / np.maximum(n_in, 1)
+    pos = den > 0
+    want_c = np.where(pos, num / np.where(pos, den, 1.0), np.where(n_in > 0, mean, 0.0))
+    assert _same(K.chain_region_prices(arr, price, cat, seg, n_in), want_c)
+    # seized value by the jurisdiction that made the seizure
+    n_pat = 2000
+    pat_juris = rng.integers(0, n_j, n_pat)
+    pat_link = rng.integers(0, n_links, n_pat)
+    entry, rem = _pos(rng, n_pat), _pos(rng, n_links)
+    link_juris = rng.integers(0, n_j, n_links)
+    pfrom = price[link_from]
+    got = K.seized_value_by_jurisdiction(
+        pat_juris, entry, pat_link, link_juris, rem, pfrom, 1000.0, n_j
+    )
+    price_from = 1000.0 * pfrom
+    sv = np.bincount(pat_juris, weights=entry * price_from[pat_link], minlength=n_j) + np.bincount(
+        link_juris, weights=rem * price_from, minlength=n_j
+    )
+    assert _same(got[:n_j], sv)
+    assert _same(got[n_j], sv.sum())

@@ -1419,3 +1419,100 @@ def link_markup_parts(
         log_m[i] = log_base[i] + arrest[i] - log1p_neg_p[i]
         add[i] = link_cost[i] + _max(fee[link_to[i]], 0.0)
     return arrest, log_m, add
+
+
+@njit(**_JIT)
+def place_arrivals(
+    link_to: np.ndarray,
+    link_from: np.ndarray,
+    link_out: np.ndarray,
+    link_in: np.ndarray,
+    n_places: int,
+    origins: np.ndarray,
+    place_price: np.ndarray,
+    kg_per_t: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Tons arriving at each place (what leaves the origins counts there) and its value.
+
+    Bit for bit ``arrivals = np.bincount(link_to, link_out)``, ``arrivals[origins] +=
+    np.bincount(link_from, link_in)[origins]`` and ``arrivals * kg_per_t * place_price``.
+    """
+    arrivals = np.zeros(n_places)
+    left = np.zeros(n_places)
+    for i in range(len(link_to)):
+        arrivals[link_to[i]] += link_out[i]
+    for i in range(len(link_from)):
+        left[link_from[i]] += link_in[i]
+    for j in origins:
+        arrivals[j] = arrivals[j] + left[j]
+    revenue = np.empty(n_places)
+    for j in range(n_places):
+        revenue[j] = arrivals[j] * kg_per_t * place_price[j]
+    return arrivals, revenue
+
+
+@njit(**_JIT)
+def chain_region_prices(
+    arrivals: np.ndarray,
+    place_price: np.ndarray,
+    cat: np.ndarray,
+    seg: np.ndarray,
+    n_in: np.ndarray,
+) -> np.ndarray:
+    """Each price-chain region's price weighted by the tons arriving; the plain mean
+    when none arrive; 0 for a region without places.
+
+    Bit for bit the bincounts over ``seg`` of ``w = arrivals[cat]``, ``w * pr`` and ``pr =
+    place_price[cat]``, then ``num / den`` where ``den > 0``, else ``mean`` where the
+    region has places (``mean = sum(pr) / max(n_in, 1)``), else 0.
+    """
+    nr = len(n_in)
+    den = np.zeros(nr)
+    num = np.zeros(nr)
+    tot = np.zeros(nr)
+    for i in range(len(cat)):
+        r = seg[i]
+        w = arrivals[cat[i]]
+        pr = place_price[cat[i]]
+        den[r] += w
+        num[r] += w * pr
+        tot[r] += pr
+    out = np.empty(nr)
+    for r in range(nr):
+        if den[r] > 0:
+            out[r] = num[r] / den[r]
+        elif n_in[r] > 0:
+            out[r] = tot[r] / _max(n_in[r], 1.0)
+        else:
+            out[r] = 0.0
+    return out
+
+
+@njit(**_JIT)
+def seized_value_by_jurisdiction(
+    pat_juris: np.ndarray,
+    entry: np.ndarray,
+    pat_link: np.ndarray,
+    link_juris: np.ndarray,
+    seized_rem: np.ndarray,
+    price_at_from: np.ndarray,
+    kg_per_t: float,
+    n_j: int,
+) -> np.ndarray:
+    """Value of the month's seizures by the jurisdiction that made them, and their total.
+
+    Bit for bit, with ``price_from = kg_per_t * price_at_from``:
+    ``np.bincount(pat_juris, entry * price_from[pat_link]) + np.bincount(link_juris,
+    seized_rem * price_from)`` (``n_j`` bins) followed by its numpy sum.
+    """
+    a = np.zeros(n_j)
+    b = np.zeros(n_j)
+    for i in range(len(pat_juris)):
+        a[pat_juris[i]] += entry[i] * (kg_per_t * price_at_from[pat_link[i]])
+    for i in range(len(link_juris)):
+        b[link_juris[i]] += seized_rem[i] * (kg_per_t * price_at_from[i])
+    out = np.empty(n_j + 1)
+    for j in range(n_j):
+        out[j] = a[j] + b[j]
+    out[n_j] = pairwise_sum(out[:n_j])
+    return out

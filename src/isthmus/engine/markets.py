@@ -60,6 +60,7 @@ import pandas as pd
 
 from .interdiction import MODE_CLASS
 from .kernels import (
+    chain_region_prices,
     cost_chain_sums,
     link_markup_parts,
     market_arrivals,
@@ -68,9 +69,11 @@ from .kernels import (
     market_route_sums,
     market_wholesale,
     neg_clipped,
+    place_arrivals,
     place_prices_kernel,
     scarcity_tilt,
     seg_cumsum,
+    seized_value_by_jurisdiction,
 )
 from .network import MARKETS, TRANSIT_ZONE
 from .params import Param
@@ -753,30 +756,25 @@ class Markets(Module):
         price_at_from = st.place_price[net.link_from]
         # Arrest-risk compensation per link in USD/kg (for route choice, if it counts it).
         st.link_risk_cost = np.expm1(self.last_arrest_log) * (price_at_from + net.link_cost)
-        link_out = getattr(st, "link_out", self.zero_links)
-        link_in = getattr(st, "link_inflow", self.zero_links)
-        arrivals = np.bincount(net.link_to, weights=link_out, minlength=net.n_places)
-        left = np.bincount(net.link_from, weights=link_in, minlength=net.n_places)
-        arrivals[net.origins] += left[net.origins]
-        st.place_revenue = arrivals * KG_PER_T * st.place_price  # USD this month
+        arrivals, st.place_revenue = place_arrivals(  # tons, and USD this month
+            net.link_to,
+            net.link_from,
+            getattr(st, "link_out", self.zero_links),
+            getattr(st, "link_inflow", self.zero_links),
+            net.n_places,
+            self.origins,
+            st.place_price,
+            KG_PER_T,
+        )
         if self.sim.spinning:  # spin-up months are not recorded (month 0 is written again)
             return
-        seized = getattr(st, "link_seized", self.zero_links)
-        price_from = KG_PER_T * price_at_from
         # Record.
         self.r_price[t, : net.n_places] = st.place_price
         self.r_price[t, net.n_places : net.n_places + k] = pw
         # Each chain region's price: weighted by the tons arriving (the plain mean when
         # none arrive; 0 for a region without places).
-        nr = len(self.chain_idx)
-        w = arrivals[self.chain_cat]
-        pr = st.place_price[self.chain_cat]
-        den = np.bincount(self.chain_seg, weights=w, minlength=nr)
-        num = np.bincount(self.chain_seg, weights=w * pr, minlength=nr)
-        mean = np.bincount(self.chain_seg, weights=pr, minlength=nr) / np.maximum(self.chain_n, 1)
-        pos = den > 0
-        self.r_price[t, net.n_places + k :] = np.where(
-            pos, num / np.where(pos, den, 1.0), np.where(self.chain_n > 0, mean, 0.0)
+        self.r_price[t, net.n_places + k :] = chain_region_prices(
+            arrivals, st.place_price, self.chain_cat, self.chain_seg, self.chain_n
         )
         self.r_ppg[t] = out["price_per_pure_gram"]
         self.r_pur[t] = out["purity"]
@@ -786,15 +784,22 @@ class Markets(Module):
         nJ = len(net.juris_ids)
         entry = getattr(st, "entry_seized", None)
         sv = self.r_seized_value[t]
-        if entry is None:
+        if entry is None:  # by the jurisdiction of the link
+            seized = getattr(st, "link_seized", self.zero_links)
+            price_from = KG_PER_T * price_at_from
             sv[:nJ] = np.bincount(net.link_juris, weights=seized * price_from, minlength=nJ)
+            sv[nJ] = sv[:nJ].sum()
         else:  # by the jurisdictions that made the seizures (interdiction step)
-            sv[:nJ] = np.bincount(
+            sv[:] = seized_value_by_jurisdiction(
                 net.pat_juris,
-                weights=entry * price_from[net.pat_link],
-                minlength=nJ,
-            ) + np.bincount(net.link_juris, weights=st.link_seized_rem * price_from, minlength=nJ)
-        sv[nJ] = sv[:nJ].sum()
+                entry,
+                net.pat_link,
+                net.link_juris,
+                st.link_seized_rem,
+                price_at_from,
+                KG_PER_T,
+                nJ,
+            )
         self.r_stock[t] = out["stock"]
         self.r_scar[t] = out["scarcity"]
         self.r_rent[t] = out["stock_rent"]

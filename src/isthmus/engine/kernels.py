@@ -1174,6 +1174,350 @@ def route_utility(
     return v
 
 
+# ---------------------------------------------------------------------------
+# Markets step: per-route sums by market and the market model's arithmetic between
+# numpy's powers (arrays of a few markets; powers stay in numpy, which special-cases
+# some exponents).
+
+
+@njit(**_JIT)
+def market_route_sums(
+    path_market: np.ndarray,
+    path_delivered: np.ndarray,
+    path_flow: np.ndarray,
+    p_end: np.ndarray,
+    k: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Tons delivered, route weights and weighted landed cost, summed by market.
+
+    Bit for bit, with ``w = path_delivered + 1e-9 * (path_flow + 1e-9)``:
+    ``np.bincount(path_market, path_delivered)``, ``np.bincount(path_market, w)`` and
+    ``np.bincount(path_market, w * p_end)`` (``minlength=k``).
+    """
+    delivered = np.zeros(k)
+    wsum = np.zeros(k)
+    num = np.zeros(k)
+    for i in range(len(path_market)):
+        m = path_market[i]
+        d = path_delivered[i]
+        w = d + 1e-9 * (path_flow[i] + 1e-9)
+        delivered[m] += d
+        wsum[m] += w
+        num[m] += w * p_end[i]
+    return delivered, wsum, num
+
+
+@njit(**_JIT)
+def market_arrivals(
+    delivered: np.ndarray, loss: float, stock: np.ndarray, s0: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``d = max(delivered, 0)``, ``lost = loss d``, ``avail = stock + d - lost`` and the
+    stock ratio ``max(avail, 1e-12) / s0``, as the numpy code computes them."""
+    n = len(delivered)
+    d = np.empty(n)
+    lost = np.empty(n)
+    avail = np.empty(n)
+    ratio = np.empty(n)
+    for i in range(n):
+        d[i] = _max(delivered[i], 0.0)
+        lost[i] = loss * d[i]
+        avail[i] = stock[i] + d[i] - lost[i]
+        ratio[i] = _max(avail[i], 1e-12) / s0[i]
+    return d, lost, avail, ratio
+
+
+@njit(**_JIT)
+def market_wholesale(
+    m0: np.ndarray,
+    cost: np.ndarray,
+    rent: np.ndarray,
+    cap: np.ndarray,
+    mr: np.ndarray,
+    p_ref: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``pw = min(m0 cost rent, cap)``, ``p_star = max(mr pw / 1000, 1e-9)`` and
+    ``p_star / p_ref``, as the numpy code computes them."""
+    n = len(m0)
+    pw = np.empty(n)
+    p_star = np.empty(n)
+    q = np.empty(n)
+    for i in range(n):
+        pw[i] = _min(m0[i] * cost[i] * rent[i], cap[i])
+        p_star[i] = _max(mr[i] * pw[i] / 1000.0, 1e-9)
+        q[i] = p_star[i] / p_ref
+    return pw, p_star, q
+
+
+@njit(**_JIT)
+def market_dilution(
+    raw: np.ndarray,
+    a_raw: float,
+    normal: np.ndarray,
+    p_star: np.ndarray,
+    pi_max: float,
+    purity: np.ndarray,
+    a_pi: float,
+    p_ref: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Sticky raw-gram price, purity towards raw price / target, the price per pure gram
+    and its ratio to ``p_ref``, as the numpy code computes them (``np.clip`` is
+    ``min(max(x, lo), hi)``)."""
+    n = len(raw)
+    raw2 = np.empty(n)
+    pur = np.empty(n)
+    p_pure = np.empty(n)
+    r = np.empty(n)
+    for i in range(n):
+        raw2[i] = raw[i] + a_raw * (normal[i] - raw[i])
+        target = _min(raw2[i] / p_star[i], pi_max)
+        pur[i] = _min(_max(purity[i] + a_pi * (target - purity[i]), 1e-3), pi_max)
+        p_pure[i] = raw2[i] / pur[i]
+        r[i] = p_pure[i] / p_ref
+    return raw2, pur, p_pure, r
+
+
+@njit(**_JIT)
+def market_demand(
+    dm_in: np.ndarray,
+    c100: np.ndarray,
+    r_eps: np.ndarray,
+    avail: np.ndarray,
+    u100: np.ndarray,
+    r_part: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Demand, consumption (at most 95% of what is available), stocks left and users,
+    as the numpy code computes them."""
+    n = len(c100)
+    demand = np.empty(n)
+    consumed = np.empty(n)
+    stock = np.empty(n)
+    users = np.empty(n)
+    for i in range(n):
+        dm = _max(dm_in[i], 0.0)
+        demand[i] = dm * c100[i] * r_eps[i]
+        consumed[i] = _min(demand[i], 0.95 * avail[i])
+        stock[i] = avail[i] - consumed[i]
+        u = dm * u100[i] * r_part[i]
+        users[i] = u * (consumed[i] / demand[i] if demand[i] > 0 else 1.0)
+    return demand, consumed, stock, users
+
+
+@njit(**_JIT)
+def scarcity_tilt(
+    log_price: np.ndarray,
+    log_last: np.ndarray,
+    log_p0: float,
+    tilt_market: np.ndarray,
+    path_market: np.ndarray,
+    path_len: np.ndarray,
+) -> np.ndarray:
+    """Bit for bit :func:`tilt_exponent` with ``path_f = tilt_market[path_market] /
+    max(log_last - log_p0, 1e-9)``."""
+    out = np.empty(len(log_price))
+    e = 0
+    for p in range(len(path_len)):
+        f = tilt_market[path_market[p]] / _max(log_last[p] - log_p0, 1e-9)
+        for _ in range(path_len[p]):
+            lp = log_price[e]
+            out[e] = (lp - log_p0) * f + lp
+            e += 1
+    return out
+
+
+@njit(**_JIT)
+def place_prices_kernel(
+    path_flow: np.ndarray,
+    path_len: np.ndarray,
+    entry_price: np.ndarray,
+    e_place: np.ndarray,
+    n_places: int,
+    origins: np.ndarray,
+    p0: float,
+    off_route: np.ndarray,
+    cidx: np.ndarray,
+    c_count: np.ndarray,
+) -> np.ndarray:
+    """Flow-weighted price at each place; places on no route take their country's mean.
+
+    Bit for bit the markets step's numpy code: :func:`weighted_bin_mean_parts` of
+    ``path_flow + 1e-9``, ``num / den`` where ``den > 0`` (else 0), ``p0`` at the
+    origins, and at the places off every route (``off_route``, a boolean mask) the mean
+    of their country's (``cidx``) on-route prices summed in place order (``p0`` for a
+    country with none, ``c_count`` its number of on-route places).
+    """
+    den = np.zeros(n_places)
+    num = np.zeros(n_places)
+    e = 0
+    for p in range(len(path_len)):
+        w = path_flow[p] + 1e-9
+        for _ in range(path_len[p]):
+            b = e_place[e]
+            den[b] += w
+            num[b] += w * entry_price[e]
+            e += 1
+    price = np.zeros(n_places)
+    for j in range(n_places):
+        if den[j] > 0:
+            price[j] = num[j] / den[j]
+    for j in origins:
+        price[j] = p0
+    n_c = len(c_count)
+    cn = np.zeros(n_c)
+    for j in range(n_places):
+        if not off_route[j]:
+            cn[cidx[j]] += price[j]
+    for j in range(n_places):
+        if off_route[j]:
+            c = cidx[j]
+            price[j] = cn[c] / c_count[c] if c_count[c] > 0 else p0
+    return price
+
+
+@njit(**_JIT)
+def _clip(x: float, lo: float, hi: float) -> float:
+    """``np.clip`` of a float: NaN stays, and a tie keeps the value (``-0.0`` stays
+    ``-0.0`` against a bound of ``0.0``), as numpy's clip does."""
+    if x != x:
+        return x
+    v = x if x >= lo else lo
+    return v if v <= hi else hi
+
+
+@njit(**_JIT)
+def neg_clipped(p: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    """``-np.clip(p, lo, hi)``, bit for bit."""
+    out = np.empty(len(p))
+    for i in range(len(p)):
+        out[i] = -_clip(p[i], lo, hi)
+    return out
+
+
+@njit(**_JIT)
+def link_markup_parts(
+    effort: np.ndarray,
+    extra: np.ndarray,
+    troops: np.ndarray,
+    enf_mult: np.ndarray,
+    arrest_scale: np.ndarray,
+    log_base: np.ndarray,
+    log1p_neg_p: np.ndarray,
+    link_cost: np.ndarray,
+    fee: np.ndarray,
+    link_to: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Arrest-risk log markup, log markup and additive cost of each link.
+
+    Bit for bit ``a = arrest_scale * ((effort + extra + troops) * enf_mult)``,
+    ``log_m = log_base + a - log1p_neg_p`` and ``add = link_cost + max(fee, 0)[link_to]``.
+    """
+    n = len(effort)
+    arrest = np.empty(n)
+    log_m = np.empty(n)
+    add = np.empty(n)
+    for i in range(n):
+        arrest[i] = arrest_scale[i] * ((effort[i] + extra[i] + troops[i]) * enf_mult[i])
+        log_m[i] = log_base[i] + arrest[i] - log1p_neg_p[i]
+        add[i] = link_cost[i] + _max(fee[link_to[i]], 0.0)
+    return arrest, log_m, add
+
+
+@njit(**_JIT)
+def place_arrivals(
+    link_to: np.ndarray,
+    link_from: np.ndarray,
+    link_out: np.ndarray,
+    link_in: np.ndarray,
+    n_places: int,
+    origins: np.ndarray,
+    place_price: np.ndarray,
+    kg_per_t: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Tons arriving at each place (what leaves the origins counts there) and its value.
+
+    Bit for bit ``arrivals = np.bincount(link_to, link_out)``, ``arrivals[origins] +=
+    np.bincount(link_from, link_in)[origins]`` and ``arrivals * kg_per_t * place_price``.
+    """
+    arrivals = np.zeros(n_places)
+    left = np.zeros(n_places)
+    for i in range(len(link_to)):
+        arrivals[link_to[i]] += link_out[i]
+    for i in range(len(link_from)):
+        left[link_from[i]] += link_in[i]
+    for j in origins:
+        arrivals[j] = arrivals[j] + left[j]
+    revenue = np.empty(n_places)
+    for j in range(n_places):
+        revenue[j] = arrivals[j] * kg_per_t * place_price[j]
+    return arrivals, revenue
+
+
+@njit(**_JIT)
+def chain_region_prices(
+    arrivals: np.ndarray,
+    place_price: np.ndarray,
+    cat: np.ndarray,
+    seg: np.ndarray,
+    n_in: np.ndarray,
+) -> np.ndarray:
+    """Each price-chain region's price weighted by the tons arriving; the plain mean
+    when none arrive; 0 for a region without places.
+
+    Bit for bit the bincounts over ``seg`` of ``w = arrivals[cat]``, ``w * pr`` and ``pr =
+    place_price[cat]``, then ``num / den`` where ``den > 0``, else ``mean`` where the
+    region has places (``mean = sum(pr) / max(n_in, 1)``), else 0.
+    """
+    nr = len(n_in)
+    den = np.zeros(nr)
+    num = np.zeros(nr)
+    tot = np.zeros(nr)
+    for i in range(len(cat)):
+        r = seg[i]
+        w = arrivals[cat[i]]
+        pr = place_price[cat[i]]
+        den[r] += w
+        num[r] += w * pr
+        tot[r] += pr
+    out = np.empty(nr)
+    for r in range(nr):
+        if den[r] > 0:
+            out[r] = num[r] / den[r]
+        elif n_in[r] > 0:
+            out[r] = tot[r] / _max(n_in[r], 1.0)
+        else:
+            out[r] = 0.0
+    return out
+
+
+@njit(**_JIT)
+def seized_value_by_jurisdiction(
+    pat_juris: np.ndarray,
+    entry: np.ndarray,
+    pat_link: np.ndarray,
+    link_juris: np.ndarray,
+    seized_rem: np.ndarray,
+    price_at_from: np.ndarray,
+    kg_per_t: float,
+    n_j: int,
+) -> np.ndarray:
+    """Value of the month's seizures by the jurisdiction that made them, and their total.
+
+    Bit for bit, with ``price_from = kg_per_t * price_at_from``:
+    ``np.bincount(pat_juris, entry * price_from[pat_link]) + np.bincount(link_juris,
+    seized_rem * price_from)`` (``n_j`` bins) followed by its numpy sum.
+    """
+    a = np.zeros(n_j)
+    b = np.zeros(n_j)
+    for i in range(len(pat_juris)):
+        a[pat_juris[i]] += entry[i] * (kg_per_t * price_at_from[pat_link[i]])
+    for i in range(len(link_juris)):
+        b[link_juris[i]] += seized_rem[i] * (kg_per_t * price_at_from[i])
+    out = np.empty(n_j + 1)
+    for j in range(n_j):
+        out[j] = a[j] + b[j]
+    out[n_j] = pairwise_sum(out[:n_j])
+    return out
+
+
 @njit(**_JIT)
 def segment_sums_pairwise(x: np.ndarray, starts: np.ndarray, lens: np.ndarray) -> np.ndarray:
     """``[x[s:s + k].sum() for s, k in zip(starts, lens)]``, bit for bit: each segment

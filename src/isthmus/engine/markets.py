@@ -60,10 +60,20 @@ import pandas as pd
 
 from .interdiction import MODE_CLASS
 from .kernels import (
+    chain_region_prices,
     cost_chain_sums,
+    link_markup_parts,
+    market_arrivals,
+    market_demand,
+    market_dilution,
+    market_route_sums,
+    market_wholesale,
+    neg_clipped,
+    place_arrivals,
+    place_prices_kernel,
+    scarcity_tilt,
     seg_cumsum,
-    tilt_exponent,
-    weighted_bin_mean_parts,
+    seized_value_by_jurisdiction,
 )
 from .network import MARKETS, TRANSIT_ZONE
 from .params import Param
@@ -424,28 +434,41 @@ class MarketDynamics:
     def step(
         self, delivered: np.ndarray, demand_mult: np.ndarray, landed: np.ndarray
     ) -> dict[str, np.ndarray]:
-        """One month: arrivals, wholesale price, dilution, consumption, new stocks."""
-        d = np.maximum(np.asarray(delivered, dtype=float), 0.0)
-        dm = np.maximum(np.asarray(demand_mult, dtype=float), 0.0)
+        """One month: arrivals, wholesale price, dilution, consumption, new stocks.
+
+        The arithmetic runs in compiled kernels between numpy's powers (the same
+        operations in the same order as the array expressions they replace:
+        ``tests/test_engine_kernels.py``).
+        """
         s_prev = self.stock
-        lost = self.loss * d
-        avail = s_prev + d - lost
-        # Importers' markup falls as stocks pile up (the scarcity rent).
-        rent = (np.maximum(avail, 1e-12) / self.s0) ** (-1.0 / self.phi)
-        pw = np.minimum(self.m0 * self.cost_base(landed) * rent, self.pw_cap)
-        p_star = np.maximum(self.mr * pw / 1000.0, 1e-9)  # target retail price per pure gram
-        # Sticky raw-gram price; purity absorbs the gap (dilution).
-        self.raw_price = self.raw_price + self.a_raw * (
-            self.normal_raw_price(p_star) - self.raw_price
+        d, lost, avail, ratio = market_arrivals(
+            np.asarray(delivered, dtype=float), self.loss, s_prev, self.s0
         )
-        target = np.minimum(self.raw_price / p_star, self.pi_max)
-        self.purity = np.clip(self.purity + self.a_pi * (target - self.purity), 1e-3, self.pi_max)
-        p_pure = self.raw_price / self.purity
-        demand = dm * self.c100 * (p_pure / P_REF) ** self.eps
-        consumed = np.minimum(demand, 0.95 * avail)  # dealers cannot sell what they lack
-        self.stock = avail - consumed
-        users = dm * self.u100 * (p_pure / P_REF) ** (self.beta * self.eps)
-        users = users * np.divide(consumed, demand, out=np.ones_like(demand), where=demand > 0)
+        # Importers' markup falls as stocks pile up (the scarcity rent).
+        rent = ratio ** (-1.0 / self.phi)
+        # Target retail price per pure gram from the wholesale price.
+        pw, p_star, q = market_wholesale(
+            self.m0, self.cost_base(landed), rent, self.pw_cap, self.mr, P_REF
+        )
+        # Sticky raw-gram price; purity absorbs the gap (dilution).
+        self.raw_price, self.purity, p_pure, r = market_dilution(
+            self.raw_price,
+            self.a_raw,
+            self.pi100 * P_REF * q**self.nu,
+            p_star,
+            self.pi_max,
+            self.purity,
+            self.a_pi,
+            P_REF,
+        )
+        demand, consumed, self.stock, users = market_demand(
+            np.asarray(demand_mult, dtype=float),
+            self.c100,
+            r**self.eps,
+            avail,
+            self.u100,
+            r ** (self.beta * self.eps),
+        )
         return {
             "delivered": d,
             "lost": lost,
@@ -497,6 +520,8 @@ class Markets(Module):
         )  # (markets, months)
         # Price chain: static per-link and per-entry (travel order) arrays.
         self.zero_links = np.zeros(net.n_links)
+        self.ones_links = np.ones(net.n_links)
+        self.zero_places = np.zeros(net.n_places)
         self.zero_paths = np.zeros(net.n_paths)
         self.link_cls = MODE_CLASS[net.link_mode]
         # Static part of each link's log markup: distance, and the exporters' margin on the
@@ -534,11 +559,7 @@ class Markets(Module):
         self.n_c = len(net.countries) + 1
         self.c_count = np.bincount(self.cidx[on_route], minlength=self.n_c).astype(float)
         # Constants of the monthly step (why: it runs every month; nothing here changes).
-        self.has_off_route = bool(self.off_route.any())
-        self.on_route = ~self.off_route
-        self.cidx_on = self.cidx[self.on_route]
-        self.cidx_off = self.cidx[self.off_route]
-        self.c_has = self.c_count > 0
+        self.origins = np.asarray(net.origins, dtype=np.int64)
         self.log_p0 = np.log(self.p0)
         self.m0_path = self.mkt.m0[net.path_market]
         self.link_country_ok = self.link_country[self.has_country]
@@ -600,17 +621,26 @@ class Markets(Module):
         seizure share.
         """
         net, st = self.sim.net, self.sim.state
-        ph = np.clip(getattr(st, "p_hat", self.zero_links), 0.0, 0.95)
-        e = getattr(st, "link_effort", self.zero_links)  # routine effort (interdiction step)
-        e = (
-            e
-            + getattr(st, "link_extra_effort", self.zero_links)
-            + getattr(st, "link_troop_effort", self.zero_links)
-        ) * getattr(st, "link_enf_mult", 1.0)
-        self.last_arrest_log = self._arrest_scale(st) * e
-        log_m = self.log_base_link + self.last_arrest_log - np.log1p(-ph)
+        zero = self.zero_links
+        neg_p = neg_clipped(getattr(st, "p_hat", zero), 0.0, 0.95)
+        mult = getattr(st, "link_enf_mult", None)
+        if mult is not None and np.ndim(mult) == 0:  # a scalar multiplier on every link
+            mult = np.full(len(zero), float(mult))
         fee = getattr(st, "fee_place", None)
-        add = net.link_cost if fee is None else net.link_cost + np.maximum(fee, 0.0)[net.link_to]
+        self.last_arrest_log, log_m, add = link_markup_parts(
+            getattr(st, "link_effort", zero),  # routine effort (interdiction step)
+            getattr(st, "link_extra_effort", zero),
+            getattr(st, "link_troop_effort", zero),
+            self.ones_links if mult is None else mult,
+            self._arrest_scale(st),
+            self.log_base_link,
+            np.log1p(neg_p, out=neg_p),
+            net.link_cost,
+            self.zero_places if fee is None else fee,
+            net.link_to,
+        )
+        if fee is None:
+            add = net.link_cost
         return log_m, add
 
     def _arrest_scale(self, st) -> np.ndarray:  # noqa: ANN001 - the sim's state
@@ -656,28 +686,27 @@ class Markets(Module):
         log_p0 = self.log_p0
         if log_last is None:  # the log price at each route's last entry
             log_last = log_price[self.last]
-        span = np.maximum(log_last - log_p0, 1e-9)
-        tilt = self.p.scarcity_passthrough * np.log(np.maximum(scarcity, 1e-9))[net.path_market]
-        out = tilt_exponent(log_price, log_p0, tilt / span, self.path_len)
+        tilt = self.p.scarcity_passthrough * np.log(np.maximum(scarcity, 1e-9))
+        out = scarcity_tilt(log_price, log_last, log_p0, tilt, net.path_market, self.path_len)
         return np.exp(out, out=out)
 
     def place_prices(self, entry_price: np.ndarray) -> np.ndarray:
-        """Flow-weighted price at each place (routes with no flow count a little)."""
+        """Flow-weighted price at each place (routes with no flow count a little);
+        places on no route take their country's mean (the source price in a country
+        with none)."""
         net, st = self.sim.net, self.sim.state
-        den, num = weighted_bin_mean_parts(
-            getattr(st, "path_flow", self.zero_paths) + 1e-9,
+        return place_prices_kernel(
+            getattr(st, "path_flow", self.zero_paths),
             self.path_len,
             entry_price,
             self.e_place,
             net.n_places,
+            self.origins,
+            self.p0,
+            self.off_route,
+            self.cidx,
+            self.c_count,
         )
-        price = np.divide(num, den, out=np.zeros(net.n_places), where=den > 0)
-        price[net.origins] = self.p0
-        if self.has_off_route:
-            cn = np.bincount(self.cidx_on, weights=price[self.on_route], minlength=self.n_c)
-            cmean = np.divide(cn, self.c_count, out=np.full(self.n_c, self.p0), where=self.c_has)
-            price[self.off_route] = cmean[self.cidx_off]
-        return price
 
     # -- one month --------------------------------------------------------------------
     def demand_multiplier(self, t: int) -> np.ndarray:
@@ -691,15 +720,15 @@ class Markets(Module):
         # Tolerate runs without the flow steps (nothing arrives then).
         path_delivered = getattr(st, "path_delivered", self.zero_paths)
         path_flow = getattr(st, "path_flow", self.zero_paths)
-        delivered = np.bincount(net.path_market, weights=path_delivered, minlength=k)[:k]
         # Cost chain and each market's landed cost (weighted by what each route delivers).
         log_price = self.cost_chain()
         log_last = log_price[self.last]
         p_end = np.exp(log_last)
-        w = path_delivered + 1e-9 * (path_flow + 1e-9)
-        wsum = np.bincount(net.path_market, weights=w, minlength=k)[:k]
+        delivered, wsum, num = market_route_sums(
+            net.path_market, path_delivered, path_flow, p_end, k
+        )
         landed = np.divide(
-            np.bincount(net.path_market, weights=w * p_end, minlength=k)[:k],
+            num,
             wsum,
             out=np.asarray(st.price_dest, dtype=float) / self.mkt.m0,  # no route: no rent
             where=wsum > 0,
@@ -709,7 +738,11 @@ class Markets(Module):
             self.started = True
         out = self.mkt.step(delivered, self.demand_multiplier(t), landed)
         resid = out["delivered"] - out["consumed"] - out["lost"] - out["stock_change"]
-        if np.any(np.abs(resid) > 1e-9 * np.maximum(1.0, out["delivered"])):
+        # (a few markets: plain floats are quicker than array calls)
+        if any(
+            abs(r) > 1e-9 * max(1.0, d)
+            for r, d in zip(resid.tolist(), out["delivered"].tolist(), strict=True)
+        ):
             raise RuntimeError(f"market ledger does not balance in month {t}: {resid}")
         pw = out["wholesale"]
         st.price_dest = pw.copy()
@@ -723,30 +756,25 @@ class Markets(Module):
         price_at_from = st.place_price[net.link_from]
         # Arrest-risk compensation per link in USD/kg (for route choice, if it counts it).
         st.link_risk_cost = np.expm1(self.last_arrest_log) * (price_at_from + net.link_cost)
-        link_out = getattr(st, "link_out", self.zero_links)
-        link_in = getattr(st, "link_inflow", self.zero_links)
-        arrivals = np.bincount(net.link_to, weights=link_out, minlength=net.n_places)
-        left = np.bincount(net.link_from, weights=link_in, minlength=net.n_places)
-        arrivals[net.origins] += left[net.origins]
-        st.place_revenue = arrivals * KG_PER_T * st.place_price  # USD this month
+        arrivals, st.place_revenue = place_arrivals(  # tons, and USD this month
+            net.link_to,
+            net.link_from,
+            getattr(st, "link_out", self.zero_links),
+            getattr(st, "link_inflow", self.zero_links),
+            net.n_places,
+            self.origins,
+            st.place_price,
+            KG_PER_T,
+        )
         if self.sim.spinning:  # spin-up months are not recorded (month 0 is written again)
             return
-        seized = getattr(st, "link_seized", self.zero_links)
-        price_from = KG_PER_T * price_at_from
         # Record.
         self.r_price[t, : net.n_places] = st.place_price
         self.r_price[t, net.n_places : net.n_places + k] = pw
         # Each chain region's price: weighted by the tons arriving (the plain mean when
         # none arrive; 0 for a region without places).
-        nr = len(self.chain_idx)
-        w = arrivals[self.chain_cat]
-        pr = st.place_price[self.chain_cat]
-        den = np.bincount(self.chain_seg, weights=w, minlength=nr)
-        num = np.bincount(self.chain_seg, weights=w * pr, minlength=nr)
-        mean = np.bincount(self.chain_seg, weights=pr, minlength=nr) / np.maximum(self.chain_n, 1)
-        pos = den > 0
-        self.r_price[t, net.n_places + k :] = np.where(
-            pos, num / np.where(pos, den, 1.0), np.where(self.chain_n > 0, mean, 0.0)
+        self.r_price[t, net.n_places + k :] = chain_region_prices(
+            arrivals, st.place_price, self.chain_cat, self.chain_seg, self.chain_n
         )
         self.r_ppg[t] = out["price_per_pure_gram"]
         self.r_pur[t] = out["purity"]
@@ -756,15 +784,22 @@ class Markets(Module):
         nJ = len(net.juris_ids)
         entry = getattr(st, "entry_seized", None)
         sv = self.r_seized_value[t]
-        if entry is None:
+        if entry is None:  # by the jurisdiction of the link
+            seized = getattr(st, "link_seized", self.zero_links)
+            price_from = KG_PER_T * price_at_from
             sv[:nJ] = np.bincount(net.link_juris, weights=seized * price_from, minlength=nJ)
+            sv[nJ] = sv[:nJ].sum()
         else:  # by the jurisdictions that made the seizures (interdiction step)
-            sv[:nJ] = np.bincount(
+            sv[:] = seized_value_by_jurisdiction(
                 net.pat_juris,
-                weights=entry * price_from[net.pat_link],
-                minlength=nJ,
-            ) + np.bincount(net.link_juris, weights=st.link_seized_rem * price_from, minlength=nJ)
-        sv[nJ] = sv[:nJ].sum()
+                entry,
+                net.pat_link,
+                net.link_juris,
+                st.link_seized_rem,
+                price_at_from,
+                KG_PER_T,
+                nJ,
+            )
         self.r_stock[t] = out["stock"]
         self.r_scar[t] = out["scarcity"]
         self.r_rent[t] = out["stock_rent"]

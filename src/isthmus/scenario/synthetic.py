@@ -42,6 +42,35 @@ def _haversine(lat1, lon1, lat2, lon2):
     return 2 * 6371.0 * np.arcsin(np.sqrt(a))
 
 
+def _connected(pairs: set[tuple[int, int]], lat: np.ndarray, lon: np.ndarray) -> set:
+    """``pairs`` plus the shortest edges that join every component to the largest one.
+
+    Examples
+    --------
+    >>> lat, lon = np.array([0.0, 0.1, 5.0, 5.1]), np.array([0.0, 0.0, 0.0, 0.0])
+    >>> sorted(_connected({(0, 1), (2, 3)}, lat, lon))
+    [(0, 1), (1, 2), (2, 3)]
+    """
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    n = len(lat)
+    pairs = set(pairs)
+    while n > 1:
+        ij = np.array(sorted(pairs), dtype=np.int64).reshape(-1, 2)
+        g = coo_matrix((np.ones(len(ij)), (ij[:, 0], ij[:, 1])), shape=(n, n))
+        n_comp, label = connected_components(g, directed=False)
+        if n_comp <= 1:
+            break
+        main = np.flatnonzero(label == np.bincount(label).argmax())
+        rest = np.flatnonzero(label != label[main[0]])
+        dist, near = cKDTree(np.c_[lat[main], lon[main]]).query(np.c_[lat[rest], lon[rest]])
+        k = int(np.argmin(dist))
+        a, b = int(rest[k]), int(main[near[k]])
+        pairs.add((min(a, b), max(a, b)))
+    return pairs
+
+
 def synthetic_scenario(
     n_places: int = 200,
     n_links: int = 1000,
@@ -208,6 +237,10 @@ def synthetic_scenario(
         if len(pairs) >= 0.9 * target_pairs or k_nn + 1 >= n_land:
             break
         k_nn += 1
+    # A k-nearest-neighbour graph can fall apart into islands (then no route may connect
+    # the landfalls in the south to the entry points in the north): join each island to
+    # the largest part by its shortest edge. A connected graph is left as it is.
+    pairs = _connected(pairs, lat, lon)
     for i, j in sorted(pairs):
         add(ids[i], ids[j], "land", lat[i], lon[i], lat[j], lon[j], 0.5)
         add(ids[j], ids[i], "land", lat[j], lon[j], lat[i], lon[i], 0.5)

@@ -1313,15 +1313,10 @@ def scarcity_tilt(
 ) -> np.ndarray:
     """Bit for bit :func:`tilt_exponent` with ``path_f = tilt_market[path_market] /
     max(log_last - log_p0, 1e-9)``."""
-    out = np.empty(len(log_price))
-    e = 0
+    path_f = np.empty(len(path_len))
     for p in range(len(path_len)):
-        f = tilt_market[path_market[p]] / _max(log_last[p] - log_p0, 1e-9)
-        for _ in range(path_len[p]):
-            lp = log_price[e]
-            out[e] = (lp - log_p0) * f + lp
-            e += 1
-    return out
+        path_f[p] = tilt_market[path_market[p]] / _max(log_last[p] - log_p0, 1e-9)
+    return tilt_exponent(log_price, log_p0, path_f, path_len)
 
 
 @njit(**_JIT)
@@ -1345,16 +1340,7 @@ def place_prices_kernel(
     of their country's (``cidx``) on-route prices summed in place order (``p0`` for a
     country with none, ``c_count`` its number of on-route places).
     """
-    den = np.zeros(n_places)
-    num = np.zeros(n_places)
-    e = 0
-    for p in range(len(path_len)):
-        w = path_flow[p] + 1e-9
-        for _ in range(path_len[p]):
-            b = e_place[e]
-            den[b] += w
-            num[b] += w * entry_price[e]
-            e += 1
+    den, num = weighted_bin_mean_parts(path_flow + 1e-9, path_len, entry_price, e_place, n_places)
     price = np.zeros(n_places)
     for j in range(n_places):
         if den[j] > 0:

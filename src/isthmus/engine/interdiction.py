@@ -32,6 +32,7 @@ from .kernels import (
     lognormal_exponent,
     patrol_hazard,
     realised_rate_parts,
+    saturating_share,
     scale_and_bin,
     seizure_attribution,
     spread_bin,
@@ -42,6 +43,7 @@ from .params import Param
 from .sim import Module, register
 
 CLASSES = ("land", "sea", "air", "container")
+_F64 = np.dtype(np.float64)
 MODE_CLASS = np.array(
     [
         CLASSES.index("land" if m == "land" else "sea" if m.startswith("maritime") else m)
@@ -235,13 +237,17 @@ class Interdiction(Module):
             st.link_effort = link_effort
             self._e_entry = e_entry
             self._mult_entry = mult_entry
-        return p.p_base + (p.p_max - p.p_base) * (1.0 - np.exp(-h))
+        # p_base + (p_max - p_base) (1 - exp(-h)) (compiled around numpy's exp)
+        np.negative(h, out=h)
+        return saturating_share(np.exp(h, out=h), p.p_base, p.p_max - p.p_base)
 
     def _troop(self) -> np.ndarray:
         """Troop effort per link (zeros when the state module does not deploy any)."""
         tr = getattr(self.sim.state, "link_troop_effort", None)
         if tr is None:
             return self._zero_links
+        if type(tr) is np.ndarray and tr.dtype is _F64 and tr.shape == self._zero_links.shape:
+            return tr  # the state step's own array (why: broadcast_to costs ~5 us a call)
         return np.broadcast_to(np.asarray(tr, dtype=float), self._zero_links.shape)
 
     def step(self, t: int) -> None:

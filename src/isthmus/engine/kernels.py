@@ -2094,3 +2094,85 @@ def contest_outcome(
                     bi = a
         ctrl[j] = ai[bi] if (best >= 0.5 and not contested[j]) else -1
     return cv, C, ctrl
+
+
+# ===========================================================================
+# Flow side: the glue of the markets, interdiction and routes steps (fused runs of
+# small numpy operations, each in the order of the numpy code it replaces).
+
+
+@njit(**_JIT)
+def saturating_share(e: np.ndarray, p_base: float, dp: float) -> np.ndarray:
+    """``p_base + dp * (1.0 - e)``, bit for bit (``e = exp(-hazard)``: the seizure share)."""
+    out = np.empty(len(e))
+    for i in range(len(e)):
+        out[i] = p_base + dp * (1.0 - e[i])
+    return out
+
+
+@njit(**_JIT)
+def chain_log_last(lz: np.ndarray, cum: np.ndarray, last: np.ndarray) -> np.ndarray:
+    """``(lz + cum)[last]``, bit for bit: the log price at each route's last entry."""
+    out = np.empty(len(last))
+    for i in range(len(last)):
+        k = last[i]
+        out[i] = lz[k] + cum[k]
+    return out
+
+
+@njit(**_JIT)
+def scarcity_tilt_flat(
+    lz: np.ndarray,
+    cum: np.ndarray,
+    log_last: np.ndarray,
+    log_p0: float,
+    tilt_market: np.ndarray,
+    path_market: np.ndarray,
+    e_path: np.ndarray,
+) -> np.ndarray:
+    """Bit for bit :func:`scarcity_tilt` of ``log_price = lz + cum`` (``e_path``: the
+    route of each entry), in one flat loop over the entries (quicker than a loop per
+    route: the routes are short)."""
+    n_p = len(log_last)
+    f = np.empty(n_p)
+    for p in range(n_p):
+        f[p] = tilt_market[path_market[p]] / _max(log_last[p] - log_p0, 1e-9)
+    out = np.empty(len(lz))
+    for i in range(len(lz)):
+        lp = lz[i] + cum[i]
+        out[i] = (lp - log_p0) * f[e_path[i]] + lp
+    return out
+
+
+@njit(**_JIT)
+def place_prices_at_entry(
+    path_flow: np.ndarray,
+    path_len: np.ndarray,
+    entry_price: np.ndarray,
+    last: np.ndarray,
+    m0_path: np.ndarray,
+    e_place: np.ndarray,
+    n_places: int,
+    origins: np.ndarray,
+    p0: float,
+    off_route: np.ndarray,
+    cidx: np.ndarray,
+    c_count: np.ndarray,
+) -> np.ndarray:
+    """``entry_price[last] *= m0_path`` in place (the market entry points sell at the
+    importers' price), then :func:`place_prices_kernel`, bit for bit."""
+    for i in range(len(last)):
+        k = last[i]
+        entry_price[k] = entry_price[k] * m0_path[i]
+    return place_prices_kernel(
+        path_flow,
+        path_len,
+        entry_price,
+        e_place,
+        n_places,
+        origins,
+        p0,
+        off_route,
+        cidx,
+        c_count,
+    )

@@ -61,6 +61,7 @@ import pandas as pd
 from .interdiction import MODE_CLASS
 from .kernels import (
     chain_region_prices,
+    chain_log_last,
     cost_chain_sums,
     link_markup_parts,
     market_arrivals,
@@ -70,8 +71,10 @@ from .kernels import (
     market_wholesale,
     neg_clipped,
     place_arrivals,
+    place_prices_at_entry,
     place_prices_kernel,
     scarcity_tilt,
+    scarcity_tilt_flat,
     seg_cumsum,
     seized_value_by_jurisdiction,
 )
@@ -548,6 +551,7 @@ class Markets(Module):
         if not np.array_equal(np.repeat(np.arange(net.n_paths), lens), net.nnz_path):
             raise ValueError("the network's entries are not grouped by route (A.indptr)")
         self.e_link = net.nnz_link
+        self.e_path = np.asarray(net.nnz_path, dtype=np.int64)  # the route of each entry
         self.e_place = net.link_to[self.e_link]
         self.p0 = p.source_price_usd_per_kg
         # Places on no route take their country's mean price (else the source price).
@@ -667,12 +671,18 @@ class Markets(Module):
         P_k = M_k (P_{k-1} + a_k) is solved for all routes at once as
         P_k = G_k (P_0 + sum_{i<=k} a_i M_i / G_i), with G the running product of M.
         """
+        z, cum = self._cost_chain_parts()
+        z += cum
+        return z
+
+    def _cost_chain_parts(self) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`cost_chain` as its two terms, ``log(P_0 + ...)`` and ``log G``, whose
+        sum the monthly step's kernels form where they need it (one pass fewer)."""
         log_m, add = self.link_log_markup()
         cum = seg_cumsum(log_m, self.e_link, self.path_len)
         z = cost_chain_sums(add * np.exp(log_m), self.e_link, self.path_len, np.exp(cum), self.p0)
         np.log(z, out=z)
-        z += cum
-        return z
+        return z, cum
 
     def with_scarcity(
         self, log_price: np.ndarray, scarcity: np.ndarray, log_last: np.ndarray | None = None
@@ -721,8 +731,10 @@ class Markets(Module):
         path_delivered = getattr(st, "path_delivered", self.zero_paths)
         path_flow = getattr(st, "path_flow", self.zero_paths)
         # Cost chain and each market's landed cost (weighted by what each route delivers).
-        log_price = self.cost_chain()
-        log_last = log_price[self.last]
+        # (The log price at the route entries is lz + cum: the kernels add the two terms
+        # where they read them.)
+        lz, cum = self._cost_chain_parts()
+        log_last = chain_log_last(lz, cum, self.last)
         p_end = np.exp(log_last)
         delivered, wsum, num = market_route_sums(
             net.path_market, path_delivered, path_flow, p_end, k
@@ -749,10 +761,27 @@ class Markets(Module):
         st.market_stock = out["stock"]
         st.landed_cost = landed
         # The scarcity rent passes down the routes; then place prices and revenues.
-        entry_price = self.with_scarcity(log_price, out["scarcity"], log_last)
-        # Market entry points sell at the importers' price (m0 x landed cost x rent).
-        entry_price[self.last] *= self.m0_path
-        st.place_price = self.place_prices(entry_price)
+        # (Compiled: with_scarcity, then the market entry points' importers' price (m0 x
+        # landed cost x rent) and place_prices, bit for bit.)
+        tilt = self.p.scarcity_passthrough * np.log(np.maximum(out["scarcity"], 1e-9))
+        entry_price = scarcity_tilt_flat(
+            lz, cum, log_last, self.log_p0, tilt, net.path_market, self.e_path
+        )
+        np.exp(entry_price, out=entry_price)
+        st.place_price = place_prices_at_entry(
+            path_flow,
+            self.path_len,
+            entry_price,
+            self.last,
+            self.m0_path,
+            self.e_place,
+            net.n_places,
+            self.origins,
+            self.p0,
+            self.off_route,
+            self.cidx,
+            self.c_count,
+        )
         price_at_from = st.place_price[net.link_from]
         # Arrest-risk compensation per link in USD/kg (for route choice, if it counts it).
         st.link_risk_cost = np.expm1(self.last_arrest_log) * (price_at_from + net.link_cost)

@@ -60,8 +60,8 @@ import pandas as pd
 
 from .interdiction import MODE_CLASS
 from .kernels import (
-    chain_region_prices,
     chain_log_last,
+    chain_region_prices,
     cost_chain_sums,
     link_markup_parts,
     market_arrivals,

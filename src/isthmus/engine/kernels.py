@@ -2176,3 +2176,72 @@ def place_prices_at_entry(
         cidx,
         c_count,
     )
+
+
+@njit(**_JIT)
+def link_load(seen: np.ndarray, capacity: np.ndarray, cap_pos: np.ndarray) -> np.ndarray:
+    """``np.divide(seen, capacity, out=np.zeros(n), where=cap_pos)``, bit for bit."""
+    out = np.zeros(len(seen))
+    for i in range(len(seen)):
+        if cap_pos[i]:
+            out[i] = seen[i] / capacity[i]
+    return out
+
+
+@njit(**_JIT)
+def route_link_terms(
+    load_pow: np.ndarray,
+    link_cost: np.ndarray,
+    alpha: float,
+    fee_place: np.ndarray,
+    link_to: np.ndarray,
+    risk_cost: np.ndarray,
+    has_risk: bool,
+    p_hat: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The routes step's per-link terms, bit for bit its numpy code: ``transport =
+    link_cost * (1.0 + alpha * load_pow)``, ``charges = fee_place[link_to] + risk_cost``
+    (``+ 0.0`` without ``has_risk``, as numpy adds the scalar default) and
+    ``-np.clip(p_hat, 0.0, 0.999)`` (for numpy's ``log1p``)."""
+    n = len(link_cost)
+    transport = np.empty(n)
+    charges = np.empty(n)
+    neg_p = np.empty(n)
+    for i in range(n):
+        transport[i] = link_cost[i] * (1.0 + alpha * load_pow[i])
+        charges[i] = fee_place[link_to[i]] + (risk_cost[i] if has_risk else 0.0)
+    for i in range(len(p_hat)):
+        neg_p[i] = -_clip(p_hat[i], 0.0, 0.999)
+    return transport, charges, neg_p
+
+
+@njit(**_JIT)
+def lincomb(wx: float, x: np.ndarray, wy: float, y: np.ndarray) -> np.ndarray:
+    """``wx * x + wy * y``, bit for bit (a smoothed value, or a share moving towards its
+    target: ``lincomb(1.0 - a, x, a, target)``)."""
+    out = np.empty(len(x))
+    for i in range(len(x)):
+        out[i] = wx * x[i] + wy * y[i]
+    return out
+
+
+@njit(**_JIT)
+def route_flows(
+    market_share: np.ndarray,
+    seg: np.ndarray,
+    corridor_share: np.ndarray,
+    gseg: np.ndarray,
+    within_share: np.ndarray,
+    supply_origin: np.ndarray,
+    orig_pos: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Route shares ``market_share[seg] * corridor_share[gseg] * within_share`` and flows
+    ``supply_origin[orig_pos] * route_share``, bit for bit."""
+    n = len(within_share)
+    share = np.empty(n)
+    flow = np.empty(n)
+    for i in range(n):
+        s = market_share[seg[i]] * corridor_share[gseg[i]] * within_share[i]
+        share[i] = s
+        flow[i] = supply_origin[orig_pos[i]] * s
+    return share, flow

@@ -22,7 +22,16 @@ from __future__ import annotations
 import numpy as np
 
 from ..scenario import Problem, ScenarioError
-from .kernels import path_sums3, route_utility, segment_max_shift, segment_normalise
+from .kernels import (
+    lincomb,
+    link_load,
+    path_sums3,
+    route_flows,
+    route_link_terms,
+    route_utility,
+    segment_max_shift,
+    segment_normalise,
+)
 from .network import LANDFALL_GROUPS, MARKETS
 from .params import Param
 from .sim import Module, register
@@ -247,6 +256,7 @@ class Routes(Module):
         )
         self.p_ref_path = self.p_ref[self.market_of_path]
         self.cap_pos = net.link_capacity > 0
+        self._no_risk = np.zeros(0)
         self.ps_term = self.p.beta_ps * self.ln_ps
         self.path_len = np.diff(net.A.indptr)
         if not (np.array_equal(net.A.indices, net.nnz_link) and (net.A.data == 1.0).all()):
@@ -326,21 +336,30 @@ class Routes(Module):
             p_hat = st.p_hat
         # Congestion on the load traffickers expect (their smoothed experience): last
         # month's load alone makes flows swing from one month to the next (a cobweb).
-        load = np.divide(
-            st.link_load_seen, net.link_capacity, out=np.zeros(net.n_links), where=self.cap_pos
-        )
+        load = link_load(st.link_load_seen, net.link_capacity, self.cap_pos)
         # Transport costs follow the value of the cargo (crews and transporters are paid
         # by the kilo, often in kind, and the chain's price ratios are stable: Caulkins
         # 1994): in units of the market's price they are those of the reference price the
         # links' costs were derived at. Piso fees are quoted on the local price already.
-        transport = net.link_cost * (1.0 + p.congestion_alpha * load**p.congestion_beta)
         # Piso fees and the crews' pay for the expected penalty (arrest risk x the courts'
         # capacity to convict: the markets step's risk premium, Reuter & Kleiman 1986), both
-        # quoted on the local price.
-        charges = st.fee_place[net.link_to] + getattr(st, "link_risk_cost", 0.0)
+        # quoted on the local price. (Compiled around numpy's power and log1p: transport =
+        # link_cost (1 + alpha load^beta), charges = fee_place[link_to] + link_risk_cost,
+        # and -clip(p_hat, 0, 0.999).)
+        risk = getattr(st, "link_risk_cost", None)
+        transport, charges, neg_p = route_link_terms(
+            load**p.congestion_beta,
+            net.link_cost,
+            p.congestion_alpha,
+            st.fee_place,
+            net.link_to,
+            self._no_risk if risk is None else risk,
+            risk is not None,
+            np.asarray(p_hat, dtype=float),
+        )
         # Sums over each route's links (net.A @ x, bit for bit), three at once.
         log_surv, c_rel, f_rel = path_sums3(
-            np.log1p(-np.clip(p_hat, 0.0, 0.999)),
+            np.log1p(neg_p, out=neg_p),
             transport,
             charges,
             net.nnz_link,
@@ -384,7 +403,7 @@ class Routes(Module):
     def step(self, t: int) -> None:
         st, p = self.sim.state, self.p
         m = p.load_memory
-        st.link_load_seen = m * st.link_load_seen + (1.0 - m) * st.link_inflow
+        st.link_load_seen = lincomb(m, st.link_load_seen, 1.0 - m, st.link_inflow)
         market, corridor, within = self.target_levels()
         if st.route_share is None:
             st.market_share = market
@@ -392,10 +411,17 @@ class Routes(Module):
             st.within_share = within
         else:
             a = p.adaptation
-            st.market_share = (1.0 - a) * st.market_share + a * market
-            st.within_share = (1.0 - a) * st.within_share + a * within
+            st.market_share = lincomb(1.0 - a, st.market_share, a, market)
+            st.within_share = lincomb(1.0 - a, st.within_share, a, within)
             if not (self.sim.spinning and self.corridor_init):  # the observed start holds
                 b = p.corridor_adaptation
-                st.corridor_share = (1.0 - b) * st.corridor_share + b * corridor
-        st.route_share = st.market_share[self.seg] * st.corridor_share[self.gseg] * st.within_share
-        st.path_flow = st.supply_origin[self.orig_pos] * st.route_share
+                st.corridor_share = lincomb(1.0 - b, st.corridor_share, b, corridor)
+        st.route_share, st.path_flow = route_flows(
+            st.market_share,
+            self.seg,
+            st.corridor_share,
+            self.gseg,
+            st.within_share,
+            np.asarray(st.supply_origin, dtype=float),
+            self.orig_pos,
+        )

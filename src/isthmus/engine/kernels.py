@@ -2245,3 +2245,50 @@ def route_flows(
         share[i] = s
         flow[i] = supply_origin[orig_pos[i]] * s
     return share, flow
+
+
+@njit(**_JIT)
+def landed_cost(num: np.ndarray, wsum: np.ndarray, price: np.ndarray, m0: np.ndarray) -> np.ndarray:
+    """``np.divide(num, wsum, out=price / m0, where=wsum > 0)``, bit for bit: each
+    market's route-weighted landed cost (no route: the price without the markup)."""
+    out = np.empty(len(num))
+    for i in range(len(num)):
+        out[i] = num[i] / wsum[i] if wsum[i] > 0 else price[i] / m0[i]
+    return out
+
+
+@njit(**_JIT)
+def market_outputs(
+    pw: np.ndarray,
+    m0: np.ndarray,
+    landed: np.ndarray,
+    d: np.ndarray,
+    lost: np.ndarray,
+    consumed: np.ndarray,
+    purity: np.ndarray,
+    p_pure: np.ndarray,
+    g_per_t: float,
+    stock: np.ndarray,
+    s_prev: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The market step's derived outputs, bit for bit its numpy expressions: scarcity
+    ``pw / max(m0 landed, 1e-9)``, ``consumed / purity``, the value ``consumed g_per_t
+    p_pure``, copies of purity and stock, ``stock - s_prev`` and the ledger residual
+    ``d - consumed - lost - (stock - s_prev)``."""
+    n = len(pw)
+    scarcity = np.empty(n)
+    raw = np.empty(n)
+    value = np.empty(n)
+    pur = np.empty(n)
+    stk = np.empty(n)
+    change = np.empty(n)
+    resid = np.empty(n)
+    for i in range(n):
+        scarcity[i] = pw[i] / _max(m0[i] * landed[i], 1e-9)
+        raw[i] = consumed[i] / purity[i]
+        value[i] = consumed[i] * g_per_t * p_pure[i]
+        pur[i] = purity[i]
+        stk[i] = stock[i]
+        change[i] = stock[i] - s_prev[i]
+        resid[i] = d[i] - consumed[i] - lost[i] - change[i]
+    return scarcity, raw, value, pur, stk, change, resid

@@ -63,10 +63,12 @@ from .kernels import (
     chain_log_last,
     chain_region_prices,
     cost_chain_sums,
+    landed_cost,
     link_markup_parts,
     market_arrivals,
     market_demand,
     market_dilution,
+    market_outputs,
     market_route_sums,
     market_wholesale,
     neg_clipped,
@@ -407,10 +409,14 @@ class MarketDynamics:
         self.pw_cap = float(price_cap_mult) * self.pw_ref
         self.chi = float(np.clip(cost_passthrough, 0.0, 1.0))
         self.pi_max = float(np.clip(purity_max, 1e-3, 1.0))
+        # Constant factors of the monthly step (the same products, computed once).
+        self._pw_ref_chi = self.pw_ref ** (1.0 - self.chi)
+        self._pi100_pref = self.pi100 * P_REF
         n = len(self.c100)
         self.stock = np.zeros(n)  # pure t held by dealers at the end of the month
         self.raw_price = np.zeros(n)  # USD per raw retail gram
         self.purity = self.pi100.copy()
+        self.residual = np.zeros(n)  # the last step's delivered - consumed - lost - stock change
 
     def normal_raw_price(self, p_star: np.ndarray) -> np.ndarray:
         """Raw-gram price dealers settle on at a target price per pure gram (sticky: nu < 1)."""
@@ -419,7 +425,7 @@ class MarketDynamics:
     def cost_base(self, landed: np.ndarray) -> np.ndarray:
         """What importers price off: landed cost (chi = 1) or the reference price (chi = 0)."""
         landed = np.maximum(np.asarray(landed, dtype=float), 1e-9)
-        return self.pw_ref ** (1.0 - self.chi) * landed**self.chi
+        return self._pw_ref_chi * landed**self.chi
 
     def start(self, wholesale: np.ndarray, landed: np.ndarray) -> None:
         """Start in a steady state at the given wholesale prices and landed costs (USD/kg).
@@ -457,7 +463,7 @@ class MarketDynamics:
         self.raw_price, self.purity, p_pure, r = market_dilution(
             self.raw_price,
             self.a_raw,
-            self.pi100 * P_REF * q**self.nu,
+            self._pi100_pref * q**self.nu,
             p_star,
             self.pi_max,
             self.purity,
@@ -472,20 +478,34 @@ class MarketDynamics:
             self.u100,
             r ** (self.beta * self.eps),
         )
+        # (the ledger's residual, delivered - consumed - lost - stock change, is kept too)
+        scarcity, raw, value, purity, stock, change, self.residual = market_outputs(
+            pw,
+            self.m0,
+            np.asarray(landed, dtype=float),
+            d,
+            lost,
+            consumed,
+            self.purity,
+            p_pure,
+            G_PER_T,
+            self.stock,
+            s_prev,
+        )
         return {
             "delivered": d,
             "lost": lost,
             "stock_rent": rent,
-            "scarcity": pw / np.maximum(self.m0 * landed, 1e-9),
+            "scarcity": scarcity,
             "wholesale": pw,
             "price_per_pure_gram": p_pure,
-            "purity": self.purity.copy(),
+            "purity": purity,
             "consumed": consumed,
-            "consumed_raw": consumed / self.purity,
+            "consumed_raw": raw,
             "users": users,
-            "value": consumed * G_PER_T * p_pure,
-            "stock": self.stock.copy(),
-            "stock_change": self.stock - s_prev,
+            "value": value,
+            "stock": stock,
+            "stock_change": change,
         }
 
 
@@ -739,17 +759,13 @@ class Markets(Module):
         delivered, wsum, num = market_route_sums(
             net.path_market, path_delivered, path_flow, p_end, k
         )
-        landed = np.divide(
-            num,
-            wsum,
-            out=np.asarray(st.price_dest, dtype=float) / self.mkt.m0,  # no route: no rent
-            where=wsum > 0,
-        )
+        # (no route: the price without the importers' markup, no rent)
+        landed = landed_cost(num, wsum, np.asarray(st.price_dest, dtype=float), self.mkt.m0)
         if not self.started:  # at the structural wholesale prices route choice starts from
             self.mkt.start(st.price_dest, landed)
             self.started = True
         out = self.mkt.step(delivered, self.demand_multiplier(t), landed)
-        resid = out["delivered"] - out["consumed"] - out["lost"] - out["stock_change"]
+        resid = self.mkt.residual  # delivered - consumed - lost - stock change
         # (a few markets: plain floats are quicker than array calls)
         if any(
             abs(r) > 1e-9 * max(1.0, d)

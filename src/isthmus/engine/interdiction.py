@@ -263,12 +263,13 @@ class Interdiction(Module):
         # s2 = log1p((1 - pt) / (pt n_ship)), r = clip(pt exp(sqrt(s2) z - s2 / 2), 0, 0.999).)
         z = self.rng.standard_normal(net.n_links)
         pt, q = realised_rate_parts(exp_in, p.shipment_t, st.p_true)
-        s2 = np.log1p(q)
-        r, neg_r = clipped_rate(pt, np.exp(lognormal_exponent(s2, z)))
+        s2 = np.log1p(q, out=q)  # (numpy's transcendentals in place on the temporaries)
+        e = lognormal_exponent(s2, z)
+        r, neg_r = clipped_rate(pt, np.exp(e, out=e))
         # Seizures in travel order along each route: a segmented cumulative sum of log survival.
-        inflow, whole = survival_exponents(np.log1p(neg_r), net.nnz_link, self.path_len)
+        inflow, whole = survival_exponents(np.log1p(neg_r, out=neg_r), net.nnz_link, self.path_len)
         np.exp(inflow, out=inflow)
-        st.path_delivered = flow * np.exp(whole)
+        st.path_delivered = flow * np.exp(whole, out=whole)
         # tons entering each route's links (travel order), and each link
         st.link_inflow = scale_and_bin(inflow, flow, self.path_len, net.nnz_link, net.n_links)
         st.entry_inflow = inflow

@@ -2292,3 +2292,12 @@ def market_outputs(
         change[i] = stock[i] - s_prev[i]
         resid[i] = d[i] - consumed[i] - lost[i] - change[i]
     return scarcity, raw, value, pur, stk, change, resid
+
+
+@njit(**_JIT)
+def running_mean(avg: np.ndarray, x: np.ndarray, w: float) -> np.ndarray:
+    """``avg + (x - avg) / w``, bit for bit (a discounted running mean)."""
+    out = np.empty(len(avg))
+    for i in range(len(avg)):
+        out[i] = avg[i] + (x[i] - avg[i]) / w
+    return out

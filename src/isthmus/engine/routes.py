@@ -82,8 +82,8 @@ class Segments:
         # Compiled around numpy's exp and log: the maximum per segment (exact: a maximum is
         # a maximum), the shift, the sums in index order (as bincount) and the division.
         mx, d = segment_max_shift(v, self.order, self.starts, self.seg)
-        sm, tot = segment_normalise(np.exp(d), self.seg, self.n_seg)
-        return sm, mx + np.log(tot)
+        sm, tot = segment_normalise(np.exp(d, out=d), self.seg, self.n_seg)
+        return sm, np.add(mx, np.log(tot, out=tot), out=mx)  # (in place on temporaries)
 
 
 @register

@@ -59,7 +59,7 @@ import numpy as np
 
 from ..scenario import Problem, ScenarioError
 from ..scenario.loader import table_records
-from .kernels import prosecution_pressure
+from .kernels import prosecution_pressure, running_mean
 from .params import Param
 from .sim import Module, Sim, register
 
@@ -587,7 +587,10 @@ class State(Module):
         if inflow is not None:
             m = self.p.flow_memory
             self._flow_w = m * self._flow_w + 1.0
-            st.link_flow_avg = st.link_flow_avg + (inflow - st.link_flow_avg) / self._flow_w
+            # (compiled: link_flow_avg + (inflow - link_flow_avg) / w, bit for bit)
+            st.link_flow_avg = running_mean(
+                st.link_flow_avg, np.asarray(inflow, dtype=float), self._flow_w
+            )
         if self.sim.spinning:  # the spin-up keeps the first month's conditions
             self.prepare(0)
         elif t + 1 < self.sim.n_months:

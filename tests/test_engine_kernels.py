@@ -823,3 +823,104 @@ def test_contest_outcome_is_the_numpy_code() -> None:
     got = K.contest_outcome(cap_v, em, collude, 0.4, terr_f, C_new, ai, na, contested)
     assert all(_same(g, w) for g, w in zip(got, (cv, C, ctrl), strict=True))
     assert (ctrl >= 0).any()
+
+
+# -- flow side: the glue of the markets, interdiction, routes and state steps ---------------
+
+
+def test_flow_elementwise_kernels_are_the_numpy_expressions() -> None:
+    rng = np.random.default_rng(21)
+    n = 884
+    h = _wide(rng, n)
+    e = np.exp(-h)
+    assert _same(K.saturating_share(e, 0.005, 0.6 - 0.005), 0.005 + (0.6 - 0.005) * (1.0 - e))
+    x, y = _wide(rng, n), _wide(rng, n)
+    for a in (0.35, 0.03, 1.0, 0.0):
+        assert _same(K.lincomb(1.0 - a, x, a, y), (1.0 - a) * x + a * y)
+    assert _same(K.running_mean(x, y, 3.7), x + (y - x) / 3.7)
+    cap = _wide(rng, n, 0.2)
+    assert _same(K.link_load(x, cap, cap > 0), np.divide(x, cap, out=np.zeros(n), where=cap > 0))
+    lb, cost, fee, risk = (_wide(rng, k) for k in (n, n, 153, n))
+    fee[:5] = -0.0  # the scalar default turns -0.0 into 0.0, as numpy's addition does
+    to = rng.integers(0, 153, n)
+    p_hat = rng.random(n) * 1.2 - 0.1
+    p_hat[:3] = (np.nan, 0.999, -0.0)
+    for has in (True, False):
+        tr, ch, neg = K.route_link_terms(
+            lb, cost, 0.15, fee, to, risk if has else x[:0], has, p_hat
+        )
+        assert _same(tr, cost * (1.0 + 0.15 * lb))
+        assert _same(ch, fee[to] + (risk if has else 0.0))
+        assert _same(neg, -np.clip(p_hat, 0.0, 0.999))
+
+
+def test_route_flows_and_chain_kernels_are_the_numpy_code() -> None:
+    rng = np.random.default_rng(22)
+    path_len = rng.integers(1, 25, 400)
+    n_p, n = len(path_len), int(path_len.sum())
+    seg, gseg, orig = (rng.integers(0, k, n_p) for k in (6, 20, 3))
+    ms, cs, ws, so = rng.random(6), rng.random(20), rng.random(n_p), _wide(rng, 3)
+    share, flow = K.route_flows(ms, seg, cs, gseg, ws, so, orig)
+    assert _same(share, ms[seg] * cs[gseg] * ws)
+    assert _same(flow, so[orig] * share)
+    lz, cum = rng.standard_normal(n) + 8.0, np.abs(rng.standard_normal(n)) * 2.0
+    last = np.cumsum(path_len) - 1
+    log_last = K.chain_log_last(lz, cum, last)
+    assert _same(log_last, (lz + cum)[last])
+    log_p0 = float(np.log(2200.0))
+    tilt, pm = np.array([0.3, -0.1]), rng.integers(0, 2, n_p)
+    e_path = np.repeat(np.arange(n_p), path_len)
+    got = K.scarcity_tilt_flat(lz, cum, log_last, log_p0, tilt, pm, e_path)
+    assert _same(got, K.scarcity_tilt(lz + cum, log_last, log_p0, tilt, pm, path_len))
+
+
+def test_place_prices_at_entry_applies_the_markup_then_the_place_prices() -> None:
+    rng = np.random.default_rng(23)
+    path_len = rng.integers(1, 20, 300)
+    n_p, n, n_pl = len(path_len), int(path_len.sum()), 60
+    flow = _wide(rng, n_p)
+    price = _wide(rng, n, 0.0) + 1.0
+    last = np.cumsum(path_len) - 1
+    m0 = rng.random(n_p) + 1.0
+    e_place = rng.integers(0, n_pl - 5, n)
+    origins = np.array([0, 1])
+    off = np.zeros(n_pl, dtype=bool)
+    off[n_pl - 5 :] = True
+    cidx = rng.integers(0, 4, n_pl)
+    c_count = np.bincount(cidx[~off], minlength=4).astype(float)
+    want_in = price.copy()
+    want_in[last] *= m0
+    want = K.place_prices_kernel(
+        flow, path_len, want_in, e_place, n_pl, origins, 2200.0, off, cidx, c_count
+    )
+    got_in = price.copy()
+    got = K.place_prices_at_entry(
+        flow, path_len, got_in, last, m0, e_place, n_pl, origins, 2200.0, off, cidx, c_count
+    )
+    assert _same(got, want) and _same(got_in, want_in)
+
+
+def test_market_glue_kernels_are_the_numpy_expressions() -> None:
+    rng = np.random.default_rng(24)
+    k = 7
+    num, wsum, price, m0 = (_wide(rng, k, 0.4) for _ in range(4))
+    m0 += 0.5
+    assert _same(
+        K.landed_cost(num, wsum, price, m0),
+        np.divide(num, wsum, out=price / m0, where=wsum > 0),
+    )
+    pw, landed, d, lost, consumed, p_pure, stock, s_prev = (_wide(rng, k) for _ in range(8))
+    purity = rng.random(k) + 1e-3
+    got = K.market_outputs(pw, m0, landed, d, lost, consumed, purity, p_pure, 1e6, stock, s_prev)
+    change = stock - s_prev
+    want = (
+        pw / np.maximum(m0 * landed, 1e-9),
+        consumed / purity,
+        consumed * 1e6 * p_pure,
+        purity,
+        stock,
+        change,
+        d - consumed - lost - change,
+    )
+    assert all(_same(g, w) for g, w in zip(got, want, strict=True))
+    assert got[3] is not purity and got[4] is not stock  # copies

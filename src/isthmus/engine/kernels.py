@@ -2301,3 +2301,131 @@ def running_mean(avg: np.ndarray, x: np.ndarray, w: float) -> np.ndarray:
     for i in range(len(avg)):
         out[i] = avg[i] + (x[i] - avg[i]) / w
     return out
+
+
+# The market step's month matrix: one row per quantity (markets in columns), filled by
+# the four kernels below between numpy's powers, so that no array is returned.
+MK_D, MK_LOST, MK_AVAIL, MK_RATIO, MK_LANDED = 0, 1, 2, 3, 4
+MK_PW, MK_PSTAR, MK_Q = 5, 6, 7
+MK_RAW, MK_PUR, MK_PPURE, MK_R = 8, 9, 10, 11
+MK_DEMAND, MK_CONS, MK_STOCK, MK_USERS = 12, 13, 14, 15
+MK_SCAR, MK_CRAW, MK_VALUE, MK_PURC, MK_STOCKC, MK_CHANGE, MK_RESID = 16, 17, 18, 19, 20, 21, 22
+MK_ROWS = 23
+
+
+@njit(**_JIT)
+def _rows_into(M: np.ndarray, row: int, x: np.ndarray) -> None:
+    for i in range(len(x)):
+        M[row, i] = x[i]
+
+
+@njit(**_JIT)
+def market_month_arrivals(
+    M: np.ndarray,
+    delivered: np.ndarray,
+    loss: float,
+    stock: np.ndarray,
+    s0: np.ndarray,
+    landed: np.ndarray,
+) -> None:
+    """:func:`market_arrivals` into the rows ``MK_D`` to ``MK_RATIO``, and the landed
+    cost the importers price off, ``max(landed, 1e-9)``, into ``MK_LANDED``."""
+    d, lost, avail, ratio = market_arrivals(delivered, loss, stock, s0)
+    _rows_into(M, MK_D, d)
+    _rows_into(M, MK_LOST, lost)
+    _rows_into(M, MK_AVAIL, avail)
+    _rows_into(M, MK_RATIO, ratio)
+    for i in range(len(landed)):
+        M[MK_LANDED, i] = _max(landed[i], 1e-9)
+
+
+@njit(**_JIT)
+def market_month_wholesale(
+    M: np.ndarray,
+    pw_ref_chi: np.ndarray,
+    landed_chi: np.ndarray,
+    rent: np.ndarray,
+    m0: np.ndarray,
+    cap: np.ndarray,
+    mr: np.ndarray,
+    p_ref: float,
+) -> None:
+    """:func:`market_wholesale` of the cost base ``pw_ref_chi * landed_chi`` into the
+    rows ``MK_PW``, ``MK_PSTAR`` and ``MK_Q``."""
+    n = len(m0)
+    cost = np.empty(n)
+    for i in range(n):
+        cost[i] = pw_ref_chi[i] * landed_chi[i]
+    pw, p_star, q = market_wholesale(m0, cost, rent, cap, mr, p_ref)
+    _rows_into(M, MK_PW, pw)
+    _rows_into(M, MK_PSTAR, p_star)
+    _rows_into(M, MK_Q, q)
+
+
+@njit(**_JIT)
+def market_month_dilution(
+    M: np.ndarray,
+    raw: np.ndarray,
+    a_raw: float,
+    pi100_pref: np.ndarray,
+    q_nu: np.ndarray,
+    pi_max: float,
+    purity: np.ndarray,
+    a_pi: float,
+    p_ref: float,
+) -> None:
+    """:func:`market_dilution` at the normal raw price ``pi100_pref * q_nu`` into the
+    rows ``MK_RAW`` to ``MK_R``."""
+    n = len(raw)
+    normal = np.empty(n)
+    for i in range(n):
+        normal[i] = pi100_pref[i] * q_nu[i]
+    raw2, pur, p_pure, r = market_dilution(
+        raw, a_raw, normal, M[MK_PSTAR], pi_max, purity, a_pi, p_ref
+    )
+    _rows_into(M, MK_RAW, raw2)
+    _rows_into(M, MK_PUR, pur)
+    _rows_into(M, MK_PPURE, p_pure)
+    _rows_into(M, MK_R, r)
+
+
+@njit(**_JIT)
+def market_month_demand(
+    M: np.ndarray,
+    dm_in: np.ndarray,
+    c100: np.ndarray,
+    r_eps: np.ndarray,
+    u100: np.ndarray,
+    r_part: np.ndarray,
+    m0: np.ndarray,
+    landed: np.ndarray,
+    g_per_t: float,
+    s_prev: np.ndarray,
+) -> None:
+    """:func:`market_demand` into the rows ``MK_DEMAND`` to ``MK_USERS``, then
+    :func:`market_outputs` into ``MK_SCAR`` to ``MK_RESID``."""
+    demand, consumed, stock, users = market_demand(dm_in, c100, r_eps, M[MK_AVAIL], u100, r_part)
+    _rows_into(M, MK_DEMAND, demand)
+    _rows_into(M, MK_CONS, consumed)
+    _rows_into(M, MK_STOCK, stock)
+    _rows_into(M, MK_USERS, users)
+    scarcity, raw, value, pur, stk, change, resid = market_outputs(
+        M[MK_PW],
+        m0,
+        landed,
+        M[MK_D],
+        M[MK_LOST],
+        consumed,
+        M[MK_PUR],
+        M[MK_PPURE],
+        g_per_t,
+        stock,
+        s_prev,
+    )
+    _rows_into(M, MK_SCAR, scarcity)
+    _rows_into(M, MK_CRAW, raw)
+    _rows_into(M, MK_VALUE, value)
+    _rows_into(M, MK_PURC, pur)
+    _rows_into(M, MK_STOCKC, stk)
+    _rows_into(M, MK_CHANGE, change)
+    _rows_into(M, MK_RESID, resid)

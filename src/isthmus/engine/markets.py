@@ -58,6 +58,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from . import kernels as K
 from .interdiction import MODE_CLASS
 from .kernels import (
     chain_log_last,
@@ -65,12 +66,7 @@ from .kernels import (
     cost_chain_sums,
     landed_cost,
     link_markup_parts,
-    market_arrivals,
-    market_demand,
-    market_dilution,
-    market_outputs,
     market_route_sums,
-    market_wholesale,
     neg_clipped,
     place_arrivals,
     place_prices_at_entry,
@@ -450,62 +446,70 @@ class MarketDynamics:
         ``tests/test_engine_kernels.py``).
         """
         s_prev = self.stock
-        d, lost, avail, ratio = market_arrivals(
-            np.asarray(delivered, dtype=float), self.loss, s_prev, self.s0
+        k = len(s_prev)
+        M = np.empty((K.MK_ROWS, k))  # this month's quantities, one row each (kernels)
+        landed = np.asarray(landed, dtype=float)
+        K.market_month_arrivals(
+            M, np.asarray(delivered, dtype=float), self.loss, s_prev, self.s0, landed
         )
         # Importers' markup falls as stocks pile up (the scarcity rent).
-        rent = ratio ** (-1.0 / self.phi)
-        # Target retail price per pure gram from the wholesale price.
-        pw, p_star, q = market_wholesale(
-            self.m0, self.cost_base(landed), rent, self.pw_cap, self.mr, P_REF
+        rent = M[K.MK_RATIO] ** (-1.0 / self.phi)
+        # Target retail price per pure gram from the wholesale price (the cost base is
+        # cost_base(landed): pw_ref^(1 - chi) landed^chi).
+        K.market_month_wholesale(
+            M,
+            self._pw_ref_chi,
+            M[K.MK_LANDED] ** self.chi,
+            rent,
+            self.m0,
+            self.pw_cap,
+            self.mr,
+            P_REF,
         )
         # Sticky raw-gram price; purity absorbs the gap (dilution).
-        self.raw_price, self.purity, p_pure, r = market_dilution(
+        K.market_month_dilution(
+            M,
             self.raw_price,
             self.a_raw,
-            self._pi100_pref * q**self.nu,
-            p_star,
+            self._pi100_pref,
+            M[K.MK_Q] ** self.nu,
             self.pi_max,
             self.purity,
             self.a_pi,
             P_REF,
         )
-        demand, consumed, self.stock, users = market_demand(
+        r = M[K.MK_R]
+        K.market_month_demand(
+            M,
             np.asarray(demand_mult, dtype=float),
             self.c100,
             r**self.eps,
-            avail,
             self.u100,
             r ** (self.beta * self.eps),
-        )
-        # (the ledger's residual, delivered - consumed - lost - stock change, is kept too)
-        scarcity, raw, value, purity, stock, change, self.residual = market_outputs(
-            pw,
             self.m0,
-            np.asarray(landed, dtype=float),
-            d,
-            lost,
-            consumed,
-            self.purity,
-            p_pure,
+            landed,
             G_PER_T,
-            self.stock,
             s_prev,
         )
+        self.raw_price = M[K.MK_RAW]
+        self.purity = M[K.MK_PUR]
+        self.stock = M[K.MK_STOCK]
+        # (the ledger's residual, delivered - consumed - lost - stock change, is kept too)
+        self.residual = M[K.MK_RESID]
         return {
-            "delivered": d,
-            "lost": lost,
+            "delivered": M[K.MK_D],
+            "lost": M[K.MK_LOST],
             "stock_rent": rent,
-            "scarcity": scarcity,
-            "wholesale": pw,
-            "price_per_pure_gram": p_pure,
-            "purity": purity,
-            "consumed": consumed,
-            "consumed_raw": raw,
-            "users": users,
-            "value": value,
-            "stock": stock,
-            "stock_change": change,
+            "scarcity": M[K.MK_SCAR],
+            "wholesale": M[K.MK_PW],
+            "price_per_pure_gram": M[K.MK_PPURE],
+            "purity": M[K.MK_PURC],
+            "consumed": M[K.MK_CONS],
+            "consumed_raw": M[K.MK_CRAW],
+            "users": M[K.MK_USERS],
+            "value": M[K.MK_VALUE],
+            "stock": M[K.MK_STOCKC],
+            "stock_change": M[K.MK_CHANGE],
         }
 
 

@@ -924,3 +924,41 @@ def test_market_glue_kernels_are_the_numpy_expressions() -> None:
     )
     assert all(_same(g, w) for g, w in zip(got, want, strict=True))
     assert got[3] is not purity and got[4] is not stock  # copies
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_flat_route_kernels_are_the_loops_per_route(seed: int) -> None:
+    rng = np.random.default_rng(30 + seed)
+    path_len = rng.integers(1, 30, 500)
+    path_len[:3] = 1  # one-entry routes at the start
+    n_p, n, n_l = len(path_len), int(path_len.sum()), 884
+    e_start, e_end = K.route_entry_flags(path_len)
+    idx = rng.integers(0, n_l, n)
+    x = rng.standard_normal(n_l) * 10.0 ** rng.uniform(-3, 3, n_l)
+    x[rng.random(n_l) < 0.1] = 0.0
+    y, z = _wide(rng, n_l), _wide(rng, n_l)
+    assert _same(K.seg_cumsum_flat(x, idx, e_start), K.seg_cumsum(x, idx, path_len))
+    ec = np.exp(K.seg_cumsum(x, idx, path_len) * 1e-3)
+    assert _same(
+        K.cost_chain_sums_flat(y, idx, ec, 2200.0, e_start),
+        K.cost_chain_sums(y, idx, path_len, ec, 2200.0),
+    )
+    got = K.survival_exponents_flat(-y * 1e-7, idx, e_start, e_end, n_p)
+    want = K.survival_exponents(-y * 1e-7, idx, path_len)
+    assert all(_same(g, w) for g, w in zip(got, want, strict=True))
+    got = K.path_sums3_flat(x, y, z, idx, e_end, n_p)
+    want = K.path_sums3(x, y, z, idx, path_len)
+    assert all(_same(g, w) for g, w in zip(got, want, strict=True))
+    w = _wide(rng, n_p)
+    a = _wide(rng, n)
+    b = a.copy()
+    e_path = np.repeat(np.arange(n_p), path_len)
+    assert _same(
+        K.scale_and_bin_flat(a, w, e_path, idx, n_l), K.scale_and_bin(b, w, path_len, idx, n_l)
+    )
+    assert _same(a, b)
+
+
+def test_route_entry_flags_refuse_empty_routes() -> None:
+    assert K.route_entry_flags(np.array([3, 0, 2])) is None
+    assert K.route_entry_flags(np.zeros(0, dtype=np.int64)) is None

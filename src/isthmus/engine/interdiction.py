@@ -32,11 +32,13 @@ from .kernels import (
     lognormal_exponent,
     patrol_hazard,
     realised_rate_parts,
+    route_entry_flags,
     saturating_share,
-    scale_and_bin,
+    scale_and_bin_flat,
     seizure_attribution,
     spread_bin,
     survival_exponents,
+    survival_exponents_flat,
 )
 from .network import MODES
 from .params import Param
@@ -189,6 +191,8 @@ class Interdiction(Module):
         st.link_out = np.zeros(net.n_links)
         st.path_delivered = np.zeros(net.n_paths)
         self.path_len = np.diff(net.A.indptr)
+        self._flags = route_entry_flags(self.path_len)  # route boundaries (flat kernels)
+        self._e_path = np.asarray(net.nnz_path, dtype=np.int64)
         if not np.array_equal(np.repeat(np.arange(net.n_paths), self.path_len), net.nnz_path):
             raise ValueError("the network's entries are not grouped by route (A.indptr)")
         if not (net.A.data == 1.0).all():  # spread_bin stands for A.T @ flow
@@ -267,11 +271,16 @@ class Interdiction(Module):
         e = lognormal_exponent(s2, z)
         r, neg_r = clipped_rate(pt, np.exp(e, out=e))
         # Seizures in travel order along each route: a segmented cumulative sum of log survival.
-        inflow, whole = survival_exponents(np.log1p(neg_r, out=neg_r), net.nnz_link, self.path_len)
+        lg = np.log1p(neg_r, out=neg_r)
+        if self._flags is None:  # a route without links
+            inflow, whole = survival_exponents(lg, net.nnz_link, self.path_len)
+        else:
+            e_start, e_end = self._flags
+            inflow, whole = survival_exponents_flat(lg, net.nnz_link, e_start, e_end, len(flow))
         np.exp(inflow, out=inflow)
         st.path_delivered = flow * np.exp(whole, out=whole)
         # tons entering each route's links (travel order), and each link
-        st.link_inflow = scale_and_bin(inflow, flow, self.path_len, net.nnz_link, net.n_links)
+        st.link_inflow = scale_and_bin_flat(inflow, flow, self._e_path, net.nnz_link, net.n_links)
         st.entry_inflow = inflow
         # Each link seizes the same share r of every route's tons passing it.
         # Seizures by jurisdiction: each patrol's share of the link's effort (extra effort,

@@ -2429,3 +2429,130 @@ def market_month_demand(
     _rows_into(M, MK_STOCKC, stk)
     _rows_into(M, MK_CHANGE, change)
     _rows_into(M, MK_RESID, resid)
+
+
+# Flat loops over the route entries: the same running sums as the kernels with a loop per
+# route (:func:`seg_cumsum`, :func:`cost_chain_sums`, :func:`survival_exponents`,
+# :func:`path_sums3`, :func:`scale_and_bin`), the route boundaries read from flags
+# (``e_start``: an entry that begins a route; ``e_end``: one that ends it). Quicker: the
+# routes are short, and a loop per route pays a mispredicted exit at each. They need
+# every route to have at least one entry (the callers check it once).
+
+
+@njit(**_JIT)
+def seg_cumsum_flat(x: np.ndarray, idx: np.ndarray, e_start: np.ndarray) -> np.ndarray:
+    """Bit for bit :func:`seg_cumsum` (routes of one entry or more)."""
+    n = len(idx)
+    out = np.empty(n)
+    s = 0.0
+    base = 0.0
+    for e in range(n):
+        if e_start[e]:
+            base = s
+        v = x[idx[e]]
+        s = v if e == 0 else s + v
+        out[e] = s - base
+    return out
+
+
+@njit(**_JIT)
+def cost_chain_sums_flat(
+    a_link: np.ndarray, idx: np.ndarray, exp_cum: np.ndarray, p0: float, e_start: np.ndarray
+) -> np.ndarray:
+    """Bit for bit :func:`cost_chain_sums` (routes of one entry or more)."""
+    n = len(idx)
+    out = np.empty(n)
+    s = 0.0
+    base = 0.0
+    for e in range(n):
+        if e_start[e]:
+            base = s
+        v = a_link[idx[e]] / exp_cum[e]
+        s = v if e == 0 else s + v
+        out[e] = (s - base) + p0
+    return out
+
+
+@njit(**_JIT)
+def survival_exponents_flat(
+    lg_link: np.ndarray, idx: np.ndarray, e_start: np.ndarray, e_end: np.ndarray, n_p: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Bit for bit :func:`survival_exponents` (``n_p`` routes of one entry or more)."""
+    n = len(idx)
+    inflow = np.empty(n)
+    whole = np.empty(n_p)
+    s = 0.0
+    base = 0.0
+    p = 0
+    for e in range(n):
+        if e_start[e]:
+            base = s
+        v = lg_link[idx[e]]
+        s = v if e == 0 else s + v
+        inflow[e] = (s - v) - base
+        if e_end[e]:
+            whole[p] = s - base
+            p += 1
+    return inflow, whole
+
+
+@njit(**_JIT)
+def path_sums3_flat(
+    x: np.ndarray, y: np.ndarray, z: np.ndarray, idx: np.ndarray, e_end: np.ndarray, n_p: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Bit for bit :func:`path_sums3` (``n_p`` routes of one entry or more)."""
+    ox = np.empty(n_p)
+    oy = np.empty(n_p)
+    oz = np.empty(n_p)
+    sx = 0.0
+    sy = 0.0
+    sz = 0.0
+    p = 0
+    for e in range(len(idx)):
+        k = idx[e]
+        sx += x[k]
+        sy += y[k]
+        sz += z[k]
+        if e_end[e]:
+            ox[p] = sx
+            oy[p] = sy
+            oz[p] = sz
+            sx = 0.0
+            sy = 0.0
+            sz = 0.0
+            p += 1
+    return ox, oy, oz
+
+
+@njit(**_JIT)
+def scale_and_bin_flat(
+    x: np.ndarray, path_w: np.ndarray, e_path: np.ndarray, bins: np.ndarray, n_bins: int
+) -> np.ndarray:
+    """Bit for bit :func:`scale_and_bin` (``e_path``: the route of each entry)."""
+    out = np.zeros(n_bins)
+    for e in range(len(bins)):
+        v = x[e] * path_w[e_path[e]]
+        x[e] = v
+        out[bins[e]] += v
+    return out
+
+
+def route_entry_flags(path_len: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """``(e_start, e_end)`` of the flat kernels for routes of ``path_len`` entries (in
+    storage order), or ``None`` when a route has none (then the loops per route run).
+
+    Examples
+    --------
+    >>> [f.astype(int).tolist() for f in route_entry_flags(np.array([2, 1]))]
+    [[1, 0, 1], [0, 1, 1]]
+    """
+    path_len = np.asarray(path_len, dtype=np.int64)
+    if not len(path_len) or (path_len <= 0).any():
+        return None
+    n = int(path_len.sum())
+    ends = np.cumsum(path_len)
+    e_start = np.zeros(n, dtype=np.bool_)
+    e_end = np.zeros(n, dtype=np.bool_)
+    e_start[ends - path_len] = True
+    e_end[ends - 1] = True
+    return e_start, e_end

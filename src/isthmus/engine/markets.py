@@ -576,6 +576,7 @@ class Markets(Module):
             raise ValueError("the network's entries are not grouped by route (A.indptr)")
         self.e_link = net.nnz_link
         self.e_path = np.asarray(net.nnz_path, dtype=np.int64)  # the route of each entry
+        self._flags = K.route_entry_flags(lens)  # route boundaries for the flat kernels
         self.e_place = net.link_to[self.e_link]
         self.p0 = p.source_price_usd_per_kg
         # Places on no route take their country's mean price (else the source price).
@@ -703,8 +704,14 @@ class Markets(Module):
         """:meth:`cost_chain` as its two terms, ``log(P_0 + ...)`` and ``log G``, whose
         sum the monthly step's kernels form where they need it (one pass fewer)."""
         log_m, add = self.link_log_markup()
-        cum = seg_cumsum(log_m, self.e_link, self.path_len)
-        z = cost_chain_sums(add * np.exp(log_m), self.e_link, self.path_len, np.exp(cum), self.p0)
+        a = add * np.exp(log_m)
+        if self._flags is None:  # a route without links
+            cum = seg_cumsum(log_m, self.e_link, self.path_len)
+            z = cost_chain_sums(a, self.e_link, self.path_len, np.exp(cum), self.p0)
+        else:
+            e_start = self._flags[0]
+            cum = K.seg_cumsum_flat(log_m, self.e_link, e_start)
+            z = K.cost_chain_sums_flat(a, self.e_link, np.exp(cum), self.p0, e_start)
         np.log(z, out=z)
         return z, cum
 

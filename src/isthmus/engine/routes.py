@@ -26,6 +26,8 @@ from .kernels import (
     lincomb,
     link_load,
     path_sums3,
+    path_sums3_flat,
+    route_entry_flags,
     route_flows,
     route_link_terms,
     route_utility,
@@ -259,6 +261,7 @@ class Routes(Module):
         self._no_risk = np.zeros(0)
         self.ps_term = self.p.beta_ps * self.ln_ps
         self.path_len = np.diff(net.A.indptr)
+        self._flags = route_entry_flags(self.path_len)  # route boundaries (flat kernels)
         if not (np.array_equal(net.A.indices, net.nnz_link) and (net.A.data == 1.0).all()):
             raise ValueError("the route matrix is not 0/1 in route-entry order (A.indices)")
 
@@ -358,13 +361,13 @@ class Routes(Module):
             np.asarray(p_hat, dtype=float),
         )
         # Sums over each route's links (net.A @ x, bit for bit), three at once.
-        log_surv, c_rel, f_rel = path_sums3(
-            np.log1p(neg_p, out=neg_p),
-            transport,
-            charges,
-            net.nnz_link,
-            self.path_len,
-        )
+        lg = np.log1p(neg_p, out=neg_p)
+        if self._flags is None:  # a route without links
+            log_surv, c_rel, f_rel = path_sums3(lg, transport, charges, net.nnz_link, self.path_len)
+        else:
+            log_surv, c_rel, f_rel = path_sums3_flat(
+                lg, transport, charges, net.nnz_link, self._flags[1], len(self.path_len)
+            )
         # Profit per kg in units of the reference price: a scarcer market pays more for
         # every route alike (the market level answers it), without tilting the choice
         # among routes towards the safest as costs shrink against the price. (Compiled:

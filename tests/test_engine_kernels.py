@@ -962,3 +962,14 @@ def test_flat_route_kernels_are_the_loops_per_route(seed: int) -> None:
 def test_route_entry_flags_refuse_empty_routes() -> None:
     assert K.route_entry_flags(np.array([3, 0, 2])) is None
     assert K.route_entry_flags(np.zeros(0, dtype=np.int64)) is None
+
+
+def test_lever_flags_are_numpys_any_and_all() -> None:
+    rng = np.random.default_rng(40)
+    cases = [np.zeros(5), np.ones(5), np.array([0.0, -0.0]), np.array([0.0, np.nan])]
+    cases += [rng.random(7) * (rng.random(7) < 0.3) for _ in range(5)]
+    for x in cases:
+        active = x != 0.0
+        got = K.lever_flags(active, x, x, x)
+        want = (active.any(), bool((x == 1.0).all()), bool(x.any()), bool(x.any()))
+        assert got == want, x

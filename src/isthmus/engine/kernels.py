@@ -2556,3 +2556,36 @@ def route_entry_flags(path_len: np.ndarray) -> tuple[np.ndarray, np.ndarray] | N
     e_start[ends - path_len] = True
     e_end[ends - 1] = True
     return e_start, e_end
+
+
+@njit(**_JIT)
+def lever_flags(
+    police_active: np.ndarray,
+    corruption_factor: np.ndarray,
+    justice_add: np.ndarray,
+    prevention_target: np.ndarray,
+) -> tuple[bool, bool, bool, bool]:
+    """``police_active.any()``, ``(corruption_factor == 1.0).all()``, ``justice_add.any()``
+    and ``prevention_target.any()`` (a value is set when it is not 0; NaN is set, as numpy's
+    ``any`` counts it)."""
+    police = False
+    for i in range(len(police_active)):
+        if police_active[i]:
+            police = True
+            break
+    neutral = True
+    for i in range(len(corruption_factor)):
+        if not corruption_factor[i] == 1.0:
+            neutral = False
+            break
+    justice = False
+    for i in range(len(justice_add)):
+        if justice_add[i] != 0.0:
+            justice = True
+            break
+    prevention = False
+    for i in range(len(prevention_target)):
+        if prevention_target[i] != 0.0:
+            prevention = True
+            break
+    return police, neutral, justice, prevention

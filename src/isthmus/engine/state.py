@@ -59,7 +59,7 @@ import numpy as np
 
 from ..scenario import Problem, ScenarioError
 from ..scenario.loader import table_records
-from .kernels import prosecution_pressure, running_mean
+from .kernels import lever_flags, prosecution_pressure, running_mean
 from .params import Param
 from .sim import Module, Sim, register
 
@@ -399,8 +399,12 @@ class State(Module):
         st, p, lv = self.sim.state, self.p, self.sim.state.levers
         corr = st.corruption_c
         pc = self.sim.net.place_country_idx  # -1 (no country) picks the appended 0 below
+        # Which levers are set this month (compiled: the any/all of the four arrays at once).
+        police_set, corr_neutral, justice_set, prevention_set = lever_flags(
+            lv.police_active, lv.corruption_factor, lv.justice_add, lv.prevention_target
+        )
         # Police reform: a two-stage lag slowed by corruption; trained police stay.
-        if self._police_on or lv.police_active.any():
+        if self._police_on or police_set:
             self._police_on = True
             rate = np.clip((1.0 - p.police_corruption_drag * corr) / p.police_tau, 0.0, 1.0)
             act = lv.police_active
@@ -415,16 +419,16 @@ class State(Module):
         # Corruption and justice relax towards their targets (and relapse when programmes end).
         # A stock at its target with no lever on it stays as it is (x + 0 / tau == x), and
         # keeps its identity so that what depends on it only is not recomputed.
-        if not (self._corr_rest and (lv.corruption_factor == 1.0).all()):
+        if not (self._corr_rest and corr_neutral):
             target_c = _clip01(self.corr0 * lv.corruption_factor)
             st.corruption_c = corr + (target_c - corr) / p.corruption_tau
             self._corr_rest = bool((st.corruption_c == self._corr_target0).all())
-        if not (self._jus_rest and not lv.justice_add.any()):
+        if not (self._jus_rest and not justice_set):
             target_j = _clip01(self.justice0 + lv.justice_add)
             st.justice_c = st.justice_c + (target_j - st.justice_c) / p.justice_tau
             self._jus_rest = bool((st.justice_c == self._jus_target0).all())
         # Crime prevention: a two-stage lag; the effect fades when programmes stop.
-        if self._prev_on or lv.prevention_target.any():
+        if self._prev_on or prevention_set:
             self._prev_on = True
             a = 1.0 / p.prevention_tau
             self.prev_pipe += a * (lv.prevention_target - self.prev_pipe)

@@ -874,7 +874,7 @@ def test_route_flows_and_chain_kernels_are_the_numpy_code() -> None:
     assert _same(got, K.scarcity_tilt(lz + cum, log_last, log_p0, tilt, pm, path_len))
 
 
-def test_place_prices_at_entry_applies_the_markup_then_the_place_prices() -> None:
+def test_place_prices_flat_applies_the_markup_then_the_place_prices() -> None:
     rng = np.random.default_rng(23)
     path_len = rng.integers(1, 20, 300)
     n_p, n, n_pl = len(path_len), int(path_len.sum()), 60
@@ -894,8 +894,9 @@ def test_place_prices_at_entry_applies_the_markup_then_the_place_prices() -> Non
         flow, path_len, want_in, e_place, n_pl, origins, 2200.0, off, cidx, c_count
     )
     got_in = price.copy()
-    got = K.place_prices_at_entry(
-        flow, path_len, got_in, last, m0, e_place, n_pl, origins, 2200.0, off, cidx, c_count
+    e_path = np.repeat(np.arange(n_p), path_len)
+    got = K.place_prices_flat(
+        flow, e_path, got_in, last, m0, e_place, n_pl, origins, 2200.0, off, cidx, c_count
     )
     assert _same(got, want) and _same(got_in, want_in)
 
@@ -939,9 +940,10 @@ def test_flat_route_kernels_are_the_loops_per_route(seed: int) -> None:
     y, z = _wide(rng, n_l), _wide(rng, n_l)
     assert _same(K.seg_cumsum_flat(x, idx, e_start), K.seg_cumsum(x, idx, path_len))
     ec = np.exp(K.seg_cumsum(x, idx, path_len) * 1e-3)
+    y2 = rng.random(n_l) + 0.5
     assert _same(
-        K.cost_chain_sums_flat(y, idx, ec, 2200.0, e_start),
-        K.cost_chain_sums(y, idx, path_len, ec, 2200.0),
+        K.cost_chain_sums_flat(y, y2, idx, ec, 2200.0, e_start),
+        K.cost_chain_sums(y * y2, idx, path_len, ec, 2200.0),
     )
     got = K.survival_exponents_flat(-y * 1e-7, idx, e_start, e_end, n_p)
     want = K.survival_exponents(-y * 1e-7, idx, path_len)
@@ -973,3 +975,25 @@ def test_lever_flags_are_numpys_any_and_all() -> None:
         got = K.lever_flags(active, x, x, x)
         want = (active.any(), bool((x == 1.0).all()), bool(x.any()), bool(x.any()))
         assert got == want, x
+
+
+def test_landed_and_link_price_kernels_are_the_numpy_code() -> None:
+    rng = np.random.default_rng(41)
+    n_p, k = 1257, 2
+    pm = rng.integers(0, k, n_p)
+    dl, fl, p_end = _wide(rng, n_p, 0.5), _wide(rng, n_p), _wide(rng, n_p) + 1.0
+    price, m0 = np.array([25000.0, 54000.0]), np.array([1.6, 6.5])
+    delivered, wsum, num = K.market_route_sums(pm, dl, fl, p_end, k)
+    got = K.landed_by_market(pm, dl, fl, p_end, k, price, m0)
+    want = (delivered, np.divide(num, wsum, out=price / m0, where=wsum > 0))
+    assert all(_same(g, w) for g, w in zip(got, want, strict=True))
+    n_l, n_pl = 884, 153
+    pp = _wide(rng, n_pl, 0.1)
+    frm, to = rng.integers(0, n_pl, n_l), rng.integers(0, n_pl, n_l)
+    cost, em1 = _wide(rng, n_l), np.expm1(_wide(rng, n_l) * 1e-6)
+    out, inn = _wide(rng, n_l), _wide(rng, n_l)
+    origins = np.array([0, 3])
+    got = K.link_prices_and_arrivals(pp, frm, to, cost, em1, out, inn, n_pl, origins, 1e3)
+    paf = pp[frm]
+    want = (paf, em1 * (paf + cost), *K.place_arrivals(to, frm, out, inn, n_pl, origins, pp, 1e3))
+    assert all(_same(g, w) for g, w in zip(got, want, strict=True))

@@ -2145,40 +2145,6 @@ def scarcity_tilt_flat(
 
 
 @njit(**_JIT)
-def place_prices_at_entry(
-    path_flow: np.ndarray,
-    path_len: np.ndarray,
-    entry_price: np.ndarray,
-    last: np.ndarray,
-    m0_path: np.ndarray,
-    e_place: np.ndarray,
-    n_places: int,
-    origins: np.ndarray,
-    p0: float,
-    off_route: np.ndarray,
-    cidx: np.ndarray,
-    c_count: np.ndarray,
-) -> np.ndarray:
-    """``entry_price[last] *= m0_path`` in place (the market entry points sell at the
-    importers' price), then :func:`place_prices_kernel`, bit for bit."""
-    for i in range(len(last)):
-        k = last[i]
-        entry_price[k] = entry_price[k] * m0_path[i]
-    return place_prices_kernel(
-        path_flow,
-        path_len,
-        entry_price,
-        e_place,
-        n_places,
-        origins,
-        p0,
-        off_route,
-        cidx,
-        c_count,
-    )
-
-
-@njit(**_JIT)
 def link_load(seen: np.ndarray, capacity: np.ndarray, cap_pos: np.ndarray) -> np.ndarray:
     """``np.divide(seen, capacity, out=np.zeros(n), where=cap_pos)``, bit for bit."""
     out = np.zeros(len(seen))
@@ -2456,24 +2422,6 @@ def seg_cumsum_flat(x: np.ndarray, idx: np.ndarray, e_start: np.ndarray) -> np.n
 
 
 @njit(**_JIT)
-def cost_chain_sums_flat(
-    a_link: np.ndarray, idx: np.ndarray, exp_cum: np.ndarray, p0: float, e_start: np.ndarray
-) -> np.ndarray:
-    """Bit for bit :func:`cost_chain_sums` (routes of one entry or more)."""
-    n = len(idx)
-    out = np.empty(n)
-    s = 0.0
-    base = 0.0
-    for e in range(n):
-        if e_start[e]:
-            base = s
-        v = a_link[idx[e]] / exp_cum[e]
-        s = v if e == 0 else s + v
-        out[e] = (s - base) + p0
-    return out
-
-
-@njit(**_JIT)
 def survival_exponents_flat(
     lg_link: np.ndarray, idx: np.ndarray, e_start: np.ndarray, e_end: np.ndarray, n_p: int
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -2589,3 +2537,123 @@ def lever_flags(
             prevention = True
             break
     return police, neutral, justice, prevention
+
+
+@njit(**_JIT)
+def cost_chain_sums_flat(
+    add: np.ndarray,
+    exp_log_m: np.ndarray,
+    idx: np.ndarray,
+    exp_cum: np.ndarray,
+    p0: float,
+    e_start: np.ndarray,
+) -> np.ndarray:
+    """Bit for bit :func:`cost_chain_sums` of ``a_link = add * exp_log_m`` (routes of one
+    entry or more), the product formed per entry (the same product of the same two
+    numbers)."""
+    n = len(idx)
+    out = np.empty(n)
+    s = 0.0
+    base = 0.0
+    for e in range(n):
+        if e_start[e]:
+            base = s
+        k = idx[e]
+        v = (add[k] * exp_log_m[k]) / exp_cum[e]
+        s = v if e == 0 else s + v
+        out[e] = (s - base) + p0
+    return out
+
+
+@njit(**_JIT)
+def landed_by_market(
+    path_market: np.ndarray,
+    path_delivered: np.ndarray,
+    path_flow: np.ndarray,
+    p_end: np.ndarray,
+    k: int,
+    price: np.ndarray,
+    m0: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Tons delivered to each market and its landed cost: :func:`market_route_sums`
+    then :func:`landed_cost`, bit for bit."""
+    delivered, wsum, num = market_route_sums(path_market, path_delivered, path_flow, p_end, k)
+    return delivered, landed_cost(num, wsum, price, m0)
+
+
+@njit(**_JIT)
+def place_prices_flat(
+    path_flow: np.ndarray,
+    e_path: np.ndarray,
+    entry_price: np.ndarray,
+    last: np.ndarray,
+    m0_path: np.ndarray,
+    e_place: np.ndarray,
+    n_places: int,
+    origins: np.ndarray,
+    p0: float,
+    off_route: np.ndarray,
+    cidx: np.ndarray,
+    c_count: np.ndarray,
+) -> np.ndarray:
+    """``entry_price[last] *= m0_path`` in place (the market entry points sell at the
+    importers' price), then bit for bit :func:`place_prices_kernel`, its route-weighted
+    bin sums in one flat loop over the entries (``e_path``: the route of each entry)."""
+    for i in range(len(last)):
+        k = last[i]
+        entry_price[k] = entry_price[k] * m0_path[i]
+    w = np.empty(len(path_flow))
+    for p in range(len(path_flow)):
+        w[p] = path_flow[p] + 1e-9
+    den = np.zeros(n_places)
+    num = np.zeros(n_places)
+    for e in range(len(e_place)):
+        b = e_place[e]
+        we = w[e_path[e]]
+        den[b] += we
+        num[b] += we * entry_price[e]
+    price = np.zeros(n_places)
+    for j in range(n_places):
+        if den[j] > 0:
+            price[j] = num[j] / den[j]
+    for j in origins:
+        price[j] = p0
+    n_c = len(c_count)
+    cn = np.zeros(n_c)
+    for j in range(n_places):
+        if not off_route[j]:
+            cn[cidx[j]] += price[j]
+    for j in range(n_places):
+        if off_route[j]:
+            c = cidx[j]
+            price[j] = cn[c] / c_count[c] if c_count[c] > 0 else p0
+    return price
+
+
+@njit(**_JIT)
+def link_prices_and_arrivals(
+    place_price: np.ndarray,
+    link_from: np.ndarray,
+    link_to: np.ndarray,
+    link_cost: np.ndarray,
+    em1_arrest: np.ndarray,
+    link_out: np.ndarray,
+    link_in: np.ndarray,
+    n_places: int,
+    origins: np.ndarray,
+    kg_per_t: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The price at each link's start, the arrest-risk cost ``em1_arrest * (price_at_from
+    + link_cost)`` (``em1_arrest = expm1(arrest log markup)``), and
+    :func:`place_arrivals`, bit for bit."""
+    n = len(link_from)
+    price_at_from = np.empty(n)
+    risk = np.empty(n)
+    for i in range(n):
+        pf = place_price[link_from[i]]
+        price_at_from[i] = pf
+        risk[i] = em1_arrest[i] * (pf + link_cost[i])
+    arrivals, revenue = place_arrivals(
+        link_to, link_from, link_out, link_in, n_places, origins, place_price, kg_per_t
+    )
+    return price_at_from, risk, arrivals, revenue

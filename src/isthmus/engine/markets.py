@@ -64,12 +64,8 @@ from .kernels import (
     chain_log_last,
     chain_region_prices,
     cost_chain_sums,
-    landed_cost,
     link_markup_parts,
-    market_route_sums,
     neg_clipped,
-    place_arrivals,
-    place_prices_at_entry,
     place_prices_kernel,
     scarcity_tilt,
     scarcity_tilt_flat,
@@ -704,14 +700,17 @@ class Markets(Module):
         """:meth:`cost_chain` as its two terms, ``log(P_0 + ...)`` and ``log G``, whose
         sum the monthly step's kernels form where they need it (one pass fewer)."""
         log_m, add = self.link_log_markup()
-        a = add * np.exp(log_m)
         if self._flags is None:  # a route without links
             cum = seg_cumsum(log_m, self.e_link, self.path_len)
-            z = cost_chain_sums(a, self.e_link, self.path_len, np.exp(cum), self.p0)
-        else:
+            z = cost_chain_sums(
+                add * np.exp(log_m), self.e_link, self.path_len, np.exp(cum), self.p0
+            )
+        else:  # (add * exp(log_m) formed per entry)
             e_start = self._flags[0]
             cum = K.seg_cumsum_flat(log_m, self.e_link, e_start)
-            z = K.cost_chain_sums_flat(a, self.e_link, np.exp(cum), self.p0, e_start)
+            z = K.cost_chain_sums_flat(
+                add, np.exp(log_m), self.e_link, np.exp(cum), self.p0, e_start
+            )
         np.log(z, out=z)
         return z, cum
 
@@ -767,11 +766,16 @@ class Markets(Module):
         lz, cum = self._cost_chain_parts()
         log_last = chain_log_last(lz, cum, self.last)
         p_end = np.exp(log_last)
-        delivered, wsum, num = market_route_sums(
-            net.path_market, path_delivered, path_flow, p_end, k
-        )
         # (no route: the price without the importers' markup, no rent)
-        landed = landed_cost(num, wsum, np.asarray(st.price_dest, dtype=float), self.mkt.m0)
+        delivered, landed = K.landed_by_market(
+            net.path_market,
+            path_delivered,
+            path_flow,
+            p_end,
+            k,
+            np.asarray(st.price_dest, dtype=float),
+            self.mkt.m0,
+        )
         if not self.started:  # at the structural wholesale prices route choice starts from
             self.mkt.start(st.price_dest, landed)
             self.started = True
@@ -795,9 +799,9 @@ class Markets(Module):
             lz, cum, log_last, self.log_p0, tilt, net.path_market, self.e_path
         )
         np.exp(entry_price, out=entry_price)
-        st.place_price = place_prices_at_entry(
+        st.place_price = K.place_prices_flat(
             path_flow,
-            self.path_len,
+            self.e_path,
             entry_price,
             self.last,
             self.m0_path,
@@ -809,17 +813,18 @@ class Markets(Module):
             self.cidx,
             self.c_count,
         )
-        price_at_from = st.place_price[net.link_from]
-        # Arrest-risk compensation per link in USD/kg (for route choice, if it counts it).
-        st.link_risk_cost = np.expm1(self.last_arrest_log) * (price_at_from + net.link_cost)
-        arrivals, st.place_revenue = place_arrivals(  # tons, and USD this month
-            net.link_to,
+        # Arrest-risk compensation per link in USD/kg (for route choice, if it counts it),
+        # the price at each link's start, and the tons and USD arriving at each place.
+        price_at_from, st.link_risk_cost, arrivals, st.place_revenue = K.link_prices_and_arrivals(
+            st.place_price,
             net.link_from,
+            net.link_to,
+            net.link_cost,
+            np.expm1(self.last_arrest_log),
             getattr(st, "link_out", self.zero_links),
             getattr(st, "link_inflow", self.zero_links),
             net.n_places,
             self.origins,
-            st.place_price,
             KG_PER_T,
         )
         if self.sim.spinning:  # spin-up months are not recorded (month 0 is written again)

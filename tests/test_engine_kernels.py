@@ -997,3 +997,28 @@ def test_landed_and_link_price_kernels_are_the_numpy_code() -> None:
     paf = pp[frm]
     want = (paf, em1 * (paf + cost), *K.place_arrivals(to, frm, out, inn, n_pl, origins, pp, 1e3))
     assert all(_same(g, w) for g, w in zip(got, want, strict=True))
+
+
+def test_nest_and_utility_kernels_are_the_numpy_code() -> None:
+    from isthmus.engine.routes import Segments
+
+    rng = np.random.default_rng(42)
+    n, n_seg = 60, 7
+    seg = rng.integers(0, n_seg, n)
+    seg[:n_seg] = np.arange(n_seg)  # every segment used
+    g = Segments(seg, n_seg)
+    mx, log_tot, asc = rng.standard_normal(n), rng.standard_normal(n), rng.standard_normal(n)
+    for scale, has in ((0.3, True), (1.0, False)):
+        u = asc + scale * (mx + log_tot) if has else scale * (mx + log_tot)
+        got = K.nest_max_shift(mx, log_tot, scale, asc, has, g.order, g.starts, g.seg)
+        want = K.segment_max_shift(u, g.order, g.starts, g.seg)
+        assert all(_same(a, b) for a, b in zip(got, want, strict=True))
+    n_p = 1257
+    es, c_rel, f_rel = rng.random(n_p), _wide(rng, n_p), _wide(rng, n_p)
+    pm = rng.integers(0, 2, n_p)
+    price, p_ref = np.array([26000.0, 51000.0]), np.array([25000.0, 54000.0])
+    ps = rng.standard_normal(n_p)
+    assert _same(
+        K.route_utility_m(es, c_rel, f_rel, price, pm, p_ref, 22.0, ps),
+        K.route_utility(es, c_rel, f_rel, price, pm, p_ref[pm], 22.0, ps),
+    )

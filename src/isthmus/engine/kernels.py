@@ -2657,3 +2657,52 @@ def link_prices_and_arrivals(
         link_to, link_from, link_out, link_in, n_places, origins, place_price, kg_per_t
     )
     return price_at_from, risk, arrivals, revenue
+
+
+@njit(**_JIT)
+def nest_max_shift(
+    mx: np.ndarray,
+    log_tot: np.ndarray,
+    scale: float,
+    asc: np.ndarray,
+    has_asc: bool,
+    order: np.ndarray,
+    starts: np.ndarray,
+    seg: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The next level of a nested logit: the utility ``asc + scale * (mx + log_tot)`` of
+    each nest from its inclusive value (``scale * (mx + log_tot)`` without ``has_asc``),
+    then :func:`segment_max_shift` of it, bit for bit."""
+    n = len(mx)
+    u = np.empty(n)
+    for i in range(n):
+        x = scale * (mx[i] + log_tot[i])
+        u[i] = asc[i] + x if has_asc else x
+    return segment_max_shift(u, order, starts, seg)
+
+
+@njit(**_JIT)
+def route_utility_m(
+    es: np.ndarray,
+    c_rel: np.ndarray,
+    f_rel: np.ndarray,
+    price_dest: np.ndarray,
+    market_of_path: np.ndarray,
+    p_ref_m: np.ndarray,
+    theta: float,
+    ps_term: np.ndarray,
+) -> np.ndarray:
+    """Bit for bit :func:`route_utility` with ``p_ref = p_ref_m[market_of_path]``: the
+    scale ``price / p_ref`` is one division per market, not per route."""
+    nm = len(price_dest)
+    scale = np.empty(nm)
+    for m in range(nm):
+        scale[m] = price_dest[m] / p_ref_m[m]
+    n = len(es)
+    v = np.empty(n)
+    for i in range(n):
+        m = market_of_path[i]
+        c = c_rel[i] / p_ref_m[m]
+        f = f_rel[i] / price_dest[m]
+        v[i] = theta * scale[m] * (es[i] - c - f) + ps_term[i]
+    return v

@@ -25,12 +25,13 @@ from ..scenario import Problem, ScenarioError
 from .kernels import (
     lincomb,
     link_load,
+    nest_max_shift,
     path_sums3,
     path_sums3_flat,
     route_entry_flags,
     route_flows,
     route_link_terms,
-    route_utility,
+    route_utility_m,
     segment_max_shift,
     segment_normalise,
 )
@@ -259,6 +260,7 @@ class Routes(Module):
         self.p_ref_path = self.p_ref[self.market_of_path]
         self.cap_pos = net.link_capacity > 0
         self._no_risk = np.zeros(0)
+        self._no_asc = np.zeros(self.n_gseg)
         self.ps_term = self.p.beta_ps * self.ln_ps
         self.path_len = np.diff(net.A.indptr)
         self._flags = route_entry_flags(self.path_len)  # route boundaries (flat kernels)
@@ -373,25 +375,46 @@ class Routes(Module):
         # among routes towards the safest as costs shrink against the price. (Compiled:
         # price = price_dest[market], v = theta (price / p_ref) (survival - c_rel / p_ref
         # - f_rel / price) + ps_term.)
-        v = route_utility(
+        v = route_utility_m(
             np.exp(log_surv),
             c_rel,
             f_rel,
             np.asarray(st.price_dest, dtype=float),
             self.market_of_path,
-            self.p_ref_path,
+            self.p_ref,
             p.theta,
             self.ps_term,
         )
         g_routes, g_corridors, g_markets = self._segs
         # Lower level: routes within (origin, market, corridor); middle level: corridors on
-        # their inclusive value.
-        within, iv_g = g_routes.softmax_logsum(v)
-        u_g = p.corridor_nest * iv_g
-        corridor, iv_m = g_corridors.softmax_logsum(u_g)
-        # Upper level: markets on the inclusive value of their corridors.
-        w = self.seg_asc + p.nest * iv_m
-        market, _ = g_markets.softmax_logsum(w)
+        # their inclusive value, u_g = corridor_nest iv_g; upper level: markets on the
+        # inclusive value of their corridors, w = asc + nest iv_m. (Segments.softmax_logsum
+        # level by level, compiled around numpy's exp and log: each nest's utility and the
+        # next level's maxima in one call.)
+        mx, d = segment_max_shift(v, g_routes.order, g_routes.starts, g_routes.seg)
+        within, tot = segment_normalise(np.exp(d, out=d), g_routes.seg, g_routes.n_seg)
+        mx, d = nest_max_shift(
+            mx,
+            np.log(tot, out=tot),
+            p.corridor_nest,
+            self._no_asc,
+            False,
+            g_corridors.order,
+            g_corridors.starts,
+            g_corridors.seg,
+        )
+        corridor, tot = segment_normalise(np.exp(d, out=d), g_corridors.seg, g_corridors.n_seg)
+        mx, d = nest_max_shift(
+            mx,
+            np.log(tot, out=tot),
+            p.nest,
+            self.seg_asc,
+            True,
+            g_markets.order,
+            g_markets.starts,
+            g_markets.seg,
+        )
+        market, _ = segment_normalise(np.exp(d, out=d), g_markets.seg, g_markets.n_seg)
         return market, corridor, within
 
     def target_shares(self, p_hat: np.ndarray | None = None) -> np.ndarray:

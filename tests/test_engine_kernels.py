@@ -1022,3 +1022,23 @@ def test_nest_and_utility_kernels_are_the_numpy_code() -> None:
         K.route_utility_m(es, c_rel, f_rel, price, pm, p_ref, 22.0, ps),
         K.route_utility(es, c_rel, f_rel, price, pm, p_ref[pm], 22.0, ps),
     )
+
+
+@pytest.mark.parametrize("runs", [True, False])
+def test_bin_sums_in_runs_are_bincounts(runs: bool) -> None:
+    rng = np.random.default_rng(43)
+    n, nb = 1257, 9
+    bins = np.sort(rng.integers(0, nb, n)) if runs else rng.integers(0, nb, n)
+    bins[-40:] = rng.integers(0, nb, 40)  # a bin visited again after its run
+    x = rng.standard_normal(2 * n) * 10.0 ** rng.uniform(-8, 8, 2 * n)
+    x[rng.random(2 * n) < 0.1] = -0.0
+    idx = np.sort(rng.choice(2 * n, n, replace=False))
+    out = np.zeros(nb + 2)
+    K.bin_runs_gather(out, bins, idx, x)
+    assert _same(out, np.bincount(bins, weights=x[idx], minlength=nb + 2))
+    assert _same(K.bin_runs_gather(np.zeros(3), bins[:0], idx[:0], x), None)
+    dl, fl, p_end = _wide(rng, n, 0.5), _wide(rng, n), _wide(rng, n)
+    k = nb
+    got = K.market_sums_runs(bins, dl, fl, p_end, k)
+    want = K.market_route_sums(bins, dl, fl, p_end, k)
+    assert all(_same(g, w) for g, w in zip(got, want, strict=True))

@@ -1517,11 +1517,22 @@ def segment_sums_pairwise(x: np.ndarray, starts: np.ndarray, lens: np.ndarray) -
 @njit(**_JIT)
 def _bin_into(out: np.ndarray, bins: np.ndarray, w: np.ndarray) -> None:
     """``out[:] = np.bincount(bins, weights=w, minlength=len(out))`` (each bin's values
-    added one after the other from 0, in index order)."""
+    added one after the other from 0, in index order; see :func:`bin_runs_gather`)."""
     for k in range(len(out)):
         out[k] = 0.0
-    for i in range(len(bins)):
-        out[bins[i]] += w[i]
+    n = len(bins)
+    if n == 0:
+        return
+    cur = bins[0]
+    s = 0.0
+    for i in range(n):
+        b = bins[i]
+        if b != cur:
+            out[cur] = s
+            cur = b
+            s = out[b]
+        s += w[i]
+    out[cur] = s
 
 
 @njit(**_JIT)
@@ -1597,13 +1608,11 @@ def record_flows(
         if lf_col[i] + 1 > nb:
             nb = lf_col[i] + 1
     lfb = np.zeros(nb)
-    for i in range(len(lf_ok)):
-        lfb[lf_col[i]] += us[lf_ok[i]]
+    bin_runs_gather(lfb, lf_col, lf_ok, us)
     for k in range(nlf):
         ub[k] = lfb[k]
     vb = np.zeros(nub - 1)
-    for i in range(len(vec_ok)):
-        vb[vec_col[i]] += us[vec_ok[i]]
+    bin_runs_gather(vb, vec_col, vec_ok, us)
     for k in range(nlf, nub - 1):
         ub[k] = vb[k]
     ub[nub - 1] = ub[0] + ub[2]
@@ -2576,8 +2585,8 @@ def landed_by_market(
     m0: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Tons delivered to each market and its landed cost: :func:`market_route_sums`
-    then :func:`landed_cost`, bit for bit."""
-    delivered, wsum, num = market_route_sums(path_market, path_delivered, path_flow, p_end, k)
+    (:func:`market_sums_runs`) then :func:`landed_cost`, bit for bit."""
+    delivered, wsum, num = market_sums_runs(path_market, path_delivered, path_flow, p_end, k)
     return delivered, landed_cost(num, wsum, price, m0)
 
 
@@ -2706,3 +2715,65 @@ def route_utility_m(
         f = f_rel[i] / price_dest[m]
         v[i] = theta * scale[m] * (es[i] - c - f) + ps_term[i]
     return v
+
+
+@njit(**_JIT)
+def bin_runs_gather(out: np.ndarray, bins: np.ndarray, idx: np.ndarray, x: np.ndarray) -> None:
+    """``out[bins[i]] += x[idx[i]]`` for each ``i`` in turn (``np.add.at``, and
+    ``np.bincount`` into a zeroed ``out``), bit for bit: each bin's values are added one
+    after the other in index order. A run of equal bins is summed in a register and
+    stored once (a sum through memory waits on its own store at each step)."""
+    n = len(bins)
+    if n == 0:
+        return
+    cur = bins[0]
+    s = out[cur]
+    for i in range(n):
+        b = bins[i]
+        if b != cur:
+            out[cur] = s
+            cur = b
+            s = out[b]
+        s += x[idx[i]]
+    out[cur] = s
+
+
+@njit(**_JIT)
+def market_sums_runs(
+    path_market: np.ndarray,
+    path_delivered: np.ndarray,
+    path_flow: np.ndarray,
+    p_end: np.ndarray,
+    k: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Bit for bit :func:`market_route_sums`, a run of routes to the same market summed in
+    registers (see :func:`bin_runs_gather`)."""
+    delivered = np.zeros(k)
+    wsum = np.zeros(k)
+    num = np.zeros(k)
+    n = len(path_market)
+    if n == 0:
+        return delivered, wsum, num
+    cur = path_market[0]
+    a = 0.0
+    b = 0.0
+    c = 0.0
+    for i in range(n):
+        m = path_market[i]
+        if m != cur:
+            delivered[cur] = a
+            wsum[cur] = b
+            num[cur] = c
+            cur = m
+            a = delivered[m]
+            b = wsum[m]
+            c = num[m]
+        d = path_delivered[i]
+        w = d + 1e-9 * (path_flow[i] + 1e-9)
+        a += d
+        b += w
+        c += w * p_end[i]
+    delivered[cur] = a
+    wsum[cur] = b
+    num[cur] = c
+    return delivered, wsum, num

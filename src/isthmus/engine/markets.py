@@ -649,7 +649,8 @@ class Markets(Module):
         zero = self.zero_links
         neg_p = neg_clipped(getattr(st, "p_hat", zero), 0.0, 0.95)
         mult = getattr(st, "link_enf_mult", None)
-        if mult is not None and np.ndim(mult) == 0:  # a scalar multiplier on every link
+        if mult is not None and (mult.ndim if type(mult) is np.ndarray else np.ndim(mult)) == 0:
+            # a scalar multiplier on every link
             mult = np.full(len(zero), float(mult))
         fee = getattr(st, "fee_place", None)
         self.last_arrest_log, log_m, add = link_markup_parts(

@@ -2094,3 +2094,450 @@ def contest_outcome(
                     bi = a
         ctrl[j] = ai[bi] if (best >= 0.5 and not contested[j]) else -1
     return cv, C, ctrl
+
+
+# ---------------------------------------------------------------------------
+# Groups step: fused glue. The small numpy operations between the groups step's kernels
+# (gathers of the slots in play, scatters back, the inputs of the month) in fewer
+# calls: the kernels above composed, with the same arithmetic in the same order.
+
+
+@njit(**_JIT)
+def feud_may_split(frag: np.ndarray, active: np.ndarray, draws: np.ndarray, hazard: float) -> bool:
+    """Whether a feuding slot (``frag > 0.01``, active) may split this month.
+
+    False only when every feuding slot's draw is at or above its hazard ``x = hazard *
+    frag`` (times 1 + 1e-9): the split probability ``-expm1(-x)`` is below ``x``, so
+    none splits and numpy's ``expm1`` need not run; True sends the month to the exact
+    test.
+    """
+    for i in range(len(frag)):
+        if frag[i] > 0.01 and active[i]:
+            x = hazard * frag[i]
+            if not draws[i] >= x * (1.0 + 1e-9) + 1e-300:
+                return True
+    return False
+
+
+@njit(**_JIT)
+def groups_inputs(
+    pp: np.ndarray,
+    fallback: np.ndarray,
+    fee_price: np.ndarray,
+    price_memory: float,
+    link_to: np.ndarray,
+    link_out: np.ndarray,
+    path_flow: np.ndarray,
+    total: float,
+    use_path_flow: bool,
+    terr_f: np.ndarray,
+    flow_share: np.ndarray,
+    value_memory: float,
+    presence: np.ndarray,
+    eK: np.ndarray,
+    loss_max: float,
+    deployed: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, bool]:
+    """The groups step's inputs of the month, bit for bit :func:`fee_price_step`, the
+    flow's total (:func:`pairwise_sum` of ``path_flow`` when ``use_path_flow``, else
+    ``total``), :func:`flow_at_places`, :func:`effective_presence` and the troops
+    ``deployed / 1000`` with ``troops.any()``.
+
+    Returns ``fee_price, kg, flow_share, presence_effective, troops, has_troops``.
+    """
+    price = fee_price_step(pp, fallback, fee_price, price_memory)
+    tot = pairwise_sum(path_flow) if use_path_flow else total
+    kg, fs = flow_at_places(link_to, link_out, len(terr_f), terr_f, tot, flow_share, value_memory)
+    pres = effective_presence(presence, eK, loss_max)
+    troops = np.empty(len(deployed))
+    has = False
+    for j in range(len(deployed)):
+        x = deployed[j] / 1000.0
+        troops[j] = x
+        if x != 0.0:
+            has = True
+    return price, kg, fs, pres, troops, has
+
+
+@njit(**_JIT)
+def plaza_gather_locate(
+    ai: np.ndarray,
+    S: np.ndarray,
+    C: np.ndarray,
+    commit_all: np.ndarray,
+    frag_all: np.ndarray,
+    patience: np.ndarray,
+    pat_pen: np.ndarray,
+    cap_all: np.ndarray,
+    transit: int,
+    route_loss: float,
+    value: np.ndarray,
+    floor: float,
+    home_mult: np.ndarray,
+    feud_loss: float,
+    pres: np.ndarray,
+    troops: np.ndarray,
+    state_strength: float,
+    troop_strength: float,
+    square: bool,
+):  # noqa: ANN201
+    """The slots in play ``ai`` and where their strength is, bit for bit the groups
+    step's ``Sa = S[ai]``, ``Ca = C[ai]``, ``commit = commit_all[ai]``, ``frag =
+    frag_all[ai]``, ``act = Sa > 0``, ``feuding = frag.any()``, ``pat = patience[ai] -
+    pat_pen[ai]``, ``cap = cap_all[ai]`` with ``cap[:, transit] *= 1 - route_loss *
+    frag`` when feuding, :func:`plaza_locate`, and the contest weights of the groups and
+    of the state ``z_state = state_strength * pres + troop_strength * troops``, both
+    squared (``x * x``, what numpy's ``x ** 2.0`` computes) when ``square``.
+
+    Returns ``Sa, Ca, commit, frag, act, feuding, pat, cap, s_loc, contender, armed, z,
+    z_state`` (new arrays).
+    """
+    nai = len(ai)
+    n = C.shape[1]
+    nk = cap_all.shape[1]
+    Sa = np.empty(nai)
+    Ca = np.empty((nai, n))
+    commit = np.empty((nai, n))
+    frag = np.empty(nai)
+    act = np.empty(nai, dtype=np.bool_)
+    pat = np.empty(nai)
+    cap = np.empty((nai, nk))
+    feuding = False
+    for i in range(nai):
+        a = ai[i]
+        s = S[a]
+        Sa[i] = s
+        act[i] = s > 0
+        f = frag_all[a]
+        frag[i] = f
+        if f != 0.0:
+            feuding = True
+        pat[i] = patience[a] - pat_pen[a]
+        for j in range(n):
+            Ca[i, j] = C[a, j]
+            commit[i, j] = commit_all[a, j]
+        for k in range(nk):
+            cap[i, k] = cap_all[a, k]
+    if feuding:
+        for i in range(nai):
+            cap[i, transit] = cap[i, transit] * (1.0 - route_loss * frag[i])
+    s_loc, contender, armed, z = plaza_locate(
+        Sa, commit, Ca, value, floor, act, home_mult, ai, frag, feud_loss
+    )
+    if square:
+        for i in range(nai):
+            for j in range(n):
+                z[i, j] = z[i, j] * z[i, j]
+    z_state = np.empty(n)
+    for j in range(n):
+        v = state_strength * pres[j] + troop_strength * troops[j]
+        z_state[j] = v * v if square else v
+    return Sa, Ca, commit, frag, act, feuding, pat, cap, s_loc, contender, armed, z, z_state
+
+
+@njit(**_JIT)
+def portfolio_inputs(
+    P: np.ndarray,
+    cap: np.ndarray,
+    Rbar_all: np.ndarray,
+    ai: np.ndarray,
+    u: np.ndarray,
+    S: np.ndarray,
+    premium: float,
+    m0: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The groups' potentials ``Ya = P * cap`` (``P = bearing @ Y.T``) and
+    :func:`portfolio_returns` with ``Rbar = Rbar_all[ai]``, bit for bit.
+
+    Returns ``Ya, c, cm, w``.
+    """
+    na, nk = P.shape
+    Ya = np.empty((na, nk))
+    for a in range(na):
+        for k in range(nk):
+            Ya[a, k] = P[a, k] * cap[a, k]
+    Rbar = np.empty(len(ai))
+    for i in range(len(ai)):
+        Rbar[i] = Rbar_all[ai[i]]
+    c, cm, w = portfolio_returns(Ya, Rbar, u, S, premium, m0)
+    return Ya, c, cm, w
+
+
+@njit(**_JIT)
+def portfolio_efforts_slots(
+    w: np.ndarray,
+    lc: np.ndarray,
+    loglam: np.ndarray,
+    S: np.ndarray,
+    act: np.ndarray,
+    effort_all: np.ndarray,
+    ai: np.ndarray,
+    adjust: float,
+    c: np.ndarray,
+    Ya: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`portfolio_efforts` of the slots in play ``ai`` (``effort_all[ai]``), whose
+    new efforts are written back into ``effort_all`` (``effort_all[ai] = effort``).
+
+    Returns ``L`` and the exponent of the revenue.
+    """
+    nai = len(ai)
+    nk = effort_all.shape[1]
+    eff0 = np.empty((nai, nk))
+    for i in range(nai):
+        for k in range(nk):
+            eff0[i, k] = effort_all[ai[i], k]
+    eff, L, arg = portfolio_efforts(w, lc, loglam, S, act, eff0, adjust, c, Ya)
+    for i in range(nai):
+        for k in range(nk):
+            effort_all[ai[i], k] = eff[i, k]
+    return L, arg
+
+
+@njit(**_JIT)
+def plaza_value_neg(
+    rev: np.ndarray,
+    Ya: np.ndarray,
+    M: np.ndarray,
+    totC: np.ndarray,
+    Y: np.ndarray,
+    PY: np.ndarray,
+    bearing: np.ndarray,
+    Vbar: np.ndarray,
+    Vbar_t: np.ndarray,
+    K: np.ndarray,
+    value_memory: float,
+    corruption_share: float,
+    corruption_memory: float,
+    eps: float,
+    corruption_ref: float,
+):  # noqa: ANN201
+    """:func:`plaza_value`, and the exponent ``-K / corruption_ref`` of the new stock of
+    bribes ``K`` (bit for bit numpy's ``-K / corruption_ref``).
+
+    Returns ``Vbar, Vbar_t, place_rev, spend, K, -K / corruption_ref``.
+    """
+    Vb, Vt, place_rev, spend, Kn = plaza_value(
+        rev,
+        Ya,
+        M,
+        totC,
+        Y,
+        PY,
+        bearing,
+        Vbar,
+        Vbar_t,
+        K,
+        value_memory,
+        corruption_share,
+        corruption_memory,
+        eps,
+    )
+    nk = np.empty(len(Kn))
+    for j in range(len(Kn)):
+        nk[j] = -Kn[j] / corruption_ref
+    return Vb, Vt, place_rev, spend, Kn, nk
+
+
+@njit(**_JIT)
+def link_enforcement(eK: np.ndarray, mult_min: float, link_to: np.ndarray) -> np.ndarray:
+    """Bit for bit ``(mult_min + (1 - mult_min) * eK)[link_to]``: the enforcement
+    multiplier of each link from the bribes at the place it enters."""
+    om = 1.0 - mult_min
+    out = np.empty(len(link_to))
+    for i in range(len(link_to)):
+        out[i] = mult_min + om * eK[link_to[i]]
+    return out
+
+
+@njit(**_JIT)
+def shares_and_violence_parts(
+    z: np.ndarray,
+    zg: np.ndarray,
+    z_state: np.ndarray,
+    C: np.ndarray,
+    totC: np.ndarray,
+    collude: np.ndarray,
+    contender: np.ndarray,
+    commit: np.ndarray,
+    speed: float,
+    exit_share: float,
+    eps: float,
+    value: np.ndarray,
+    s_loc: np.ndarray,
+    upkeep: np.ndarray,
+    capacity: float,
+    n_cont: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`plaza_shares` (``commit`` changes in place) and
+    :func:`contest_violence_parts`, in one call. Returns ``C_new, cap, exponent``."""
+    C_new = plaza_shares(
+        z, zg, z_state, C, totC, collude, contender, commit, speed, exit_share, eps
+    )
+    cap, arg = contest_violence_parts(value, s_loc, contender, upkeep, capacity, n_cont)
+    return C_new, cap, arg
+
+
+@njit(**_JIT)
+def troop_hits(
+    Ca: np.ndarray, totC: np.ndarray, troops: np.ndarray, armed: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Bit for bit ``divide(Ca, totC, out=zeros_like(Ca), where=totC > 0)`` (each slot's
+    share of the control of each place) and ``troops * armed``."""
+    nai, n = Ca.shape
+    hit = np.zeros((nai, n))
+    for a in range(nai):
+        for j in range(n):
+            if totC[j] > 0:
+                hit[a, j] = Ca[a, j] / totC[j]
+    ta = np.empty(n)
+    for j in range(n):
+        ta[j] = troops[j] * armed[j]
+    return hit, ta
+
+
+@njit(**_JIT)
+def groups_scatter(
+    ai: np.ndarray,
+    S: np.ndarray,
+    Sa: np.ndarray,
+    commit_all: np.ndarray,
+    commit: np.ndarray,
+    Rbar_all: np.ndarray,
+    rev: np.ndarray,
+    transit: int,
+    revenue_memory: float,
+    frag: np.ndarray,
+    pat_pen: np.ndarray,
+    decay: float,
+) -> None:
+    """The end of the groups' month, in place and bit for bit: ``S[ai] = Sa``,
+    ``commit_all[ai] = commit``, ``Rbar_all[ai] = revenue_memory * Rbar_all[ai] + (1 -
+    revenue_memory) * rev[:, transit]``, ``frag *= decay`` and ``pat_pen *= decay``."""
+    om = 1.0 - revenue_memory
+    n = commit_all.shape[1]
+    for i in range(len(ai)):
+        a = ai[i]
+        S[a] = Sa[i]
+        for j in range(n):
+            commit_all[a, j] = commit[i, j]
+        Rbar_all[a] = revenue_memory * Rbar_all[a] + om * rev[i, transit]
+    for a in range(len(frag)):
+        frag[a] = frag[a] * decay
+        pat_pen[a] = pat_pen[a] * decay
+
+
+@njit(**_JIT)
+def piso_fees(
+    flow_share: np.ndarray,
+    share_cap: float,
+    fee_share: float,
+    price: np.ndarray,
+    tcC: np.ndarray,
+    terr_f: np.ndarray,
+) -> np.ndarray:
+    """Bit for bit ``(fee_share * price / (1 - minimum(flow_share, share_cap))) * tcC *
+    terr_f`` (``tcC = tc @ C``): the piso fee of each place."""
+    n = len(price)
+    out = np.empty(n)
+    for j in range(n):
+        s = _min(flow_share[j], share_cap)
+        out[j] = (fee_share * price[j] / (1.0 - s)) * tcC[j] * terr_f[j]
+    return out
+
+
+@njit(**_JIT)
+def _survival_into(
+    lg: np.ndarray, idx: np.ndarray, path_len: np.ndarray, out: np.ndarray, off: int
+) -> None:
+    """The entries' log survival of :func:`survival_exponents`, into ``out[off:]``."""
+    s = 0.0
+    e = 0
+    for p in range(len(path_len)):
+        base = s
+        for _ in range(path_len[p]):
+            v = lg[idx[e]]
+            s = v if e == 0 else s + v
+            out[off + e] = (s - v) - base
+            e += 1
+
+
+@njit(**_JIT)
+def _scale_bin_into(
+    x: np.ndarray, off: int, path_w: np.ndarray, path_len: np.ndarray, bins: np.ndarray, out: np.ndarray
+) -> None:
+    """:func:`scale_and_bin` of ``x[off:]`` into ``out`` (zeros)."""
+    e = 0
+    for p in range(len(path_len)):
+        w = path_w[p]
+        for _ in range(path_len[p]):
+            v = x[off + e] * w
+            x[off + e] = v
+            out[bins[e]] += v
+            e += 1
+
+
+@njit(**_JIT)
+def secondary_month_inputs(
+    presence: np.ndarray,
+    apprehension: float,
+    seizure: float,
+    mig_w: np.ndarray,
+    migrants: float,
+    pop_fire: np.ndarray,
+    armed: np.ndarray,
+    fire_dest: np.ndarray,
+    group_weight: float,
+    firearms: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`secondary_inputs` with both losses in one array: returns the migrant and
+    firearm paths' weights and ``-min(rate * presence, 0.999)`` per place, migrants in
+    row 0 and firearms in row 1 (whose ``log1p`` is numpy's)."""
+    pm, fw, neg_m, neg_f = secondary_inputs(
+        presence, apprehension, seizure, mig_w, migrants, pop_fire, armed, fire_dest,
+        group_weight, firearms,
+    )
+    n = len(presence)
+    neg = np.empty((2, n))
+    for j in range(n):
+        neg[0, j] = neg_m[j]
+        neg[1, j] = neg_f[j]
+    return pm, fw, neg
+
+
+@njit(**_JIT)
+def secondary_exponents(
+    lg: np.ndarray,
+    m_place: np.ndarray,
+    m_lens: np.ndarray,
+    f_place: np.ndarray,
+    f_lens: np.ndarray,
+) -> np.ndarray:
+    """:func:`survival_exponents`' entry exponents of the migrant paths (losses
+    ``lg[0]``) then of the firearm paths (``lg[1]``), in one array."""
+    nm = len(m_place)
+    out = np.empty(nm + len(f_place))
+    _survival_into(lg[0], m_place, m_lens, out, 0)
+    _survival_into(lg[1], f_place, f_lens, out, nm)
+    return out
+
+
+@njit(**_JIT)
+def secondary_bins(
+    at: np.ndarray,
+    pm: np.ndarray,
+    m_lens: np.ndarray,
+    m_place: np.ndarray,
+    pf: np.ndarray,
+    f_lens: np.ndarray,
+    f_place: np.ndarray,
+    n: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`scale_and_bin` of the migrant entries (``at[:len(m_place)]``, weights
+    ``pm``) and of the firearm entries (the rest, ``pf``), in place; returns the flow
+    through each place of each."""
+    mig = np.zeros(n)
+    fire = np.zeros(n)
+    _scale_bin_into(at, 0, pm, m_lens, m_place, mig)
+    _scale_bin_into(at, len(m_place), pf, f_lens, f_place, fire)
+    return mig, fire

@@ -49,6 +49,7 @@ import numpy as np
 from ..scenario import Problem, ScenarioError
 from ..scenario.loader import table_records
 from .kernels import (
+    add_owned,
     contest_outcome,
     effective_presence,
     entry_candidates,
@@ -58,6 +59,7 @@ from .kernels import (
     feud_may_split,
     flow_at_places,
     groups_inputs,
+    groups_record_counts,
     groups_record_parts,
     groups_scatter,
     hop_rows,
@@ -949,7 +951,8 @@ class Groups(Module):
     def _inputs(self, st) -> tuple:  # noqa: ANN001
         """The month's inputs from the other modules (defaults when they are inactive):
         the price fees are set on, cocaine arriving at each place (kg), the effective
-        presence of the state and the troops deployed (thousands) with whether any are."""
+        presence of the state, the troops deployed (thousands) with whether any are, and
+        whether crime prevention acts anywhere."""
         p, net, n = self.p, self.sim.net, self.n
         if self._eK_of is self.K:  # computed at the end of last month from this K
             eK = self._eK
@@ -959,17 +962,19 @@ class Groups(Module):
         pp = getattr(st, "place_price", None)
         link_out = getattr(st, "link_out", None)
         dp = getattr(st, "deployed_personnel", None)
+        prevention = getattr(st, "prevention", None)
         if (
             self.fee_price is not None
             and _f64(pp, n)
             and _f64(link_out, net.n_links)
             and _f64(presence, n)
             and _f64(dp, n)
+            and _f64(prevention, n)
         ):
             # (compiled: the code below in one call, bit for bit)
             pf = getattr(st, "path_flow", 0.0)
             use_pf = isinstance(pf, np.ndarray) and pf.ndim == 1 and pf.dtype == np.float64
-            price, kg, self.flow_share, pres, troops, has_troops = groups_inputs(
+            price, kg, self.flow_share, pres, troops, has_troops, has_prev = groups_inputs(
                 pp,
                 self.fallback_price,
                 self.fee_price,
@@ -986,9 +991,10 @@ class Groups(Module):
                 eK,
                 p.presence_loss_max,
                 dp,
+                prevention,
             )
             self.fee_price = price
-            return price, kg, pres, troops, has_troops
+            return price, kg, pres, troops, has_troops, has_prev
         price = self._price_month()
         if link_out is not None:
             # each place's share of the month's flow (smoothed)
@@ -1005,7 +1011,8 @@ class Groups(Module):
             kg = np.zeros(n)
         pres = effective_presence(presence, eK, p.presence_loss_max)
         troops = np.zeros(n) if dp is None else np.asarray(dp, dtype=float) / 1000.0
-        return price, kg, pres, troops, bool(troops.any())
+        has_prev = prevention is not None and bool(np.asarray(prevention).any())
+        return price, kg, pres, troops, bool(troops.any()), has_prev
 
     # -- the month ------------------------------------------------------------------------
     def step(self, t: int) -> None:
@@ -1015,9 +1022,8 @@ class Groups(Module):
         eps = 1e-12
 
         # Inputs from the other modules (defaults when they are inactive).
-        price, kg, pres, troops, has_troops = self._inputs(st)
+        price, kg, pres, troops, has_troops, has_prev = self._inputs(st)
         st.presence_effective = pres
-        prevention = getattr(st, "prevention", None)
 
         # 1. Potentials by activity (USD a month at full exploitation by a sole holder).
         mig_at, mig_thru, fire_at, fire_thru = self.sec.step(
@@ -1201,7 +1207,8 @@ class Groups(Module):
             pressure = jpress + troop_loss + p.turnover
         else:
             pressure = jpress + p.turnover
-        if prevention is not None and np.asarray(prevention).any():
+        if has_prev:
+            prevention = st.prevention
             # Recruits come from the places a group holds (its home when it holds none).
             w = np.where(C_new.sum(axis=1, keepdims=True) > 0, C_new, self.home[ai].astype(float))
             prev_a = (w @ prevention) / np.maximum(w.sum(axis=1), eps)
@@ -1258,7 +1265,7 @@ class Groups(Module):
         n = self.n
         # One draw per (slot, place) every quarter, whatever happens below (common
         # random numbers): the draws of the latent slots are drawn and dropped.
-        draw = self.rng.random((self.na, n))[ai]
+        draw = self._quarter_draws(ai, n)
         if self.hmax < 1:
             return
         if self._hop_d is None:
@@ -1307,6 +1314,21 @@ class Groups(Module):
             C_new,
             p.entry_share,
         )
+
+    def _quarter_draws(self, ai: np.ndarray, n: int) -> np.ndarray:
+        """``rng.random((na, n))[ai]``: the quarter's draws of the slots in play.
+
+        When they are the first slots (no split yet), only their rows are drawn and the
+        generator skips the latent slots' draws (PCG64's ``advance`` by one step per
+        double: the same state after, so the stream is unchanged).
+        """
+        nai = len(ai)
+        bg = self.rng.bit_generator
+        if 0 < nai < self.na and ai[-1] == nai - 1 and isinstance(bg, np.random.PCG64):
+            draw = self.rng.random((nai, n))
+            bg.advance((self.na - nai) * n)
+            return draw
+        return self.rng.random((self.na, n))[ai]
 
     def _hop_rows(self, held: np.ndarray) -> np.ndarray:
         """Land hops from the places each row holds (as :func:`.plazas.hop_distances`).
@@ -1357,16 +1379,16 @@ class Groups(Module):
             r["firearms_trafficked"],
         )
         r["corruption_usd"][t, na:] = spend @ self.agg_iso
-        r["contested_places"][t] = st.contested @ self.agg_iso
         r["plaza_value_usd"][t, :ni] = self.Vbar @ self.agg_iso
         # Cocaine moved: local holders in proportion to control x transport capacity; the
         # rest by the groups that can own loads, in proportion to strength x transport
-        # capacity (capital and connections: UNODC 2007).
+        # capacity (capital and connections: UNODC 2007). (compiled: the contested places
+        # by country and the owners' weights, bit for bit)
         by_kind = self.kind_tc @ (self.C @ kg) / 1000.0
-        owners = self.tc * st.group_strength
-        if owners.sum() > 0:
-            by_kind += (self.kind_onehot @ (owners / owners.sum())) * max(
-                total - by_kind.sum(), 0.0
-            )
+        owners, any_owner = groups_record_counts(
+            st.contested, self.place_iso, r["contested_places"], t, self.tc, st.group_strength
+        )
+        if any_owner:
+            add_owned(by_kind, self.kind_onehot @ owners, total)
         r["cocaine_handled_share"][t] = by_kind
         r["_cocaine_handled_t"][t, 0] = total

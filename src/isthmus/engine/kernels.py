@@ -2137,13 +2137,15 @@ def groups_inputs(
     eK: np.ndarray,
     loss_max: float,
     deployed: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, bool]:
+    prevention: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, bool, bool]:
     """The groups step's inputs of the month, bit for bit :func:`fee_price_step`, the
     flow's total (:func:`pairwise_sum` of ``path_flow`` when ``use_path_flow``, else
-    ``total``), :func:`flow_at_places`, :func:`effective_presence` and the troops
-    ``deployed / 1000`` with ``troops.any()``.
+    ``total``), :func:`flow_at_places`, :func:`effective_presence`, the troops
+    ``deployed / 1000`` with ``troops.any()``, and ``prevention.any()``.
 
-    Returns ``fee_price, kg, flow_share, presence_effective, troops, has_troops``.
+    Returns ``fee_price, kg, flow_share, presence_effective, troops, has_troops,
+    has_prevention``.
     """
     price = fee_price_step(pp, fallback, fee_price, price_memory)
     tot = pairwise_sum(path_flow) if use_path_flow else total
@@ -2156,7 +2158,12 @@ def groups_inputs(
         troops[j] = x
         if x != 0.0:
             has = True
-    return price, kg, fs, pres, troops, has
+    has_prev = False
+    for j in range(len(prevention)):
+        if prevention[j] != 0.0:
+            has_prev = True
+            break
+    return price, kg, fs, pres, troops, has, has_prev
 
 
 @njit(**_JIT)
@@ -2541,3 +2548,44 @@ def secondary_bins(
     _scale_bin_into(at, 0, pm, m_lens, m_place, mig)
     _scale_bin_into(at, len(m_place), pf, f_lens, f_place, fire)
     return mig, fire
+
+
+@njit(**_JIT)
+def groups_record_counts(
+    contested: np.ndarray,
+    place_iso: np.ndarray,
+    r_contested: np.ndarray,
+    t: int,
+    tc: np.ndarray,
+    strength: np.ndarray,
+) -> tuple[np.ndarray, bool]:
+    """Contested places by country into ``r_contested[t]`` (exact counts, as numpy's
+    ``contested @ agg_iso`` of a 0/1 matrix), and the load owners' weights of the
+    cocaine records: bit for bit ``owners / owners.sum()`` with ``owners = tc *
+    strength``, and whether that sum is positive."""
+    ni = r_contested.shape[1]
+    cnt = np.zeros(ni)
+    for j in range(len(contested)):
+        if contested[j] and place_iso[j] >= 0:
+            cnt[place_iso[j]] += 1.0
+    for c in range(ni):
+        r_contested[t, c] = cnt[c]
+    owners = np.empty(len(tc))
+    for a in range(len(tc)):
+        owners[a] = tc[a] * strength[a]
+    s = pairwise_sum(owners)
+    if s > 0:
+        for a in range(len(owners)):
+            owners[a] = owners[a] / s
+    return owners, s > 0
+
+
+@njit(**_JIT)
+def add_owned(by_kind: np.ndarray, owned: np.ndarray, total: float) -> None:
+    """In place, bit for bit ``by_kind += owned * max(total - by_kind.sum(), 0.0)``
+    (Python's ``max``: NaN stays)."""
+    m = total - pairwise_sum(by_kind)
+    if 0.0 > m:
+        m = 0.0
+    for k in range(len(by_kind)):
+        by_kind[k] = by_kind[k] + owned[k] * m

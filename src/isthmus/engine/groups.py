@@ -73,7 +73,7 @@ from .kernels import (
     portfolio_efforts_slots,
     portfolio_inputs,
     portfolio_revenue,
-    predation_parts,
+    predation_split,
     shadow_floor,
     shadow_log,
     shares_and_violence_parts,
@@ -1188,7 +1188,7 @@ class Groups(Module):
         # records): a group's effort on the activity, where its revenue from it comes from.
         # Extortion is enforced by members who threaten, beat and kill victim by victim, so
         # its violence follows the members doing it, not the money. (a, k, places)
-        pred3, lab = predation_parts(bearing, capfrac, Y, L)
+        pred3, lab = predation_split(bearing, capfrac, Y, L)
         onehot = self._onehot_a
         st.predation_usd = (onehot @ pred3.reshape(nai, -1)).reshape(len(KINDS), 4, n)
         st.predation_labour = (onehot @ lab.reshape(nai, -1)).reshape(len(KINDS), 4, n)

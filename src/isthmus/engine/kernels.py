@@ -2100,9 +2100,27 @@ def contest_outcome(
 # Groups step: fused glue. The small numpy operations between the groups step's kernels
 # (gathers of the slots in play, scatters back, the inputs of the month) in fewer
 # calls: the kernels above composed, with the same arithmetic in the same order.
+# Divisions follow numpy's error model (x / 0 is inf or nan, as in the numpy code these
+# kernels replace, instead of Python's ZeroDivisionError and its check on every division).
+
+_JIT_G = {**_JIT, "error_model": "numpy"}
 
 
-@njit(**_JIT)
+@njit(**_JIT_G)
+def _psum(a: np.ndarray, lo: int, n: int) -> float:
+    """:func:`_pairwise` (numpy's pairwise sum of ``a[lo:lo + n]``), without its stack
+    arrays when one halving leaves two blocks of up to 128 values (``n`` up to 256 and
+    more: every vector over the places of the default network)."""
+    if n <= 128:
+        return _pairwise_block(a, lo, n)
+    n2 = n // 2
+    n2 -= n2 % 8
+    if n2 <= 128 and n - n2 <= 128:
+        return _pairwise_block(a, lo, n2) + _pairwise_block(a, lo + n2, n - n2)
+    return _pairwise(a, lo, n)
+
+
+@njit(**_JIT_G)
 def feud_may_split(frag: np.ndarray, active: np.ndarray, draws: np.ndarray, hazard: float) -> bool:
     """Whether a feuding slot (``frag > 0.01``, active) may split this month.
 
@@ -2119,7 +2137,7 @@ def feud_may_split(frag: np.ndarray, active: np.ndarray, draws: np.ndarray, haza
     return False
 
 
-@njit(**_JIT)
+@njit(**_JIT_G)
 def groups_inputs(
     pp: np.ndarray,
     fallback: np.ndarray,
@@ -2166,7 +2184,7 @@ def groups_inputs(
     return price, kg, fs, pres, troops, has, has_prev
 
 
-@njit(**_JIT)
+@njit(**_JIT_G)
 def plaza_gather_locate(
     ai: np.ndarray,
     S: np.ndarray,
@@ -2228,13 +2246,29 @@ def plaza_gather_locate(
     if feuding:
         for i in range(nai):
             cap[i, transit] = cap[i, transit] * (1.0 - route_loss * frag[i])
-    s_loc, contender, armed, z = plaza_locate(
-        Sa, commit, Ca, value, floor, act, home_mult, ai, frag, feud_loss
-    )
-    if square:
-        for i in range(nai):
-            for j in range(n):
-                z[i, j] = z[i, j] * z[i, j]
+    # plaza_locate (its arithmetic, with _psum), the weights squared in the same pass
+    s_loc = np.empty((nai, n))
+    contender = np.empty((nai, n), dtype=np.bool_)
+    z = np.empty((nai, n))
+    armed = np.zeros(n)
+    vf = np.empty(n)
+    for j in range(n):
+        vf[j] = value[j] + floor
+    hv = np.empty(n)
+    for a in range(nai):
+        for j in range(n):
+            hv[j] = (1.0 if Ca[a, j] > 0 else 0.0) * vf[j]
+        tot = _psum(hv, 0, n)
+        spread = (1.0 - _psum(commit[a], 0, n)) * Sa[a] / _max(tot, 1e-12)
+        fd = 1.0 - feud_loss * frag[a]
+        r = ai[a]
+        for j in range(n):
+            x = _max(Sa[a] * commit[a, j] + spread * hv[j], 0.0)
+            s_loc[a, j] = x
+            contender[a, j] = (Ca[a, j] > 0 or commit[a, j] > 0) and act[a]
+            armed[j] = x if a == 0 else armed[j] + x
+            zz = x * home_mult[r, j] * fd
+            z[a, j] = zz * zz if square else zz
     z_state = np.empty(n)
     for j in range(n):
         v = state_strength * pres[j] + troop_strength * troops[j]
@@ -2242,7 +2276,7 @@ def plaza_gather_locate(
     return Sa, Ca, commit, frag, act, feuding, pat, cap, s_loc, contender, armed, z, z_state
 
 
-@njit(**_JIT)
+@njit(**_JIT_G)
 def portfolio_inputs(
     P: np.ndarray,
     cap: np.ndarray,
@@ -2270,7 +2304,7 @@ def portfolio_inputs(
     return Ya, c, cm, w
 
 
-@njit(**_JIT)
+@njit(**_JIT_G)
 def portfolio_efforts_slots(
     w: np.ndarray,
     lc: np.ndarray,
@@ -2301,7 +2335,7 @@ def portfolio_efforts_slots(
     return L, arg
 
 
-@njit(**_JIT)
+@njit(**_JIT_G)
 def plaza_value_neg(
     rev: np.ndarray,
     Ya: np.ndarray,
@@ -2346,7 +2380,7 @@ def plaza_value_neg(
     return Vb, Vt, place_rev, spend, Kn, nk
 
 
-@njit(**_JIT)
+@njit(**_JIT_G)
 def link_enforcement(eK: np.ndarray, mult_min: float, link_to: np.ndarray) -> np.ndarray:
     """Bit for bit ``(mult_min + (1 - mult_min) * eK)[link_to]``: the enforcement
     multiplier of each link from the bribes at the place it enters."""
@@ -2357,7 +2391,7 @@ def link_enforcement(eK: np.ndarray, mult_min: float, link_to: np.ndarray) -> np
     return out
 
 
-@njit(**_JIT)
+@njit(**_JIT_G)
 def shares_and_violence_parts(
     z: np.ndarray,
     zg: np.ndarray,
@@ -2385,7 +2419,7 @@ def shares_and_violence_parts(
     return C_new, cap, arg
 
 
-@njit(**_JIT)
+@njit(**_JIT_G)
 def troop_hits(
     Ca: np.ndarray, totC: np.ndarray, troops: np.ndarray, armed: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -2403,7 +2437,7 @@ def troop_hits(
     return hit, ta
 
 
-@njit(**_JIT)
+@njit(**_JIT_G)
 def groups_scatter(
     ai: np.ndarray,
     S: np.ndarray,
@@ -2434,7 +2468,7 @@ def groups_scatter(
         pat_pen[a] = pat_pen[a] * decay
 
 
-@njit(**_JIT)
+@njit(**_JIT_G)
 def piso_fees(
     flow_share: np.ndarray,
     share_cap: float,
@@ -2453,7 +2487,7 @@ def piso_fees(
     return out
 
 
-@njit(**_JIT)
+@njit(**_JIT_G)
 def _survival_into(
     lg: np.ndarray, idx: np.ndarray, path_len: np.ndarray, out: np.ndarray, off: int
 ) -> None:
@@ -2469,7 +2503,7 @@ def _survival_into(
             e += 1
 
 
-@njit(**_JIT)
+@njit(**_JIT_G)
 def _scale_bin_into(
     x: np.ndarray, off: int, path_w: np.ndarray, path_len: np.ndarray, bins: np.ndarray, out: np.ndarray
 ) -> None:
@@ -2484,7 +2518,7 @@ def _scale_bin_into(
             e += 1
 
 
-@njit(**_JIT)
+@njit(**_JIT_G)
 def secondary_month_inputs(
     presence: np.ndarray,
     apprehension: float,
@@ -2512,7 +2546,7 @@ def secondary_month_inputs(
     return pm, fw, neg
 
 
-@njit(**_JIT)
+@njit(**_JIT_G)
 def secondary_exponents(
     lg: np.ndarray,
     m_place: np.ndarray,
@@ -2529,7 +2563,7 @@ def secondary_exponents(
     return out
 
 
-@njit(**_JIT)
+@njit(**_JIT_G)
 def secondary_bins(
     at: np.ndarray,
     pm: np.ndarray,
@@ -2550,7 +2584,7 @@ def secondary_bins(
     return mig, fire
 
 
-@njit(**_JIT)
+@njit(**_JIT_G)
 def groups_record_counts(
     contested: np.ndarray,
     place_iso: np.ndarray,
@@ -2580,7 +2614,7 @@ def groups_record_counts(
     return owners, s > 0
 
 
-@njit(**_JIT)
+@njit(**_JIT_G)
 def add_owned(by_kind: np.ndarray, owned: np.ndarray, total: float) -> None:
     """In place, bit for bit ``by_kind += owned * max(total - by_kind.sum(), 0.0)``
     (Python's ``max``: NaN stays)."""
@@ -2589,3 +2623,32 @@ def add_owned(by_kind: np.ndarray, owned: np.ndarray, total: float) -> None:
         m = 0.0
     for k in range(len(by_kind)):
         by_kind[k] = by_kind[k] + owned[k] * m
+
+
+@njit(**_JIT_G)
+def predation_split(
+    bearing: np.ndarray, capfrac: np.ndarray, Y: np.ndarray, L: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`predation_parts`, bit for bit (its arithmetic, with :func:`_psum`)."""
+    na, n = bearing.shape
+    nk = Y.shape[0] - 1
+    pred3 = np.empty((na, nk, n))
+    lab = np.empty((na, nk, n))
+    for a in range(na):
+        b = bearing[a]
+        for k in range(nk):
+            cf = capfrac[a, k + 1]
+            y = Y[k + 1]
+            pk = pred3[a, k]
+            for j in range(n):
+                pk[j] = b[j] * cf * y[j]
+            tot = _psum(pk, 0, n)
+            lk = L[a, k + 1]
+            lb = lab[a, k]
+            if tot > 0:
+                for j in range(n):
+                    lb[j] = lk * (pk[j] / tot)
+            else:
+                for j in range(n):
+                    lb[j] = lk * 0.0
+    return pred3, lab

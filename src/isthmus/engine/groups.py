@@ -859,7 +859,12 @@ class Groups(Module):
         """
         # (compiled: (fee_share * price / (1 - s)) * (tc @ C) * terr_f, s the capped share)
         self.sim.state.fee_place = piso_fees(
-            self.flow_share, self.p.fee_share_cap, self.p.fee_share, price, self.tc @ self.C, self.terr_f
+            self.flow_share,
+            self.p.fee_share_cap,
+            self.p.fee_share,
+            price,
+            self.tc @ self.C,
+            self.terr_f,
         )
 
     def weaken(self, actor: str, factor: float) -> None:

@@ -2505,7 +2505,12 @@ def _survival_into(
 
 @njit(**_JIT_G)
 def _scale_bin_into(
-    x: np.ndarray, off: int, path_w: np.ndarray, path_len: np.ndarray, bins: np.ndarray, out: np.ndarray
+    x: np.ndarray,
+    off: int,
+    path_w: np.ndarray,
+    path_len: np.ndarray,
+    bins: np.ndarray,
+    out: np.ndarray,
 ) -> None:
     """:func:`scale_and_bin` of ``x[off:]`` into ``out`` (zeros)."""
     e = 0
@@ -2535,8 +2540,16 @@ def secondary_month_inputs(
     firearm paths' weights and ``-min(rate * presence, 0.999)`` per place, migrants in
     row 0 and firearms in row 1 (whose ``log1p`` is numpy's)."""
     pm, fw, neg_m, neg_f = secondary_inputs(
-        presence, apprehension, seizure, mig_w, migrants, pop_fire, armed, fire_dest,
-        group_weight, firearms,
+        presence,
+        apprehension,
+        seizure,
+        mig_w,
+        migrants,
+        pop_fire,
+        armed,
+        fire_dest,
+        group_weight,
+        firearms,
     )
     n = len(presence)
     neg = np.empty((2, n))

@@ -1075,3 +1075,16 @@ def test_secondary_kernels_are_segment_survival() -> None:
         part = at[: len(place)] if k == 0 else at[len(paths[0][0]) :]
         assert _same(part, x)
         assert _same(thru, np.bincount(place, weights=x, minlength=n))
+
+
+@pytest.mark.parametrize("na,n", [(0, 5), (1, 7), (4, 9), (13, 153)])
+def test_plaza_contest_rows_is_plaza_contest(na: int, n: int) -> None:
+    rng = np.random.default_rng(na + 19)
+    d = _plaza_inputs(rng, na, n)
+    s_loc, contender = locate(d["S"], d["commit"], d["C"], d["value"], 1e4)
+    z = s_loc * s_loc
+    crit = collusion_threshold(np.arange(na + 1), 6.0)
+    pat = rng.uniform(0.9, 1.0, na)
+    out = K.plaza_contest_rows(z, contender, pat, crit, d["C"], 0.3)
+    ref = K.plaza_contest(z, contender, pat, crit, d["C"], 0.3)
+    assert all(_same(a, b) for a, b in zip(out, ref, strict=True))

@@ -66,7 +66,7 @@ from .kernels import (
     link_enforcement,
     pairwise_sum,
     piso_fees,
-    plaza_contest,
+    plaza_contest_rows,
     plaza_gather_locate,
     plaza_potentials,
     plaza_value_neg,
@@ -1100,7 +1100,7 @@ class Groups(Module):
         if r != 1.0 and r != 2.0:
             z = z**r
             z_state = z_state**r
-        zg, n_cont, collude, contested, rivalry, bearing, totC = plaza_contest(
+        zg, n_cont, collude, contested, rivalry, bearing, totC = plaza_contest_rows(
             z, contender, pat, self._crit, Ca, p.contest_dissipation
         )
 

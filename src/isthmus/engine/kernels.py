@@ -2411,12 +2411,120 @@ def shares_and_violence_parts(
     n_cont: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """:func:`plaza_shares` (``commit`` changes in place) and
-    :func:`contest_violence_parts`, in one call. Returns ``C_new, cap, exponent``."""
-    C_new = plaza_shares(
-        z, zg, z_state, C, totC, collude, contender, commit, speed, exit_share, eps
-    )
-    cap, arg = contest_violence_parts(value, s_loc, contender, upkeep, capacity, n_cont)
+    :func:`contest_violence_parts`, in one call, bit for bit: their arithmetic row by
+    row (each place's sums over the slots still add the slots in order).
+
+    Returns ``C_new, cap, exponent``.
+    """
+    na, n = C.shape
+    # plaza_shares
+    d = np.empty(n)
+    for j in range(n):
+        d[j] = _max(zg[j] + z_state[j], eps)
+    target = np.empty((na, n))
+    ts = np.zeros(n)
+    for a in range(na):
+        for j in range(n):
+            t = z[a, j] / d[j]
+            target[a, j] = t
+            ts[j] = t if a == 0 else ts[j] + t
+    joint = np.zeros(n)
+    for j in range(n):
+        if collude[j]:
+            joint[j] = 1.0 + speed * (ts[j] - totC[j]) / _max(totC[j], eps)
+    C_new = np.empty((na, n))
+    keep = np.empty((na, n), dtype=np.bool_)
+    nk = np.zeros(n, dtype=np.int64)
+    for a in range(na):
+        for j in range(n):
+            c = C[a, j]
+            cn = c * joint[j] if collude[j] else c + speed * (target[a, j] - c)
+            kp = cn >= exit_share and contender[a, j]
+            keep[a, j] = kp
+            C_new[a, j] = cn * (1.0 if kp else 0.0)
+            if kp:
+                nk[j] += 1
+    for a in range(na):
+        for j in range(n):
+            commit[a, j] = commit[a, j] * (1.0 if keep[a, j] and nk[j] > 1 else 0.0)
+    # contest_violence_parts
+    tot = np.zeros(n)
+    ss = np.zeros(n)
+    us = np.zeros(n)
+    for a in range(na):
+        for j in range(n):
+            on = contender[a, j]
+            x = s_loc[a, j] * (1.0 if on else 0.0)
+            uc = upkeep[a] * (1.0 if on else 0.0)
+            tot[j] = x if a == 0 else tot[j] + x
+            ss[j] = x * x if a == 0 else ss[j] + x * x
+            us[j] = uc if a == 0 else us[j] + uc
+    cap = np.empty(n)
+    arg = np.empty(n)
+    for j in range(n):
+        k = n_cont[j]
+        hhi = ss[j] / _max(tot[j] * tot[j], 1e-300)
+        n1 = float(max(k, 1))
+        mean_s = tot[j] / n1
+        u_mean = us[j] / n1
+        raw = value[j] / _max(u_mean, 1e-300) * (1.0 - hhi) * mean_s
+        if k < 2:
+            raw = 0.0
+        c = capacity * tot[j]
+        cap[j] = c
+        arg[j] = -raw / _max(c, 1e-300)
     return C_new, cap, arg
+
+
+@njit(**_JIT_G)
+def plaza_contest_rows(
+    z: np.ndarray,
+    contender: np.ndarray,
+    patience: np.ndarray,
+    crit: np.ndarray,
+    C: np.ndarray,
+    dissipation: float,
+):  # noqa: ANN201
+    """:func:`plaza_contest`, bit for bit: its arithmetic row by row (each place's sums
+    over the slots still add the slots in order).
+
+    Returns ``zg, n_cont, collude, contested, rivalry, bearing, totC``.
+    """
+    na, n = C.shape
+    zg = np.zeros(n)
+    zz = np.zeros(n)
+    totC = np.zeros(n)
+    n_cont = np.zeros(n, dtype=np.int64)
+    pat = np.full(n, np.inf)
+    for a in range(na):
+        pa_a = patience[a]
+        for j in range(n):
+            v = z[a, j]
+            zg[j] = v if a == 0 else zg[j] + v
+            zz[j] = v * v if a == 0 else zz[j] + v * v
+            c = C[a, j]
+            totC[j] = c if a == 0 else totC[j] + c
+            on = contender[a, j]
+            pa = pa_a if on else 1.0
+            pat[j] = pa if a == 0 else _min(pat[j], pa)
+            if on:
+                n_cont[j] += 1
+    collude = np.zeros(n, dtype=np.bool_)
+    contested = np.zeros(n, dtype=np.bool_)
+    rivalry = np.zeros(n)
+    for j in range(n):
+        k = n_cont[j]
+        multi = k >= 2
+        col = multi and pat[j] >= crit[k]
+        collude[j] = col
+        contested[j] = multi and not col
+        rivalry[j] = 1.0 - zz[j] / _max(zg[j] * zg[j], 1e-12) if multi else 0.0
+    bearing = np.empty((na, n))
+    for a in range(na):
+        for j in range(n):
+            dd = dissipation * rivalry[j] * (1.0 if contested[j] else 0.0)
+            bearing[a, j] = C[a, j] * (1.0 - dd)
+    return zg, n_cont, collude, contested, rivalry, bearing, totC
 
 
 @njit(**_JIT_G)

@@ -1088,3 +1088,38 @@ def test_plaza_contest_rows_is_plaza_contest(na: int, n: int) -> None:
     out = K.plaza_contest_rows(z, contender, pat, crit, d["C"], 0.3)
     ref = K.plaza_contest(z, contender, pat, crit, d["C"], 0.3)
     assert all(_same(a, b) for a, b in zip(out, ref, strict=True))
+
+
+@pytest.mark.parametrize("use_sp,troops,prev", [(True, False, False), (False, True, True)])
+def test_strength_month_is_the_numpy_strength_step(use_sp: bool, troops: bool, prev: bool) -> None:
+    rng = np.random.default_rng(20)
+    na, nai, n = 20, 13, 153
+    ai = np.sort(rng.choice(na, nai, replace=False))
+    Ya, Sa = _wide(rng, (nai, 5), 0.25), _wide(rng, nai, 0.2)
+    act = Sa > 0
+    m0 = np.array([9e4, 3e4, 3e4, 3e4, 9e4])
+    log_m0, log_u = np.log(m0), np.log(_wide(rng, nai, 0.0) + 1.0)
+    sp, jcached = rng.random(na) * 0.1, rng.random(nai) * 0.05
+    hv, rmult = _wide(rng, nai), rng.random(nai)
+    S, commit_all, Rbar = _wide(rng, na), _wide(rng, (na, n), 0.9), _wide(rng, na)
+    commit, rev = _wide(rng, (nai, n), 0.9), _wide(rng, (nai, 5))
+    frag, pat_pen = rng.random(na), rng.random(na)
+    # the numpy code (then the kernels it ran)
+    jpress = sp[ai] if use_sp else jcached
+    if troops:
+        pressure = jpress + 0.02 * hv / np.maximum(Sa, 1e-12) + 0.02
+    else:
+        pressure = jpress + 0.02
+    Sn = K.strength_update(
+        Ya, m0, log_m0, log_u, Sa, act, pressure, rmult if prev else Sa, prev, 0.04, 0.02, 0.01
+    )
+    want = [x.copy() for x in (S, commit_all, Rbar, frag, pat_pen)]
+    K.groups_scatter(ai, want[0], Sn, want[1], commit, want[2], rev, 0, 0.85, *want[3:], 0.94)
+    K.strength_month(
+        Ya, m0, log_m0, log_u, Sa, act, sp if use_sp else jcached, use_sp, ai, hv, troops, 0.02,
+        1e-12, 0.02, rmult, prev, 0.04, 0.01, S, commit_all, commit, Rbar, rev, 0, 0.85, frag,
+        pat_pen, 0.94,
+    )  # fmt: skip
+    assert want[0][ai].tolist() == Sn.tolist()
+    got = (S, commit_all, Rbar, frag, pat_pen)
+    assert all(_same(a, b) for a, b in zip(got, want, strict=True))

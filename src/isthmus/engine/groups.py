@@ -61,7 +61,6 @@ from .kernels import (
     groups_inputs,
     groups_record_counts,
     groups_record_parts,
-    groups_scatter,
     hop_rows,
     link_enforcement,
     pairwise_sum,
@@ -77,7 +76,7 @@ from .kernels import (
     shadow_floor,
     shadow_log,
     shares_and_violence_parts,
-    strength_update,
+    strength_month,
     troop_hits,
 )
 from .params import Param
@@ -701,6 +700,7 @@ class Groups(Module):
         # activates a faction (the only change of lin.active, which bumps _active_ver).
         self._active_ver = 0
         self._slots_ver = -1
+        self._ai: np.ndarray | None = None
         # exp(-K / corruption_ref_usd) of the stock of bribes K it was computed from
         # (the step computes it at the end of a month and reuses it at the next).
         self._eK: np.ndarray | None = None
@@ -1202,16 +1202,20 @@ class Groups(Module):
         # 8. Strength: recruits towards the size revenue sustains (prevention cuts them),
         # turnover, prosecution and troops.
         sp = getattr(st, "strength_pressure", None)
-        jpress = sp[ai] if sp is not None and len(sp) == na else self._jpress_a
+        use_sp = _f64(sp, na)
+        if use_sp:
+            jp = sp  # (its rows ai, in the kernel below)
+        else:
+            jp = sp[ai] if sp is not None and len(sp) == na else self._jpress_a
+            jp = np.asarray(jp, dtype=float)
         # Operations target the organisation that holds a place (its leaders, its plazas),
         # in proportion to its control there: crackdowns weaken incumbents more than the
         # challengers (Dell 2015; Osorio 2015, mechanisms.md (c) 4). No troops, no losses.
         if has_troops:
             hit, ta = troop_hits(Ca, totC, troops, armed)
-            troop_loss = p.troop_attrition * (hit @ ta) / np.maximum(Sa, eps)
-            pressure = jpress + troop_loss + p.turnover
+            troop_hv = hit @ ta
         else:
-            pressure = jpress + p.turnover
+            troop_hv = Sa  # (not read)
         if has_prev:
             prevention = st.prevention
             # Recruits come from the places a group holds (its home when it holds none).
@@ -1219,28 +1223,30 @@ class Groups(Module):
             prev_a = (w @ prevention) / np.maximum(w.sum(axis=1), eps)
             rmult = 1.0 - p.prevention_effect * np.minimum(prev_a, 1.0)
         else:
-            rmult = None
-        # (compiled: portfolio.size_at_upkeep and the strength's update, bit for bit)
-        Sa = strength_update(
+            rmult = Sa  # (not read)
+        # (compiled: the pressure of prosecution, troops and turnover, portfolio.size_at_upkeep
+        # and the strength's update; then S[ai] = Sa, self.commit[ai] = commit, the smoothed
+        # transit revenue and the feuds' decay, bit for bit)
+        strength_month(
             Ya,
             self.m0,
             self._log_m0,
             self._log_u_a,
             Sa,
             act,
-            pressure,
-            Sa if rmult is None else rmult,
-            rmult is not None,
-            p.strength_rate,
-            p.turnover,
-            p.strength_shed_rate,
-        )
-        # (compiled: S[ai] = Sa, self.commit[ai] = commit, the smoothed transit revenue,
-        # and the feuds' decay)
-        groups_scatter(
+            jp,
+            use_sp,
             ai,
+            troop_hv,
+            has_troops,
+            p.troop_attrition,
+            eps,
+            p.turnover,
+            rmult,
+            has_prev,
+            p.strength_rate,
+            p.strength_shed_rate,
             S,
-            Sa,
             self.commit,
             commit,
             self.Rbar_transit,
@@ -1290,7 +1296,8 @@ class Groups(Module):
         )
         if not some:
             return
-        r_eff = self.u[ai][ca] / p.hop_decay**hops_m1
+        u = self._u_a if ai is self._ai else self.u[ai]  # (the slots' upkeep, cached)
+        r_eff = u[ca] / p.hop_decay**hops_m1
         # A group that moves cocaine itself values the margin on its own loads too.
         hazard, s_star = entry_hazard_parts(
             self.Vbar,

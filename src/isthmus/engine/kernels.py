@@ -2773,3 +2773,68 @@ def predation_split(
                 for j in range(n):
                     lb[j] = lk * 0.0
     return pred3, lab
+
+
+@njit(**_JIT_G)
+def strength_month(
+    Ya: np.ndarray,
+    m0: np.ndarray,
+    log_m0: np.ndarray,
+    log_u: np.ndarray,
+    Sa: np.ndarray,
+    act: np.ndarray,
+    jp: np.ndarray,
+    use_sp: bool,
+    ai: np.ndarray,
+    troop_hv: np.ndarray,
+    use_troops: bool,
+    troop_attrition: float,
+    eps: float,
+    turnover: float,
+    rmult: np.ndarray,
+    use_mult: bool,
+    rate: float,
+    shed_rate: float,
+    S: np.ndarray,
+    commit_all: np.ndarray,
+    commit: np.ndarray,
+    Rbar_all: np.ndarray,
+    rev: np.ndarray,
+    transit: int,
+    revenue_memory: float,
+    frag: np.ndarray,
+    pat_pen: np.ndarray,
+    decay: float,
+) -> None:
+    """The groups' strength at the end of the month and the scatter back into all the
+    slots, bit for bit the groups step: the pressure ``jpress + troop_loss + turnover``
+    (``jpress = jp[ai]`` when ``use_sp``, else ``jp``; ``troop_loss = troop_attrition *
+    troop_hv / maximum(Sa, eps)`` when ``use_troops``, ``troop_hv = hit @ (troops *
+    armed)``), :func:`strength_update` (``rmult`` when ``use_mult``), then
+    :func:`groups_scatter` of the new strength."""
+    nai = len(ai)
+    pressure = np.empty(nai)
+    for i in range(nai):
+        jv = jp[ai[i]] if use_sp else jp[i]
+        if use_troops:
+            tl = troop_attrition * troop_hv[i] / _max(Sa[i], eps)
+            pressure[i] = jv + tl + turnover
+        else:
+            pressure[i] = jv + turnover
+    Sn = strength_update(
+        Ya,
+        m0,
+        log_m0,
+        log_u,
+        Sa,
+        act,
+        pressure,
+        rmult if use_mult else Sa,
+        use_mult,
+        rate,
+        turnover,
+        shed_rate,
+    )
+    groups_scatter(
+        ai, S, Sn, commit_all, commit, Rbar_all, rev, transit, revenue_memory, frag, pat_pen, decay
+    )

@@ -1123,3 +1123,32 @@ def test_strength_month_is_the_numpy_strength_step(use_sp: bool, troops: bool, p
     assert want[0][ai].tolist() == Sn.tolist()
     got = (S, commit_all, Rbar, frag, pat_pen)
     assert all(_same(a, b) for a, b in zip(got, want, strict=True))
+
+
+@pytest.mark.parametrize("na", [0, 16])
+def test_groups_record_month_is_the_records_kernels(na: int) -> None:
+    rng = np.random.default_rng(21)
+    n, ni, T, t = 153, 7, 3, 1
+    ai = np.sort(rng.choice(na, 12, replace=False)) if na else np.zeros(0, dtype=np.int64)
+    rev, L = _wide(rng, (len(ai), 5)), _wide(rng, (len(ai), 5), 0.5)
+    S, active = _wide(rng, max(na, 1))[:na], rng.random(na) < 0.8
+    ctrl = np.where(rng.random(n) < 0.5, rng.choice(ai, n), -1) if na else np.zeros(0, np.int64)
+    place_rev = _wide(rng, (len(ai), n)) if na else np.zeros((0, 1))
+    Vbar, kg = _wide(rng, n), _wide(rng, n)
+    admin1 = np.sort(rng.choice(n, 30, replace=False))
+    mig_at, fire_at = _wide(rng, 300), _wide(rng, 200)
+    mig_first, fire_first = np.sort(rng.choice(300, 90, False)), np.sort(rng.choice(200, 70, False))
+    mig_iso, fire_iso = rng.integers(0, ni, 90), rng.integers(0, ni, 70)
+    contested = rng.random(n) < 0.3
+    place_iso = np.where(rng.random(n) < 0.8, rng.integers(0, ni, n), -1)
+    tc = rng.random(na)
+    widths = (na * 5, na * 5, na, na, na, na + ni, ni + len(admin1), ni, ni, ni)
+    want = [np.full((T, m), -1.0) for m in widths]
+    got = [x.copy() for x in want]
+    head = (t, na, ai, rev, L, S, active, ctrl, place_rev, 0.2, Vbar, admin1, ni, kg, mig_at)
+    tail = (mig_first, mig_iso, fire_at, fire_first, fire_iso)
+    total = K.groups_record_parts(*head, *tail, *want[:9])
+    owners, pos = K.groups_record_counts(contested, place_iso, want[9], t, tc, S)
+    out = K.groups_record_month(*head, *tail, *got[:9], contested, place_iso, got[9], tc)
+    assert _same(out[0], total) and _same(out[1], owners) and out[2] == pos
+    assert all(_same(a, b) for a, b in zip(got, want, strict=True))

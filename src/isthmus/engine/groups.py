@@ -59,8 +59,7 @@ from .kernels import (
     feud_may_split,
     flow_at_places,
     groups_inputs,
-    groups_record_counts,
-    groups_record_parts,
+    groups_record_month,
     hop_rows,
     link_enforcement,
     pairwise_sum,
@@ -814,6 +813,20 @@ class Groups(Module):
         rec.declare("firearms_trafficked", iso, "units")
         # The record arrays, looked up once (the step writes a row of each every month).
         self._rec = {name: s.data for name, s in rec.series.items()}
+        self._rec_parts = tuple(
+            self._rec[k]
+            for k in (
+                "revenue_usd",
+                "effort_share",
+                "group_strength",
+                "group_active",
+                "places_controlled",
+                "corruption_usd",
+                "plaza_value_usd",
+                "migrants_smuggled",
+                "firearms_trafficked",
+            )
+        )
         self.mig_first_iso = self.place_iso[self.sec.mig.place[self.sec.mig_first]]
         self._no_slots = np.zeros(0, dtype=np.int64)  # (placeholders of the records' kernel)
         self._no_slots_f = np.zeros((0, 1))
@@ -1359,7 +1372,7 @@ class Groups(Module):
         na = self.na
         ni = len(self.iso)
         # (compiled: every record but the matrix products, bit for bit)
-        total = groups_record_parts(
+        total, owners, any_owner = groups_record_month(
             t,
             na,
             self._no_slots if ai is None else ai,
@@ -1380,26 +1393,19 @@ class Groups(Module):
             fire_at,
             self.sec.fire_first,
             self.fire_first_iso,
-            r["revenue_usd"],
-            r["effort_share"],
-            r["group_strength"],
-            r["group_active"],
-            r["places_controlled"],
-            r["corruption_usd"],
-            r["plaza_value_usd"],
-            r["migrants_smuggled"],
-            r["firearms_trafficked"],
+            *self._rec_parts,
+            st.contested,
+            self.place_iso,
+            r["contested_places"],
+            self.tc,
         )
         r["corruption_usd"][t, na:] = spend @ self.agg_iso
         r["plaza_value_usd"][t, :ni] = self.Vbar @ self.agg_iso
         # Cocaine moved: local holders in proportion to control x transport capacity; the
         # rest by the groups that can own loads, in proportion to strength x transport
-        # capacity (capital and connections: UNODC 2007). (compiled: the contested places
-        # by country and the owners' weights, bit for bit)
+        # capacity (capital and connections: UNODC 2007). (compiled, above: the owners'
+        # weights)
         by_kind = self.kind_tc @ (self.C @ kg) / 1000.0
-        owners, any_owner = groups_record_counts(
-            st.contested, self.place_iso, r["contested_places"], t, self.tc, st.group_strength
-        )
         if any_owner:
             add_owned(by_kind, self.kind_onehot @ owners, total)
         r["cocaine_handled_share"][t] = by_kind

@@ -2838,3 +2838,84 @@ def strength_month(
     groups_scatter(
         ai, S, Sn, commit_all, commit, Rbar_all, rev, transit, revenue_memory, frag, pat_pen, decay
     )
+
+
+@njit(**_JIT_G)
+def groups_record_month(
+    t: int,
+    na: int,
+    ai: np.ndarray,
+    rev: np.ndarray,
+    L: np.ndarray,
+    strength: np.ndarray,
+    active: np.ndarray,
+    controller: np.ndarray,
+    place_rev: np.ndarray,
+    corruption_share: float,
+    Vbar: np.ndarray,
+    admin1: np.ndarray,
+    ni: int,
+    kg: np.ndarray,
+    mig_at: np.ndarray,
+    mig_first: np.ndarray,
+    mig_first_iso: np.ndarray,
+    fire_at: np.ndarray,
+    fire_first: np.ndarray,
+    fire_first_iso: np.ndarray,
+    r_revenue: np.ndarray,
+    r_effort: np.ndarray,
+    r_strength: np.ndarray,
+    r_active: np.ndarray,
+    r_places: np.ndarray,
+    r_corruption: np.ndarray,
+    r_value: np.ndarray,
+    r_migrants: np.ndarray,
+    r_firearms: np.ndarray,
+    contested: np.ndarray,
+    place_iso: np.ndarray,
+    r_contested: np.ndarray,
+    tc: np.ndarray,
+) -> tuple[float, np.ndarray, bool]:
+    """:func:`groups_record_parts` (its numpy sums with :func:`_psum`) and
+    :func:`groups_record_counts` in one call, bit for bit. Returns the month's tons and
+    the load owners' weights with whether their sum is positive."""
+    if na > 0:
+        nk = rev.shape[1]
+        rr = r_revenue[t]
+        re = r_effort[t]
+        for c in range(len(rr)):
+            rr[c] = 0.0
+            re[c] = 0.0
+        nl = L.shape[1]
+        for i in range(len(ai)):
+            a = ai[i]
+            for k in range(nk):
+                rr[a * nk + k] = rev[i, k]
+            ls = _psum(L[i], 0, L.shape[1])
+            d = ls if ls > 0 else 1.0
+            for k in range(nl):
+                re[a * nl + k] = L[i, k] / d
+        for a in range(na):
+            r_strength[t, a] = strength[a]
+            r_active[t, a] = 1.0 if active[a] else 0.0
+        cnt = np.zeros(na + 1, dtype=np.int64)
+        for j in range(len(controller)):
+            cnt[controller[j] + 1] += 1
+        for a in range(na):
+            r_places[t, a] = cnt[a + 1]
+            r_corruption[t, a] = 0.0
+        for i in range(len(ai)):
+            r_corruption[t, ai[i]] = corruption_share * _psum(place_rev[i], 0, place_rev.shape[1])
+    for i in range(len(admin1)):
+        r_value[t, ni + i] = Vbar[admin1[i]]
+    mig = np.zeros(ni)
+    for i in range(len(mig_first)):
+        mig[mig_first_iso[i]] += mig_at[mig_first[i]]
+    fire = np.zeros(ni)
+    for i in range(len(fire_first)):
+        fire[fire_first_iso[i]] += fire_at[fire_first[i]]
+    for c in range(ni):
+        r_migrants[t, c] = mig[c]
+        r_firearms[t, c] = fire[c]
+    owners, positive = groups_record_counts(contested, place_iso, r_contested, t, tc, strength)
+    return _psum(kg, 0, len(kg)) / 1000.0, owners, positive

@@ -100,6 +100,13 @@ PRICE_USD = np.array([6000.0, 8000.0, 9500.0, 10500.0, 12000.0, 14500.0, 16000.0
 PREDATION_ACTIVITIES = ACTIVITIES[1:]
 
 
+def _by_id(frame, column: str, fill: float) -> dict:  # noqa: ANN001
+    """A table's ``column`` by its ``id`` (missing values ``fill``; ``{}`` without it)."""
+    if column not in frame:
+        return {}
+    return dict(zip(frame["id"].tolist(), frame[column].fillna(fill).tolist(), strict=True))
+
+
 def _f64(x: object, n: int) -> bool:
     """Whether ``x`` is a float64 vector of length ``n`` (what the compiled inputs take)."""
     return isinstance(x, np.ndarray) and x.dtype == np.float64 and x.shape == (n,)
@@ -619,12 +626,12 @@ class Groups(Module):
         )
         self.terr_f = self.terr.astype(float)  # the same mask, as a factor
         self.pop = np.where(self.terr, net.population, 0.0)
-        c = sim.scenario.countries.set_index("id")
-        pres = c["presence"].fillna(0.5).to_dict() if "presence" in c else {}
+        c = sim.scenario.countries
+        pres = _by_id(c, "presence", 0.5)
         self.presence_default = np.array(
             [float(pres.get(x, 0.5)) for x in net.place_country], dtype=float
         )
-        just = c["justice_capacity"].fillna(0.3).to_dict() if "justice_capacity" in c else {}
+        just = _by_id(c, "justice_capacity", 0.3)
         self._read_actors(pres, just)
         na = self.na
         self.fallback_price = np.interp(net.lat, PRICE_LAT, PRICE_USD)
@@ -778,9 +785,11 @@ class Groups(Module):
         ctrl = sim.scenario.tables.get("control")
         idx = {x: i for i, x in enumerate(base)}
         if ctrl is not None:
-            for r in ctrl.itertuples(index=False):
-                if r.actor in idx and r.place in net.place_index:
-                    self.C0[idx[r.actor], net.place_index[r.place]] = float(r.share)
+            for actor, place, share in zip(
+                ctrl["actor"].tolist(), ctrl["place"].tolist(), ctrl["share"].tolist(), strict=True
+            ):
+                if actor in idx and place in net.place_index:
+                    self.C0[idx[actor], net.place_index[place]] = float(share)
 
     def _declare(self) -> None:
         sim, net = self.sim, self.sim.net

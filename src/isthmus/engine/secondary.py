@@ -75,17 +75,14 @@ class Paths:
         self.lens = lens
         self.starts = np.concatenate([[0], np.cumsum(lens)[:-1]]).astype(np.int64)
         self.n_places = n_places
-        # The first stop of each path in each country: persons or units entering it.
-        # (plain lists in the loop: indexing numpy arrays one element at a time is slow)
+        # The first stop of each path in each country: persons or units entering it (the
+        # first occurrence of each (path, country) pair, in travel order).
         country = country_of.tolist() if isinstance(country_of, np.ndarray) else country_of
-        first: list[bool] = []
-        for p in paths:
-            seen: set[str] = set()
-            for q in p:
-                c = country[q]
-                first.append(c not in seen)
-                seen.add(c)
-        self.first_in_country = np.array(first, dtype=bool)
+        code: dict = {}
+        ccode = np.array([code.setdefault(c, len(code)) for c in country], dtype=np.int64)
+        key = self.seg * max(len(code), 1) + ccode[self.place]
+        self.first_in_country = np.zeros(len(self.place), dtype=bool)
+        self.first_in_country[np.unique(key, return_index=True)[1]] = True
 
     def flows(self, path_flow: np.ndarray, loss: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Flow entering each stop (per entry) and through each place, after losses."""

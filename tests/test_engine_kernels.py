@@ -1152,3 +1152,19 @@ def test_groups_record_month_is_the_records_kernels(na: int) -> None:
     out = K.groups_record_month(*head, *tail, *got[:9], contested, place_iso, got[9], tc)
     assert _same(out[0], total) and _same(out[1], owners) and out[2] == pos
     assert all(_same(a, b) for a, b in zip(got, want, strict=True))
+
+
+def test_hop_counts_are_shortest_path_hops() -> None:
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import shortest_path
+
+    rng = np.random.default_rng(22)
+    for trial in range(60):
+        n = int(rng.integers(1, 60))
+        adj = (rng.random((n, n)) < rng.choice([0.02, 0.05, 0.2])).astype(float)
+        if trial % 2:
+            adj = np.maximum(adj, adj.T)  # the land adjacency is symmetric; any is undirected
+        for hmax in (0, 1, 3, 100):
+            d = shortest_path(csr_matrix(adj > 0), unweighted=True, directed=False)
+            d[d > hmax] = np.inf
+            assert _same(K.hop_counts(adj, hmax), d)

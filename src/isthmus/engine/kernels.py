@@ -2919,3 +2919,47 @@ def groups_record_month(
         r_firearms[t, c] = fire[c]
     owners, positive = groups_record_counts(contested, place_iso, r_contested, t, tc, strength)
     return _psum(kg, 0, len(kg)) / 1000.0, owners, positive
+
+
+@njit(**_JIT_G)
+def hop_counts(adj: np.ndarray, hmax: int) -> np.ndarray:
+    """Land hops between every pair of places (``inf`` beyond ``hmax``): a breadth-first
+    search from each place over the undirected adjacency ``adj > 0`` (either direction).
+    Whole numbers, the same as a shortest-path search, without BLAS (whose threads cost
+    more than the search on a busy machine)."""
+    n = adj.shape[0]
+    deg = np.zeros(n, dtype=np.int64)
+    for i in range(n):
+        for j in range(n):
+            if i != j and (adj[i, j] > 0 or adj[j, i] > 0):
+                deg[i] += 1
+    start = np.zeros(n + 1, dtype=np.int64)
+    for i in range(n):
+        start[i + 1] = start[i] + deg[i]
+    nb = np.empty(start[n], dtype=np.int64)
+    k = 0
+    for i in range(n):
+        for j in range(n):
+            if i != j and (adj[i, j] > 0 or adj[j, i] > 0):
+                nb[k] = j
+                k += 1
+    d = np.full((n, n), np.inf)
+    queue = np.empty(n, dtype=np.int64)
+    for s in range(n):
+        d[s, s] = 0.0
+        head = 0
+        tail = 1
+        queue[0] = s
+        while head < tail:
+            u = queue[head]
+            head += 1
+            du = d[s, u]
+            if du >= hmax:
+                continue
+            for e in range(start[u], start[u + 1]):
+                v = nb[e]
+                if d[s, v] == np.inf:
+                    d[s, v] = du + 1.0
+                    queue[tail] = v
+                    tail += 1
+    return d

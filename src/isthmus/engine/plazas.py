@@ -165,18 +165,6 @@ def hop_matrix(adj: np.ndarray, hmax: int) -> np.ndarray:
     >>> hop_matrix(adj, 1).tolist()
     [[0.0, 1.0, inf], [1.0, 0.0, 1.0], [inf, 1.0, 0.0]]
     """
-    # Breadth first from every place at once: hmax products of 0/1 matrices (exact whole
-    # numbers), much faster than a shortest-path search from each place.
-    a = (adj > 0) | (adj.T > 0)  # undirected, as the land adjacency
-    n = a.shape[0]
-    step = a.astype(float)
-    d = np.full((n, n), np.inf)
-    np.fill_diagonal(d, 0.0)
-    frontier = np.eye(n)
-    for h in range(1, hmax + 1):
-        frontier = np.minimum(frontier @ step, 1.0)
-        new = (frontier > 0) & np.isinf(d)
-        if not new.any():
-            break
-        d[new] = float(h)
-    return d
+    from .kernels import hop_counts  # (numba: imported on first use)
+
+    return hop_counts(np.asarray(adj, dtype=float), int(hmax))

@@ -961,7 +961,7 @@ class Groups(Module):
             self._active_ver += 1  # the slots in play change (see _slots)
             self.sim.state.actor_home[f] = region.copy()
 
-    # -- the month ------------------------------------------------------------------------
+    # -- the month's slots and inputs -----------------------------------------------------
     def _slots(self) -> np.ndarray:
         """The slots in play (the actors and the factions splits have activated), with
         their constants, rebuilt only when a split has changed them (``_active_ver``)."""

@@ -825,6 +825,351 @@ def test_contest_outcome_is_the_numpy_code() -> None:
     assert (ctrl >= 0).any()
 
 
+# -- the groups step's fused glue ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("n", [0, 7, 128, 129, 136, 153, 255, 256, 257, 300, 1257])
+def test_psum_is_numpys_sum_of_a_slice(n: int) -> None:
+    rng = np.random.default_rng(n + 1)
+    x = rng.standard_normal(n + 20) * 10.0 ** rng.integers(-8, 8, n + 20)
+    for lo in (0, 3, 20):
+        assert _same(K._psum(x, lo, n), np.sum(x[lo : lo + n]))
+
+
+def test_feud_may_split_never_misses_a_split() -> None:
+    rng = np.random.default_rng(11)
+    hits = 0
+    for _ in range(400):
+        na = int(rng.integers(1, 30))
+        frag = np.where(rng.random(na) < 0.5, rng.random(na), 0.0)
+        frag[rng.random(na) < 0.1] = 0.005  # below the feud threshold
+        active = rng.random(na) < 0.8
+        hazard = float(rng.choice([0.0, 0.025, 0.2, 5.0]))
+        draws = rng.random(na) * rng.choice([1.0, 0.01])
+        feuds = np.flatnonzero((frag > 0.01) & active)
+        splits = (draws[feuds] < -np.expm1(-hazard * frag[feuds])).any()
+        may = K.feud_may_split(frag, active, draws, hazard)
+        assert may or not splits  # never False when a feud splits
+        hits += bool(splits)
+    assert hits > 10  # splits were drawn
+
+
+@pytest.mark.parametrize("troops", [False, True])
+def test_groups_inputs_are_the_numpy_code(troops: bool) -> None:
+    rng = np.random.default_rng(12)
+    n, nl = 153, 884
+    pp = _wide(rng, n)
+    pp[:3] = [np.nan, -1.0, 0.0]
+    fallback, fee = _wide(rng, n, 0.0), _wide(rng, n)
+    link_to, link_out = rng.integers(0, n, nl), _wide(rng, nl)
+    pf = _wide(rng, 1257)
+    terr_f, share = (rng.random(n) < 0.8) * 1.0, rng.random(n)
+    presence, eK = rng.random(n), np.exp(-_wide(rng, n))
+    dp = _wide(rng, n, 0.9) * 1e4 if troops else np.zeros(n)
+    prev = np.zeros(n)
+    if troops:
+        prev[7] = 0.25
+    # the numpy code of the groups step before the kernel
+    price = 0.99 * fee + (1.0 - 0.99) * np.where(np.isfinite(pp) & (pp > 0), pp, fallback)
+    total = np.sum(pf)
+    kg = np.bincount(link_to, weights=link_out, minlength=n) * 1000.0 * terr_f
+    fs = 0.85 * share + (1.0 - 0.85) * (kg / 1000.0 / total)
+    pres = presence * (1.0 - 0.4 * (1.0 - eK))
+    tr = dp / 1000.0
+    for use_pf in (True, False):
+        out = K.groups_inputs(
+            pp, fallback, fee, 0.99, link_to, link_out, pf, 0.0 if use_pf else total, use_pf,
+            terr_f, share, 0.85, presence, eK, 0.4, dp, prev,
+        )  # fmt: skip
+        ref = (price, kg, fs, pres, tr, bool(tr.any()), bool(prev.any()))
+        assert all(_same(a, b) for a, b in zip(out, ref, strict=True))
+
+
+@pytest.mark.parametrize("r", [1.0, 2.0])
+def test_plaza_gather_locate_is_the_numpy_step(r: float) -> None:
+    rng = np.random.default_rng(13)
+    na, n, nai = 20, 153, 13
+    d = _plaza_inputs(rng, na, n)
+    S, C, commit = d["S"], d["C"], d["commit"]
+    ai = np.sort(rng.choice(na, nai, replace=False))
+    frag = np.where(rng.random(na) < 0.3, rng.random(na), 0.0)
+    patience, pat_pen = rng.uniform(0.8, 1.0, na), rng.random(na) * 0.05
+    cap_all = rng.random((na, 5))
+    home_mult = np.where(rng.random((na, n)) < 0.1, 3.0, 1.0)
+    pres, troops = rng.random(n), _wide(rng, n, 0.8)
+    floor, feud, rl = 1e4, 0.5, 0.4
+    # the numpy step
+    Sa, Ca, cm, fr = S[ai], C[ai], commit[ai], frag[ai]
+    act = Sa > 0
+    cap = cap_all[ai]
+    cap[:, 0] *= 1.0 - rl * fr
+    s_loc, contender = locate(Sa, cm, Ca, d["value"], floor)
+    contender &= act[:, None]
+    z = s_loc * home_mult[ai] * (1.0 - feud * fr)[:, None]
+    z_state = 0.5 * pres + 0.3 * troops
+    if r != 1.0:
+        z, z_state = z**r, z_state**r
+    out = K.plaza_gather_locate(
+        ai, S, C, commit, frag, patience, pat_pen, cap_all, 0, rl, d["value"], floor,
+        home_mult, feud, pres, troops, 0.5, 0.3, r == 2.0,
+    )  # fmt: skip
+    ref = (
+        Sa, Ca, cm, fr, act, bool(fr.any()), patience[ai] - pat_pen[ai], cap, s_loc,
+        contender, s_loc.sum(axis=0), z, z_state,
+    )  # fmt: skip
+    assert all(_same(a, b) for a, b in zip(out, ref, strict=True))
+
+
+def test_groups_portfolio_and_value_glue_is_the_numpy_code() -> None:
+    rng = np.random.default_rng(14)
+    na, nai, n = 20, 13, 153
+    ai = np.sort(rng.choice(na, nai, replace=False))
+    P, cap = _wide(rng, (nai, 5), 0.25), rng.random((nai, 5))
+    Rbar_all, u, S = _wide(rng, na), _wide(rng, nai, 0.0) + 1.0, _wide(rng, nai, 0.2)
+    m0 = np.array([9e4, 3e4, 3e4, 3e4, 9e4])
+    Ya = P * cap
+    ref = (Ya, *K.portfolio_returns(Ya, Rbar_all[ai], u, S, 1.5, m0))
+    out = K.portfolio_inputs(P, cap, Rbar_all, ai, u, S, 1.5, m0)
+    assert all(_same(a, b) for a, b in zip(out, ref, strict=True))
+    c, cm, w = out[1:]
+    lc = np.log(cm)
+    ll, valid = K.shadow_log(lc, w, S)
+    loglam = np.log(K.shadow_floor(np.exp(ll), valid))
+    effort_all = rng.random((na, 5))
+    eff, L, arg = K.portfolio_efforts(w, lc, loglam, S, S > 0, effort_all[ai], 0.3, c, Ya)
+    want_all = effort_all.copy()
+    want_all[ai] = eff
+    got = K.portfolio_efforts_slots(w, lc, loglam, S, S > 0, effort_all, ai, 0.3, c, Ya)
+    assert _same(got[0], L) and _same(got[1], arg) and _same(effort_all, want_all)
+    # plaza values and the bribes' exponent; the links' enforcement
+    C = _wide(rng, (nai, n), 0.6)
+    totC, Y, capfrac, rev = (
+        C.sum(axis=0),
+        _wide(rng, (5, n)),
+        rng.random((nai, 5)),
+        _wide(rng, (nai, 5)),
+    )
+    args = (rev, Ya, C.T @ capfrac, totC, Y, capfrac @ Y, C * 0.9, _wide(rng, n), _wide(rng, n))
+    Kc = _wide(rng, n)
+    ref = K.plaza_value(*args, Kc, 0.85, 0.1, 0.9, 1e-12)
+    out = K.plaza_value_neg(*args, Kc, 0.85, 0.1, 0.9, 1e-12, 3e5)
+    assert all(_same(a, b) for a, b in zip(out[:5], ref, strict=True))
+    assert _same(out[5], -ref[4] / 3e5)
+    eK, link_to = np.exp(out[5]), rng.integers(0, n, 884)
+    assert _same(K.link_enforcement(eK, 0.3, link_to), (0.3 + (1.0 - 0.3) * eK)[link_to])
+
+
+def test_groups_contest_and_end_of_month_glue_is_the_numpy_code() -> None:
+    rng = np.random.default_rng(15)
+    na, nai, n = 20, 13, 153
+    d = _plaza_inputs(rng, nai, n)
+    C, commit = d["C"], d["commit"]
+    s_loc, contender = locate(d["S"], commit, C, d["value"], 1e4)
+    z = s_loc * s_loc
+    zg, n_cont, collude, contested, rivalry, bearing, totC = K.plaza_contest(
+        z, contender, d["patience"], collusion_threshold(np.arange(nai + 1), 6.0), C, 0.3
+    )
+    z_state, u, V = _wide(rng, n), _wide(rng, nai, 0.0) + 1.0, _wide(rng, n)
+    c1, c2 = commit.copy(), commit.copy()
+    ref = (K.plaza_shares(z, zg, z_state, C, totC, collude, contender, c1, 0.15, 0.1, 1e-12),)
+    ref += K.contest_violence_parts(V, s_loc, contender, u, 1.0, n_cont)
+    out = K.shares_and_violence_parts(
+        z, zg, z_state, C, totC, collude, contender, c2, 0.15, 0.1, 1e-12, V, s_loc, u, 1.0, n_cont
+    )
+    assert all(_same(a, b) for a, b in zip(out, ref, strict=True)) and _same(c1, c2)
+    # troops' hits
+    troops, armed = _wide(rng, n, 0.7), s_loc.sum(axis=0)
+    hit, ta = K.troop_hits(C, totC, troops, armed)
+    assert _same(hit, np.divide(C, totC, out=np.zeros_like(C), where=totC > 0))
+    assert _same(ta, troops * armed)
+    # the scatter back into all the slots
+    ai = np.sort(rng.choice(na, nai, replace=False))
+    S, commit_all, Rbar = _wide(rng, na), _wide(rng, (na, n), 0.9), _wide(rng, na)
+    frag, pat_pen, Sa, rev = rng.random(na), rng.random(na), _wide(rng, nai), _wide(rng, (nai, 5))
+    want = [x.copy() for x in (S, commit_all, Rbar, frag, pat_pen)]
+    want[0][ai] = Sa
+    want[1][ai] = commit
+    want[2][ai] = 0.85 * want[2][ai] + (1.0 - 0.85) * rev[:, 0]
+    want[3] *= 0.94
+    want[4] *= 0.94
+    K.groups_scatter(ai, S, Sa, commit_all, commit, Rbar, rev, 0, 0.85, frag, pat_pen, 0.94)
+    assert all(_same(a, b) for a, b in zip((S, commit_all, Rbar, frag, pat_pen), want, strict=True))
+    # piso fees
+    share, price, tcC, terr_f = (
+        rng.random(n),
+        _wide(rng, n),
+        _wide(rng, n),
+        (rng.random(n) < 0.8) * 1.0,
+    )
+    s = np.minimum(share, 0.8)
+    assert _same(
+        K.piso_fees(share, 0.8, 0.03, price, tcC, terr_f), (0.03 * price / (1.0 - s)) * tcC * terr_f
+    )
+
+
+def test_predation_split_is_predation_parts() -> None:
+    rng = np.random.default_rng(16)
+    na, n = 13, 153
+    bearing, capfrac, Y, L = (
+        _wide(rng, (na, n), 0.6),
+        rng.random((na, 5)),
+        _wide(rng, (5, n)),
+        _wide(rng, (na, 5)),
+    )
+    capfrac[2] = 0.0  # rows without predation: labour 0
+    L[4, 2] = np.nan
+    out, ref = K.predation_split(bearing, capfrac, Y, L), K.predation_parts(bearing, capfrac, Y, L)
+    assert _same(out[0], ref[0]) and _same(out[1], ref[1])
+
+
+def test_groups_record_counts_and_owners_are_the_numpy_records() -> None:
+    rng = np.random.default_rng(17)
+    na, n, ni = 20, 153, 9
+    contested = rng.random(n) < 0.3
+    place_iso = np.where(rng.random(n) < 0.8, rng.integers(0, ni, n), -1)
+    agg = np.zeros((n, ni))
+    ok = place_iso >= 0
+    agg[np.flatnonzero(ok), place_iso[ok]] = 1.0
+    r = np.full((3, ni), -1.0)
+    tc, strength = rng.random(na), _wide(rng, na)
+    for s in (strength, strength * 0.0):
+        owners, positive = K.groups_record_counts(contested, place_iso, r, 1, tc, s)
+        assert _same(r[1], contested @ agg) and positive == ((tc * s).sum() > 0)
+        if positive:
+            assert _same(owners, (tc * s) / (tc * s).sum())
+    for total in (0.0, 5.0, 1e9):
+        by_kind, owned = _wide(rng, 3, 0.0), rng.random(3)
+        want = by_kind + owned * max(total - by_kind.sum(), 0.0)
+        K.add_owned(by_kind, owned, total)
+        assert _same(by_kind, want)
+
+
+def test_secondary_kernels_are_segment_survival() -> None:
+    from isthmus.engine.secondary import segment_survival
+
+    rng = np.random.default_rng(18)
+    n = 153
+    paths = []
+    for lens in (rng.integers(1, 12, 60), rng.integers(1, 15, 127)):
+        place = rng.integers(0, n, int(lens.sum()))
+        starts = np.concatenate([[0], np.cumsum(lens)[:-1]])
+        paths.append((place, lens, starts, np.repeat(np.arange(len(lens)), lens)))
+    presence, armed = rng.random(n), _wide(rng, n)
+    mig_w, pop_fire = rng.random(60), rng.random(127)
+    mig_w /= mig_w.sum()
+    fire_dest = rng.integers(0, n, 127)
+    args = (presence, 0.06, 0.02, mig_w, 3e4, pop_fire, armed, fire_dest, 3.0, 1.2e4)
+    pm, pf, neg = K.secondary_month_inputs(*args)
+    ref = K.secondary_inputs(*args)
+    assert _same(pm, ref[0]) and _same(pf, ref[1]) and _same(neg, np.stack(ref[2:]))
+    (mp, ml, ms, mseg), (fp, fl, fs, fseg) = paths
+    at = K.secondary_exponents(np.log1p(neg), mp, ml, fp, fl)
+    np.exp(at, out=at)
+    mig_thru, fire_thru = K.secondary_bins(at, pm, ml, mp, pf, fl, fp, n)
+    for k, (place, lens, starts, seg), w, thru in (
+        (0, paths[0], pm, mig_thru),
+        (1, paths[1], pf, fire_thru),
+    ):
+        surv = segment_survival(np.minimum(-neg[k], 0.999)[place], starts, seg)
+        x = surv * np.repeat(w, lens)
+        part = at[: len(place)] if k == 0 else at[len(paths[0][0]) :]
+        assert _same(part, x)
+        assert _same(thru, np.bincount(place, weights=x, minlength=n))
+
+
+@pytest.mark.parametrize("na,n", [(0, 5), (1, 7), (4, 9), (13, 153)])
+def test_plaza_contest_rows_is_plaza_contest(na: int, n: int) -> None:
+    rng = np.random.default_rng(na + 19)
+    d = _plaza_inputs(rng, na, n)
+    s_loc, contender = locate(d["S"], d["commit"], d["C"], d["value"], 1e4)
+    z = s_loc * s_loc
+    crit = collusion_threshold(np.arange(na + 1), 6.0)
+    pat = rng.uniform(0.9, 1.0, na)
+    out = K.plaza_contest_rows(z, contender, pat, crit, d["C"], 0.3)
+    ref = K.plaza_contest(z, contender, pat, crit, d["C"], 0.3)
+    assert all(_same(a, b) for a, b in zip(out, ref, strict=True))
+
+
+@pytest.mark.parametrize("use_sp,troops,prev", [(True, False, False), (False, True, True)])
+def test_strength_month_is_the_numpy_strength_step(use_sp: bool, troops: bool, prev: bool) -> None:
+    rng = np.random.default_rng(20)
+    na, nai, n = 20, 13, 153
+    ai = np.sort(rng.choice(na, nai, replace=False))
+    Ya, Sa = _wide(rng, (nai, 5), 0.25), _wide(rng, nai, 0.2)
+    act = Sa > 0
+    m0 = np.array([9e4, 3e4, 3e4, 3e4, 9e4])
+    log_m0, log_u = np.log(m0), np.log(_wide(rng, nai, 0.0) + 1.0)
+    sp, jcached = rng.random(na) * 0.1, rng.random(nai) * 0.05
+    hv, rmult = _wide(rng, nai), rng.random(nai)
+    S, commit_all, Rbar = _wide(rng, na), _wide(rng, (na, n), 0.9), _wide(rng, na)
+    commit, rev = _wide(rng, (nai, n), 0.9), _wide(rng, (nai, 5))
+    frag, pat_pen = rng.random(na), rng.random(na)
+    # the numpy code (then the kernels it ran)
+    jpress = sp[ai] if use_sp else jcached
+    if troops:
+        pressure = jpress + 0.02 * hv / np.maximum(Sa, 1e-12) + 0.02
+    else:
+        pressure = jpress + 0.02
+    Sn = K.strength_update(
+        Ya, m0, log_m0, log_u, Sa, act, pressure, rmult if prev else Sa, prev, 0.04, 0.02, 0.01
+    )
+    want = [x.copy() for x in (S, commit_all, Rbar, frag, pat_pen)]
+    K.groups_scatter(ai, want[0], Sn, want[1], commit, want[2], rev, 0, 0.85, *want[3:], 0.94)
+    K.strength_month(
+        Ya, m0, log_m0, log_u, Sa, act, sp if use_sp else jcached, use_sp, ai, hv, troops, 0.02,
+        1e-12, 0.02, rmult, prev, 0.04, 0.01, S, commit_all, commit, Rbar, rev, 0, 0.85, frag,
+        pat_pen, 0.94,
+    )  # fmt: skip
+    assert want[0][ai].tolist() == Sn.tolist()
+    got = (S, commit_all, Rbar, frag, pat_pen)
+    assert all(_same(a, b) for a, b in zip(got, want, strict=True))
+
+
+@pytest.mark.parametrize("na", [0, 16])
+def test_groups_record_month_is_the_records_kernels(na: int) -> None:
+    rng = np.random.default_rng(21)
+    n, ni, T, t = 153, 7, 3, 1
+    ai = np.sort(rng.choice(na, 12, replace=False)) if na else np.zeros(0, dtype=np.int64)
+    rev, L = _wide(rng, (len(ai), 5)), _wide(rng, (len(ai), 5), 0.5)
+    S, active = _wide(rng, max(na, 1))[:na], rng.random(na) < 0.8
+    ctrl = np.where(rng.random(n) < 0.5, rng.choice(ai, n), -1) if na else np.zeros(0, np.int64)
+    place_rev = _wide(rng, (len(ai), n)) if na else np.zeros((0, 1))
+    Vbar, kg = _wide(rng, n), _wide(rng, n)
+    admin1 = np.sort(rng.choice(n, 30, replace=False))
+    mig_at, fire_at = _wide(rng, 300), _wide(rng, 200)
+    mig_first, fire_first = np.sort(rng.choice(300, 90, False)), np.sort(rng.choice(200, 70, False))
+    mig_iso, fire_iso = rng.integers(0, ni, 90), rng.integers(0, ni, 70)
+    contested = rng.random(n) < 0.3
+    place_iso = np.where(rng.random(n) < 0.8, rng.integers(0, ni, n), -1)
+    tc = rng.random(na)
+    widths = (na * 5, na * 5, na, na, na, na + ni, ni + len(admin1), ni, ni, ni)
+    want = [np.full((T, m), -1.0) for m in widths]
+    got = [x.copy() for x in want]
+    head = (t, na, ai, rev, L, S, active, ctrl, place_rev, 0.2, Vbar, admin1, ni, kg, mig_at)
+    tail = (mig_first, mig_iso, fire_at, fire_first, fire_iso)
+    total = K.groups_record_parts(*head, *tail, *want[:9])
+    owners, pos = K.groups_record_counts(contested, place_iso, want[9], t, tc, S)
+    out = K.groups_record_month(*head, *tail, *got[:9], contested, place_iso, got[9], tc)
+    assert _same(out[0], total) and _same(out[1], owners) and out[2] == pos
+    assert all(_same(a, b) for a, b in zip(got, want, strict=True))
+
+
+def test_hop_counts_are_shortest_path_hops() -> None:
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import shortest_path
+
+    rng = np.random.default_rng(22)
+    for trial in range(60):
+        n = int(rng.integers(1, 60))
+        adj = (rng.random((n, n)) < rng.choice([0.02, 0.05, 0.2])).astype(float)
+        if trial % 2:
+            adj = np.maximum(adj, adj.T)  # the land adjacency is symmetric; any is undirected
+        for hmax in (0, 1, 3, 100):
+            d = shortest_path(csr_matrix(adj > 0), unweighted=True, directed=False)
+            d[d > hmax] = np.inf
+            assert _same(K.hop_counts(adj, hmax), d)
+
+
 # -- flow side: the glue of the markets, interdiction, routes and state steps ---------------
 
 

@@ -49,29 +49,34 @@ import numpy as np
 from ..scenario import Problem, ScenarioError
 from ..scenario.loader import table_records
 from .kernels import (
+    add_owned,
     contest_outcome,
-    contest_violence_parts,
     effective_presence,
     entry_candidates,
     entry_commit,
     entry_hazard_parts,
     fee_price_step,
+    feud_may_split,
     flow_at_places,
-    groups_record_parts,
+    groups_inputs,
+    groups_record_month,
     hop_rows,
+    link_enforcement,
     pairwise_sum,
-    plaza_contest,
-    plaza_locate,
+    piso_fees,
+    plaza_contest_rows,
+    plaza_gather_locate,
     plaza_potentials,
-    plaza_shares,
-    plaza_value,
-    portfolio_efforts,
-    portfolio_returns,
+    plaza_value_neg,
+    portfolio_efforts_slots,
+    portfolio_inputs,
     portfolio_revenue,
-    predation_parts,
+    predation_split,
     shadow_floor,
     shadow_log,
-    strength_update,
+    shares_and_violence_parts,
+    strength_month,
+    troop_hits,
 )
 from .params import Param
 from .plazas import (
@@ -93,6 +98,18 @@ PRICE_LAT = np.array([5.0, 9.0, 13.0, 16.0, 18.0, 25.0, 32.0])
 PRICE_USD = np.array([6000.0, 8000.0, 9500.0, 10500.0, 12000.0, 14500.0, 16000.0])
 # Activity weights of predation in the violence it needs (the violence step reads them).
 PREDATION_ACTIVITIES = ACTIVITIES[1:]
+
+
+def _by_id(frame, column: str, fill: float) -> dict:  # noqa: ANN001
+    """A table's ``column`` by its ``id`` (missing values ``fill``; ``{}`` without it)."""
+    if column not in frame:
+        return {}
+    return dict(zip(frame["id"].tolist(), frame[column].fillna(fill).tolist(), strict=True))
+
+
+def _f64(x: object, n: int) -> bool:
+    """Whether ``x`` is a float64 vector of length ``n`` (what the compiled inputs take)."""
+    return isinstance(x, np.ndarray) and x.dtype == np.float64 and x.shape == (n,)
 
 
 def _pm(default, unit, low, high, source, description):  # noqa: ANN001, ANN202
@@ -609,12 +626,12 @@ class Groups(Module):
         )
         self.terr_f = self.terr.astype(float)  # the same mask, as a factor
         self.pop = np.where(self.terr, net.population, 0.0)
-        c = sim.scenario.countries.set_index("id")
-        pres = c["presence"].fillna(0.5).to_dict() if "presence" in c else {}
+        c = sim.scenario.countries
+        pres = _by_id(c, "presence", 0.5)
         self.presence_default = np.array(
             [float(pres.get(x, 0.5)) for x in net.place_country], dtype=float
         )
-        just = c["justice_capacity"].fillna(0.3).to_dict() if "justice_capacity" in c else {}
+        just = _by_id(c, "justice_capacity", 0.3)
         self._read_actors(pres, just)
         na = self.na
         self.fallback_price = np.interp(net.lat, PRICE_LAT, PRICE_USD)
@@ -685,6 +702,16 @@ class Groups(Module):
         self.kind_tc = self.kind_onehot * self.tc  # transport capacity by kind (records)
         self._declare()
         self.flow_share = np.zeros(n)  # smoothed share of the flow passing each place
+        # The slots in play and their constants (see _slots): rebuilt when a split
+        # activates a faction (the only change of lin.active, which bumps _active_ver).
+        self._active_ver = 0
+        self._slots_ver = -1
+        self._ai: np.ndarray | None = None
+        # exp(-K / corruption_ref_usd) of the stock of bribes K it was computed from
+        # (the step computes it at the end of a month and reuses it at the next).
+        self._eK: np.ndarray | None = None
+        self._eK_of: np.ndarray | None = None
+        self._no_flow = np.zeros(0)  # (placeholder of the compiled inputs' path flows)
         self._set_fees(self.price_now())
         self.fee_price = None  # set from the first month's prices (markets run before groups)
 
@@ -758,9 +785,11 @@ class Groups(Module):
         ctrl = sim.scenario.tables.get("control")
         idx = {x: i for i, x in enumerate(base)}
         if ctrl is not None:
-            for r in ctrl.itertuples(index=False):
-                if r.actor in idx and r.place in net.place_index:
-                    self.C0[idx[r.actor], net.place_index[r.place]] = float(r.share)
+            for actor, place, share in zip(
+                ctrl["actor"].tolist(), ctrl["place"].tolist(), ctrl["share"].tolist(), strict=True
+            ):
+                if actor in idx and place in net.place_index:
+                    self.C0[idx[actor], net.place_index[place]] = float(share)
 
     def _declare(self) -> None:
         sim, net = self.sim, self.sim.net
@@ -793,6 +822,20 @@ class Groups(Module):
         rec.declare("firearms_trafficked", iso, "units")
         # The record arrays, looked up once (the step writes a row of each every month).
         self._rec = {name: s.data for name, s in rec.series.items()}
+        self._rec_parts = tuple(
+            self._rec[k]
+            for k in (
+                "revenue_usd",
+                "effort_share",
+                "group_strength",
+                "group_active",
+                "places_controlled",
+                "corruption_usd",
+                "plaza_value_usd",
+                "migrants_smuggled",
+                "firearms_trafficked",
+            )
+        )
         self.mig_first_iso = self.place_iso[self.sec.mig.place[self.sec.mig_first]]
         self._no_slots = np.zeros(0, dtype=np.int64)  # (placeholders of the records' kernel)
         self._no_slots_f = np.zeros((0, 1))
@@ -836,9 +879,14 @@ class Groups(Module):
         markup): a place most of the flow must cross charges more than one of many
         alternatives, which spreads the flow over the corridors.
         """
-        s = np.minimum(self.flow_share, self.p.fee_share_cap)
-        self.sim.state.fee_place = (
-            (self.p.fee_share * price / (1.0 - s)) * (self.tc @ self.C) * self.terr_f
+        # (compiled: (fee_share * price / (1 - s)) * (tc @ C) * terr_f, s the capped share)
+        self.sim.state.fee_place = piso_fees(
+            self.flow_share,
+            self.p.fee_share_cap,
+            self.p.fee_share,
+            price,
+            self.tc @ self.C,
+            self.terr_f,
         )
 
     def weaken(self, actor: str, factor: float) -> None:
@@ -879,7 +927,8 @@ class Groups(Module):
             self.frag[i] = 1.0
             self.pat_pen[i] = p.kingpin_patience_drop
             st.kingpin_hits.append((i, place))
-        if not self.frag.any():
+        # (compiled: no feuding slot can split this month, without numpy's expm1)
+        if not feud_may_split(self.frag, lin.active, draws, p.split_hazard):
             return
         feuds = np.flatnonzero((self.frag > 0.01) & lin.active)
         # each feud's split probability, all at once (a split changes only latent slots)
@@ -909,19 +958,71 @@ class Groups(Module):
             self.home[f, region] = True
             self.home_mult[f] = np.where(self.home[f], p.home_advantage, 1.0)
             lin.active[f] = True
+            self._active_ver += 1  # the slots in play change (see _slots)
             self.sim.state.actor_home[f] = region.copy()
 
-    # -- the month ------------------------------------------------------------------------
-    def step(self, t: int) -> None:
-        st, p, net = self.sim.state, self.p, self.sim.net
-        na, n = self.na, self.n
-        S = st.group_strength
-        C = self.C
-        eps = 1e-12
+    # -- the month's slots and inputs -----------------------------------------------------
+    def _slots(self) -> np.ndarray:
+        """The slots in play (the actors and the factions splits have activated), with
+        their constants, rebuilt only when a split has changed them (``_active_ver``)."""
+        if self._slots_ver != self._active_ver:
+            ai = np.flatnonzero(self.lin.active)
+            self._ai = ai
+            self._u_a = self.u[ai]
+            self._log_u_a = np.log(np.maximum(self._u_a, 1e-300))
+            self._jpress_a = self.p.justice_attrition * self.justice_home[ai]
+            self._onehot_a = self.kind_onehot[:, ai]
+            self._slots_ver = self._active_ver
+        return self._ai
 
-        # Inputs from the other modules (defaults when they are inactive).
-        price = self._price_month()
+    def _inputs(self, st) -> tuple:  # noqa: ANN001
+        """The month's inputs from the other modules (defaults when they are inactive):
+        the price fees are set on, cocaine arriving at each place (kg), the effective
+        presence of the state, the troops deployed (thousands) with whether any are, and
+        whether crime prevention acts anywhere."""
+        p, net, n = self.p, self.sim.net, self.n
+        if self._eK_of is self.K:  # computed at the end of last month from this K
+            eK = self._eK
+        else:
+            eK = np.exp(-self.K / p.corruption_ref_usd)
+        presence = getattr(st, "presence", self.presence_default)
+        pp = getattr(st, "place_price", None)
         link_out = getattr(st, "link_out", None)
+        dp = getattr(st, "deployed_personnel", None)
+        prevention = getattr(st, "prevention", None)
+        if (
+            self.fee_price is not None
+            and _f64(pp, n)
+            and _f64(link_out, net.n_links)
+            and _f64(presence, n)
+            and _f64(dp, n)
+            and _f64(prevention, n)
+        ):
+            # (compiled: the code below in one call, bit for bit)
+            pf = getattr(st, "path_flow", 0.0)
+            use_pf = isinstance(pf, np.ndarray) and pf.ndim == 1 and pf.dtype == np.float64
+            price, kg, self.flow_share, pres, troops, has_troops, has_prev = groups_inputs(
+                pp,
+                self.fallback_price,
+                self.fee_price,
+                p.fee_price_memory,
+                net.link_to,
+                link_out,
+                pf if use_pf else self._no_flow,
+                0.0 if use_pf else float(np.sum(pf)),
+                use_pf,
+                self.terr_f,
+                self.flow_share,
+                p.value_memory,
+                presence,
+                eK,
+                p.presence_loss_max,
+                dp,
+                prevention,
+            )
+            self.fee_price = price
+            return price, kg, pres, troops, has_troops, has_prev
+        price = self._price_month()
         if link_out is not None:
             # each place's share of the month's flow (smoothed)
             pf = getattr(st, "path_flow", 0.0)
@@ -935,14 +1036,21 @@ class Groups(Module):
             )
         else:
             kg = np.zeros(n)
-        eK = np.exp(-self.K / p.corruption_ref_usd)
-        presence = getattr(st, "presence", self.presence_default)
         pres = effective_presence(presence, eK, p.presence_loss_max)
+        troops = np.zeros(n) if dp is None else np.asarray(dp, dtype=float) / 1000.0
+        has_prev = prevention is not None and bool(np.asarray(prevention).any())
+        return price, kg, pres, troops, bool(troops.any()), has_prev
+
+    # -- the month ------------------------------------------------------------------------
+    def step(self, t: int) -> None:
+        st, p, net = self.sim.state, self.p, self.sim.net
+        na, n = self.na, self.n
+        S = st.group_strength
+        eps = 1e-12
+
+        # Inputs from the other modules (defaults when they are inactive).
+        price, kg, pres, troops, has_troops, has_prev = self._inputs(st)
         st.presence_effective = pres
-        troops = getattr(st, "deployed_personnel", None)
-        troops = np.zeros(n) if troops is None else np.asarray(troops, dtype=float) / 1000.0
-        has_troops = bool(troops.any())
-        prevention = getattr(st, "prevention", None)
 
         # 1. Potentials by activity (USD a month at full exploitation by a sole holder).
         mig_at, mig_thru, fire_at, fire_thru = self.sec.step(
@@ -979,63 +1087,59 @@ class Groups(Module):
         self._removals(t, S)
         # From here on only the slots in play (the actors and the factions splits have
         # activated): latent slots hold nothing and would only add zeros.
-        ai = np.flatnonzero(self.lin.active)
+        ai = self._slots()
         nai = len(ai)
-        Sa = S[ai]
-        Ca = C[ai]
-        commit = self.commit[ai]
-        frag = self.frag[ai]
-        u = self.u[ai]
-        act = Sa > 0
-        feuding = bool(frag.any())
+        u = self._u_a
 
         # 3. Where strength is, and the contest for each place (compiled: the arithmetic of
-        # plazas.locate and plazas.collusion, in the same order).
-        s_loc, contender, armed, z = plaza_locate(
-            Sa,
-            commit,
-            Ca,
-            self.Vbar,
-            p.value_floor_usd,
-            act,
-            self.home_mult,
-            ai,
-            frag,
-            p.feud_defence_loss,
-        )
-        # A group feuding over its succession defends less (feud_defence_loss, above):
+        # plazas.locate and plazas.collusion, in the same order). A group feuding over its
+        # succession defends less (feud_defence_loss) and loses routes (kingpin_route_loss):
         # factions do not hold each other's plazas.
-        if p.tullock_r != 1.0:
-            z = z**p.tullock_r
-        z_state = p.state_strength * pres + p.troop_strength * troops
-        if p.tullock_r != 1.0:
-            z_state = z_state**p.tullock_r
-        zg, n_cont, collude, contested, rivalry, bearing, totC = plaza_contest(
-            z,
-            contender,
-            self.patience[ai] - self.pat_pen[ai],
-            self._crit,
-            Ca,
-            p.contest_dissipation,
+        r = p.tullock_r
+        Sa, Ca, commit, frag, act, feuding, pat, cap, s_loc, contender, armed, z, z_state = (
+            plaza_gather_locate(
+                ai,
+                S,
+                self.C,
+                self.commit,
+                self.frag,
+                self.patience,
+                self.pat_pen,
+                self.cap,
+                TRANSIT,
+                p.kingpin_route_loss,
+                self.Vbar,
+                p.value_floor_usd,
+                self.home_mult,
+                p.feud_defence_loss,
+                pres,
+                troops,
+                p.state_strength,
+                p.troop_strength,
+                r == 2.0,  # z ** 2.0 is z * z
+            )
+        )
+        if r != 1.0 and r != 2.0:
+            z = z**r
+            z_state = z_state**r
+        zg, n_cont, collude, contested, rivalry, bearing, totC = plaza_contest_rows(
+            z, contender, pat, self._crit, Ca, p.contest_dissipation
         )
 
         # 4. Portfolio: potentials of each group, returns, optimal and actual efforts.
-        cap = self.cap[ai]
-        if feuding:
-            cap[:, TRANSIT] *= 1.0 - p.kingpin_route_loss * frag  # feuds lose routes
-        Ya = (bearing @ Y.T) * cap
         # Returns: the activities other than transit pay at once, at a premium when short.
         # (Compiled between the logarithms and exponentials, which stay in numpy: the
         # arithmetic of portfolio.shadow_value, optimal_effort and revenue in the same
         # order.)
-        c, cm, w = portfolio_returns(Ya, self.Rbar_transit[ai], u, Sa, p.need_premium, self.m0)
+        Ya, c, cm, w = portfolio_inputs(
+            bearing @ Y.T, cap, self.Rbar_transit, ai, u, Sa, p.need_premium, self.m0
+        )
         lc = np.log(cm)
         ll, valid = shadow_log(lc, w, Sa)
         loglam = np.log(shadow_floor(np.exp(ll), valid))
-        effort, L, arg = portfolio_efforts(
-            w, lc, loglam, Sa, act, self.effort[ai], p.effort_adjust, c, Ya
-        )
-        self.effort[ai] = effort
+        L, arg = portfolio_efforts_slots(
+            w, lc, loglam, Sa, act, self.effort, ai, p.effort_adjust, c, Ya
+        )  # (self.effort[ai] updated in place)
         rev, frac, capfrac = portfolio_revenue(Ya, np.expm1(arg), cap)
 
         # Plaza value: what a place yields per unit of control at its holders' current
@@ -1043,7 +1147,7 @@ class Groups(Module):
         # 5. Corruption: bribes where revenue is earned lower enforcement and presence.
         # (compiled: plaza_value, the same arithmetic in the same order; the matrix
         # products and the exponential stay in numpy)
-        self.Vbar, self.Vbar_t, place_rev, spend, self.K = plaza_value(
+        self.Vbar, self.Vbar_t, place_rev, spend, self.K, negK = plaza_value_neg(
             rev,
             Ya,
             Ca.T @ capfrac,
@@ -1058,18 +1162,18 @@ class Groups(Module):
             p.corruption_share,
             p.corruption_memory,
             eps,
+            p.corruption_ref_usd,
         )
-        held = totC > 0
-        m = p.enf_mult_min + (1.0 - p.enf_mult_min) * np.exp(-self.K / p.corruption_ref_usd)
-        st.link_enf_mult = m[net.link_to]
+        self._eK = np.exp(negK)  # (also next month's, from the same K)
+        self._eK_of = self.K
+        st.link_enf_mult = link_enforcement(self._eK, p.enf_mult_min, net.link_to)
         st.corruption_spend = spend
-        a = p.revenue_memory
-        self.Rbar_transit[ai] = a * self.Rbar_transit[ai] + (1.0 - a) * rev[:, TRANSIT]
 
         # 6. Shares move toward the Tullock outcome against the other groups and the state;
         # colluding places keep their split (only the groups' joint share moves). In place
-        # of commit (compiled: plaza_shares).
-        C_new = plaza_shares(
+        # of commit (compiled: plaza_shares; and plazas.contest_violence up to its
+        # exponential, for step 7).
+        C_new, cap_v, arg_v = shares_and_violence_parts(
             z,
             zg,
             z_state,
@@ -1081,15 +1185,16 @@ class Groups(Module):
             p.contest_speed,
             p.exit_share,
             eps,
+            self.Vbar,
+            s_loc,
+            u,
+            p.contest_capacity,
+            n_cont,
         )
         if t % 3 == 0:  # challengers decide each quarter
             self._entries(ai, Sa, act, C_new, commit, zg, frac)
-        self.commit[ai] = commit
 
         # 7. Violence intensities: contests, succession feuds; predation revenue.
-        cap_v, arg_v = contest_violence_parts(
-            self.Vbar, s_loc, contender, u, p.contest_capacity, n_cont
-        )  # plazas.contest_violence, compiled up to its exponential
         # (compiled: the violence of the contests, the shares of all the slots and the
         # controllers, bit for bit the numpy code)
         st.contest_violence, self.C, st.controller = contest_outcome(
@@ -1110,8 +1215,8 @@ class Groups(Module):
         # records): a group's effort on the activity, where its revenue from it comes from.
         # Extortion is enforced by members who threaten, beat and kill victim by victim, so
         # its violence follows the members doing it, not the money. (a, k, places)
-        pred3, lab = predation_parts(bearing, capfrac, Y, L)
-        onehot = self.kind_onehot[:, ai]
+        pred3, lab = predation_split(bearing, capfrac, Y, L)
+        onehot = self._onehot_a
         st.predation_usd = (onehot @ pred3.reshape(nai, -1)).reshape(len(KINDS), 4, n)
         st.predation_labour = (onehot @ lab.reshape(nai, -1)).reshape(len(KINDS), 4, n)
         st.armed_strength = armed
@@ -1119,45 +1224,61 @@ class Groups(Module):
         # 8. Strength: recruits towards the size revenue sustains (prevention cuts them),
         # turnover, prosecution and troops.
         sp = getattr(st, "strength_pressure", None)
-        jpress = (
-            sp[ai]
-            if sp is not None and len(sp) == na
-            else p.justice_attrition * self.justice_home[ai]
-        )
+        use_sp = _f64(sp, na)
+        if use_sp:
+            jp = sp  # (its rows ai, in the kernel below)
+        else:
+            jp = sp[ai] if sp is not None and len(sp) == na else self._jpress_a
+            jp = np.asarray(jp, dtype=float)
         # Operations target the organisation that holds a place (its leaders, its plazas),
         # in proportion to its control there: crackdowns weaken incumbents more than the
         # challengers (Dell 2015; Osorio 2015, mechanisms.md (c) 4). No troops, no losses.
         if has_troops:
-            hit = np.divide(Ca, totC, out=np.zeros_like(Ca), where=held)
-            troop_loss = p.troop_attrition * (hit @ (troops * armed)) / np.maximum(Sa, eps)
-            pressure = jpress + troop_loss + p.turnover
+            hit, ta = troop_hits(Ca, totC, troops, armed)
+            troop_hv = hit @ ta
         else:
-            pressure = jpress + p.turnover
-        if prevention is not None and np.asarray(prevention).any():
+            troop_hv = Sa  # (not read)
+        if has_prev:
+            prevention = st.prevention
             # Recruits come from the places a group holds (its home when it holds none).
             w = np.where(C_new.sum(axis=1, keepdims=True) > 0, C_new, self.home[ai].astype(float))
             prev_a = (w @ prevention) / np.maximum(w.sum(axis=1), eps)
             rmult = 1.0 - p.prevention_effect * np.minimum(prev_a, 1.0)
         else:
-            rmult = None
-        # (compiled: portfolio.size_at_upkeep and the strength's update, bit for bit)
-        Sa = strength_update(
+            rmult = Sa  # (not read)
+        # (compiled: the pressure of prosecution, troops and turnover, portfolio.size_at_upkeep
+        # and the strength's update; then S[ai] = Sa, self.commit[ai] = commit, the smoothed
+        # transit revenue and the feuds' decay, bit for bit)
+        strength_month(
             Ya,
             self.m0,
             self._log_m0,
-            np.log(np.maximum(u, 1e-300)),
+            self._log_u_a,
             Sa,
             act,
-            pressure,
-            Sa if rmult is None else rmult,
-            rmult is not None,
-            p.strength_rate,
+            jp,
+            use_sp,
+            ai,
+            troop_hv,
+            has_troops,
+            p.troop_attrition,
+            eps,
             p.turnover,
+            rmult,
+            has_prev,
+            p.strength_rate,
             p.strength_shed_rate,
+            S,
+            self.commit,
+            commit,
+            self.Rbar_transit,
+            rev,
+            TRANSIT,
+            p.revenue_memory,
+            self.frag,
+            self.pat_pen,
+            self.decay,
         )
-        S[ai] = Sa
-        self.frag *= self.decay
-        self.pat_pen *= self.decay
 
         self._set_fees(price)
         if not self.sim.spinning:  # spin-up months are not recorded (month 0 is written again)
@@ -1177,7 +1298,7 @@ class Groups(Module):
         n = self.n
         # One draw per (slot, place) every quarter, whatever happens below (common
         # random numbers): the draws of the latent slots are drawn and dropped.
-        draw = self.rng.random((self.na, n))[ai]
+        draw = self._quarter_draws(ai, n)
         if self.hmax < 1:
             return
         if self._hop_d is None:
@@ -1197,7 +1318,8 @@ class Groups(Module):
         )
         if not some:
             return
-        r_eff = self.u[ai][ca] / p.hop_decay**hops_m1
+        u = self._u_a if ai is self._ai else self.u[ai]  # (the slots' upkeep, cached)
+        r_eff = u[ca] / p.hop_decay**hops_m1
         # A group that moves cocaine itself values the margin on its own loads too.
         hazard, s_star = entry_hazard_parts(
             self.Vbar,
@@ -1227,6 +1349,21 @@ class Groups(Module):
             p.entry_share,
         )
 
+    def _quarter_draws(self, ai: np.ndarray, n: int) -> np.ndarray:
+        """``rng.random((na, n))[ai]``: the quarter's draws of the slots in play.
+
+        When they are the first slots (no split yet), only their rows are drawn and the
+        generator skips the latent slots' draws (PCG64's ``advance`` by one step per
+        double: the same state after, so the stream is unchanged).
+        """
+        nai = len(ai)
+        bg = self.rng.bit_generator
+        if 0 < nai < self.na and ai[-1] == nai - 1 and isinstance(bg, np.random.PCG64):
+            draw = self.rng.random((nai, n))
+            bg.advance((self.na - nai) * n)
+            return draw
+        return self.rng.random((self.na, n))[ai]
+
     def _hop_rows(self, held: np.ndarray) -> np.ndarray:
         """Land hops from the places each row holds (as :func:`.plazas.hop_distances`).
 
@@ -1244,7 +1381,7 @@ class Groups(Module):
         na = self.na
         ni = len(self.iso)
         # (compiled: every record but the matrix products, bit for bit)
-        total = groups_record_parts(
+        total, owners, any_owner = groups_record_month(
             t,
             na,
             self._no_slots if ai is None else ai,
@@ -1265,27 +1402,20 @@ class Groups(Module):
             fire_at,
             self.sec.fire_first,
             self.fire_first_iso,
-            r["revenue_usd"],
-            r["effort_share"],
-            r["group_strength"],
-            r["group_active"],
-            r["places_controlled"],
-            r["corruption_usd"],
-            r["plaza_value_usd"],
-            r["migrants_smuggled"],
-            r["firearms_trafficked"],
+            *self._rec_parts,
+            st.contested,
+            self.place_iso,
+            r["contested_places"],
+            self.tc,
         )
         r["corruption_usd"][t, na:] = spend @ self.agg_iso
-        r["contested_places"][t] = st.contested @ self.agg_iso
         r["plaza_value_usd"][t, :ni] = self.Vbar @ self.agg_iso
         # Cocaine moved: local holders in proportion to control x transport capacity; the
         # rest by the groups that can own loads, in proportion to strength x transport
-        # capacity (capital and connections: UNODC 2007).
+        # capacity (capital and connections: UNODC 2007). (compiled, above: the owners'
+        # weights)
         by_kind = self.kind_tc @ (self.C @ kg) / 1000.0
-        owners = self.tc * st.group_strength
-        if owners.sum() > 0:
-            by_kind += (self.kind_onehot @ (owners / owners.sum())) * max(
-                total - by_kind.sum(), 0.0
-            )
+        if any_owner:
+            add_owned(by_kind, self.kind_onehot @ owners, total)
         r["cocaine_handled_share"][t] = by_kind
         r["_cocaine_handled_t"][t, 0] = total

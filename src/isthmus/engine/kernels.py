@@ -2105,6 +2105,875 @@ def contest_outcome(
     return cv, C, ctrl
 
 
+# ---------------------------------------------------------------------------
+# Groups step: fused glue. The small numpy operations between the groups step's kernels
+# (gathers of the slots in play, scatters back, the inputs of the month) in fewer
+# calls: the kernels above composed, with the same arithmetic in the same order.
+# Divisions follow numpy's error model (x / 0 is inf or nan, as in the numpy code these
+# kernels replace, instead of Python's ZeroDivisionError and its check on every division).
+
+_JIT_G = {**_JIT, "error_model": "numpy"}
+
+
+@njit(**_JIT_G)
+def _psum(a: np.ndarray, lo: int, n: int) -> float:
+    """:func:`_pairwise` (numpy's pairwise sum of ``a[lo:lo + n]``), without its stack
+    arrays when one halving leaves two blocks of up to 128 values (``n`` up to 256 and
+    more: every vector over the places of the default network)."""
+    if n <= 128:
+        return _pairwise_block(a, lo, n)
+    n2 = n // 2
+    n2 -= n2 % 8
+    if n2 <= 128 and n - n2 <= 128:
+        return _pairwise_block(a, lo, n2) + _pairwise_block(a, lo + n2, n - n2)
+    return _pairwise(a, lo, n)
+
+
+@njit(**_JIT_G)
+def feud_may_split(frag: np.ndarray, active: np.ndarray, draws: np.ndarray, hazard: float) -> bool:
+    """Whether a feuding slot (``frag > 0.01``, active) may split this month.
+
+    False only when every feuding slot's draw is at or above its hazard ``x = hazard *
+    frag`` (times 1 + 1e-9): the split probability ``-expm1(-x)`` is below ``x``, so
+    none splits and numpy's ``expm1`` need not run; True sends the month to the exact
+    test.
+    """
+    for i in range(len(frag)):
+        if frag[i] > 0.01 and active[i]:
+            x = hazard * frag[i]
+            if not draws[i] >= x * (1.0 + 1e-9) + 1e-300:
+                return True
+    return False
+
+
+@njit(**_JIT_G)
+def groups_inputs(
+    pp: np.ndarray,
+    fallback: np.ndarray,
+    fee_price: np.ndarray,
+    price_memory: float,
+    link_to: np.ndarray,
+    link_out: np.ndarray,
+    path_flow: np.ndarray,
+    total: float,
+    use_path_flow: bool,
+    terr_f: np.ndarray,
+    flow_share: np.ndarray,
+    value_memory: float,
+    presence: np.ndarray,
+    eK: np.ndarray,
+    loss_max: float,
+    deployed: np.ndarray,
+    prevention: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, bool, bool]:
+    """The groups step's inputs of the month, bit for bit :func:`fee_price_step`, the
+    flow's total (:func:`pairwise_sum` of ``path_flow`` when ``use_path_flow``, else
+    ``total``), :func:`flow_at_places`, :func:`effective_presence`, the troops
+    ``deployed / 1000`` with ``troops.any()``, and ``prevention.any()``.
+
+    Returns ``fee_price, kg, flow_share, presence_effective, troops, has_troops,
+    has_prevention``.
+    """
+    price = fee_price_step(pp, fallback, fee_price, price_memory)
+    tot = pairwise_sum(path_flow) if use_path_flow else total
+    kg, fs = flow_at_places(link_to, link_out, len(terr_f), terr_f, tot, flow_share, value_memory)
+    pres = effective_presence(presence, eK, loss_max)
+    troops = np.empty(len(deployed))
+    has = False
+    for j in range(len(deployed)):
+        x = deployed[j] / 1000.0
+        troops[j] = x
+        if x != 0.0:
+            has = True
+    has_prev = False
+    for j in range(len(prevention)):
+        if prevention[j] != 0.0:
+            has_prev = True
+            break
+    return price, kg, fs, pres, troops, has, has_prev
+
+
+@njit(**_JIT_G)
+def plaza_gather_locate(
+    ai: np.ndarray,
+    S: np.ndarray,
+    C: np.ndarray,
+    commit_all: np.ndarray,
+    frag_all: np.ndarray,
+    patience: np.ndarray,
+    pat_pen: np.ndarray,
+    cap_all: np.ndarray,
+    transit: int,
+    route_loss: float,
+    value: np.ndarray,
+    floor: float,
+    home_mult: np.ndarray,
+    feud_loss: float,
+    pres: np.ndarray,
+    troops: np.ndarray,
+    state_strength: float,
+    troop_strength: float,
+    square: bool,
+):  # noqa: ANN201
+    """The slots in play ``ai`` and where their strength is, bit for bit the groups
+    step's ``Sa = S[ai]``, ``Ca = C[ai]``, ``commit = commit_all[ai]``, ``frag =
+    frag_all[ai]``, ``act = Sa > 0``, ``feuding = frag.any()``, ``pat = patience[ai] -
+    pat_pen[ai]``, ``cap = cap_all[ai]`` with ``cap[:, transit] *= 1 - route_loss *
+    frag`` when feuding, :func:`plaza_locate`, and the contest weights of the groups and
+    of the state ``z_state = state_strength * pres + troop_strength * troops``, both
+    squared (``x * x``, what numpy's ``x ** 2.0`` computes) when ``square``.
+
+    Returns ``Sa, Ca, commit, frag, act, feuding, pat, cap, s_loc, contender, armed, z,
+    z_state`` (new arrays).
+    """
+    nai = len(ai)
+    n = C.shape[1]
+    nk = cap_all.shape[1]
+    Sa = np.empty(nai)
+    Ca = np.empty((nai, n))
+    commit = np.empty((nai, n))
+    frag = np.empty(nai)
+    act = np.empty(nai, dtype=np.bool_)
+    pat = np.empty(nai)
+    cap = np.empty((nai, nk))
+    feuding = False
+    for i in range(nai):
+        a = ai[i]
+        s = S[a]
+        Sa[i] = s
+        act[i] = s > 0
+        f = frag_all[a]
+        frag[i] = f
+        if f != 0.0:
+            feuding = True
+        pat[i] = patience[a] - pat_pen[a]
+        for j in range(n):
+            Ca[i, j] = C[a, j]
+            commit[i, j] = commit_all[a, j]
+        for k in range(nk):
+            cap[i, k] = cap_all[a, k]
+    if feuding:
+        for i in range(nai):
+            cap[i, transit] = cap[i, transit] * (1.0 - route_loss * frag[i])
+    # plaza_locate (its arithmetic, with _psum), the weights squared in the same pass
+    s_loc = np.empty((nai, n))
+    contender = np.empty((nai, n), dtype=np.bool_)
+    z = np.empty((nai, n))
+    armed = np.zeros(n)
+    vf = np.empty(n)
+    for j in range(n):
+        vf[j] = value[j] + floor
+    hv = np.empty(n)
+    for a in range(nai):
+        for j in range(n):
+            hv[j] = (1.0 if Ca[a, j] > 0 else 0.0) * vf[j]
+        tot = _psum(hv, 0, n)
+        spread = (1.0 - _psum(commit[a], 0, n)) * Sa[a] / _max(tot, 1e-12)
+        fd = 1.0 - feud_loss * frag[a]
+        r = ai[a]
+        for j in range(n):
+            x = _max(Sa[a] * commit[a, j] + spread * hv[j], 0.0)
+            s_loc[a, j] = x
+            contender[a, j] = (Ca[a, j] > 0 or commit[a, j] > 0) and act[a]
+            armed[j] = x if a == 0 else armed[j] + x
+            zz = x * home_mult[r, j] * fd
+            z[a, j] = zz * zz if square else zz
+    z_state = np.empty(n)
+    for j in range(n):
+        v = state_strength * pres[j] + troop_strength * troops[j]
+        z_state[j] = v * v if square else v
+    return Sa, Ca, commit, frag, act, feuding, pat, cap, s_loc, contender, armed, z, z_state
+
+
+@njit(**_JIT_G)
+def portfolio_inputs(
+    P: np.ndarray,
+    cap: np.ndarray,
+    Rbar_all: np.ndarray,
+    ai: np.ndarray,
+    u: np.ndarray,
+    S: np.ndarray,
+    premium: float,
+    m0: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The groups' potentials ``Ya = P * cap`` (``P = bearing @ Y.T``) and
+    :func:`portfolio_returns` with ``Rbar = Rbar_all[ai]``, bit for bit.
+
+    Returns ``Ya, c, cm, w``.
+    """
+    na, nk = P.shape
+    Ya = np.empty((na, nk))
+    for a in range(na):
+        for k in range(nk):
+            Ya[a, k] = P[a, k] * cap[a, k]
+    Rbar = np.empty(len(ai))
+    for i in range(len(ai)):
+        Rbar[i] = Rbar_all[ai[i]]
+    c, cm, w = portfolio_returns(Ya, Rbar, u, S, premium, m0)
+    return Ya, c, cm, w
+
+
+@njit(**_JIT_G)
+def portfolio_efforts_slots(
+    w: np.ndarray,
+    lc: np.ndarray,
+    loglam: np.ndarray,
+    S: np.ndarray,
+    act: np.ndarray,
+    effort_all: np.ndarray,
+    ai: np.ndarray,
+    adjust: float,
+    c: np.ndarray,
+    Ya: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`portfolio_efforts` of the slots in play ``ai`` (``effort_all[ai]``), whose
+    new efforts are written back into ``effort_all`` (``effort_all[ai] = effort``).
+
+    Returns ``L`` and the exponent of the revenue.
+    """
+    nai = len(ai)
+    nk = effort_all.shape[1]
+    eff0 = np.empty((nai, nk))
+    for i in range(nai):
+        for k in range(nk):
+            eff0[i, k] = effort_all[ai[i], k]
+    eff, L, arg = portfolio_efforts(w, lc, loglam, S, act, eff0, adjust, c, Ya)
+    for i in range(nai):
+        for k in range(nk):
+            effort_all[ai[i], k] = eff[i, k]
+    return L, arg
+
+
+@njit(**_JIT_G)
+def plaza_value_neg(
+    rev: np.ndarray,
+    Ya: np.ndarray,
+    M: np.ndarray,
+    totC: np.ndarray,
+    Y: np.ndarray,
+    PY: np.ndarray,
+    bearing: np.ndarray,
+    Vbar: np.ndarray,
+    Vbar_t: np.ndarray,
+    K: np.ndarray,
+    value_memory: float,
+    corruption_share: float,
+    corruption_memory: float,
+    eps: float,
+    corruption_ref: float,
+):  # noqa: ANN201
+    """:func:`plaza_value`, and the exponent ``-K / corruption_ref`` of the new stock of
+    bribes ``K`` (bit for bit numpy's ``-K / corruption_ref``).
+
+    Returns ``Vbar, Vbar_t, place_rev, spend, K, -K / corruption_ref``.
+    """
+    Vb, Vt, place_rev, spend, Kn = plaza_value(
+        rev,
+        Ya,
+        M,
+        totC,
+        Y,
+        PY,
+        bearing,
+        Vbar,
+        Vbar_t,
+        K,
+        value_memory,
+        corruption_share,
+        corruption_memory,
+        eps,
+    )
+    nk = np.empty(len(Kn))
+    for j in range(len(Kn)):
+        nk[j] = -Kn[j] / corruption_ref
+    return Vb, Vt, place_rev, spend, Kn, nk
+
+
+@njit(**_JIT_G)
+def link_enforcement(eK: np.ndarray, mult_min: float, link_to: np.ndarray) -> np.ndarray:
+    """Bit for bit ``(mult_min + (1 - mult_min) * eK)[link_to]``: the enforcement
+    multiplier of each link from the bribes at the place it enters."""
+    om = 1.0 - mult_min
+    out = np.empty(len(link_to))
+    for i in range(len(link_to)):
+        out[i] = mult_min + om * eK[link_to[i]]
+    return out
+
+
+@njit(**_JIT_G)
+def shares_and_violence_parts(
+    z: np.ndarray,
+    zg: np.ndarray,
+    z_state: np.ndarray,
+    C: np.ndarray,
+    totC: np.ndarray,
+    collude: np.ndarray,
+    contender: np.ndarray,
+    commit: np.ndarray,
+    speed: float,
+    exit_share: float,
+    eps: float,
+    value: np.ndarray,
+    s_loc: np.ndarray,
+    upkeep: np.ndarray,
+    capacity: float,
+    n_cont: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`plaza_shares` (``commit`` changes in place) and
+    :func:`contest_violence_parts`, in one call, bit for bit: their arithmetic row by
+    row (each place's sums over the slots still add the slots in order).
+
+    Returns ``C_new, cap, exponent``.
+    """
+    na, n = C.shape
+    # plaza_shares
+    d = np.empty(n)
+    for j in range(n):
+        d[j] = _max(zg[j] + z_state[j], eps)
+    target = np.empty((na, n))
+    ts = np.zeros(n)
+    for a in range(na):
+        for j in range(n):
+            t = z[a, j] / d[j]
+            target[a, j] = t
+            ts[j] = t if a == 0 else ts[j] + t
+    joint = np.zeros(n)
+    for j in range(n):
+        if collude[j]:
+            joint[j] = 1.0 + speed * (ts[j] - totC[j]) / _max(totC[j], eps)
+    C_new = np.empty((na, n))
+    keep = np.empty((na, n), dtype=np.bool_)
+    nk = np.zeros(n, dtype=np.int64)
+    for a in range(na):
+        for j in range(n):
+            c = C[a, j]
+            cn = c * joint[j] if collude[j] else c + speed * (target[a, j] - c)
+            kp = cn >= exit_share and contender[a, j]
+            keep[a, j] = kp
+            C_new[a, j] = cn * (1.0 if kp else 0.0)
+            if kp:
+                nk[j] += 1
+    for a in range(na):
+        for j in range(n):
+            commit[a, j] = commit[a, j] * (1.0 if keep[a, j] and nk[j] > 1 else 0.0)
+    # contest_violence_parts
+    tot = np.zeros(n)
+    ss = np.zeros(n)
+    us = np.zeros(n)
+    for a in range(na):
+        for j in range(n):
+            on = contender[a, j]
+            x = s_loc[a, j] * (1.0 if on else 0.0)
+            uc = upkeep[a] * (1.0 if on else 0.0)
+            tot[j] = x if a == 0 else tot[j] + x
+            ss[j] = x * x if a == 0 else ss[j] + x * x
+            us[j] = uc if a == 0 else us[j] + uc
+    cap = np.empty(n)
+    arg = np.empty(n)
+    for j in range(n):
+        k = n_cont[j]
+        hhi = ss[j] / _max(tot[j] * tot[j], 1e-300)
+        n1 = float(max(k, 1))
+        mean_s = tot[j] / n1
+        u_mean = us[j] / n1
+        raw = value[j] / _max(u_mean, 1e-300) * (1.0 - hhi) * mean_s
+        if k < 2:
+            raw = 0.0
+        c = capacity * tot[j]
+        cap[j] = c
+        arg[j] = -raw / _max(c, 1e-300)
+    return C_new, cap, arg
+
+
+@njit(**_JIT_G)
+def plaza_contest_rows(
+    z: np.ndarray,
+    contender: np.ndarray,
+    patience: np.ndarray,
+    crit: np.ndarray,
+    C: np.ndarray,
+    dissipation: float,
+):  # noqa: ANN201
+    """:func:`plaza_contest`, bit for bit: its arithmetic row by row (each place's sums
+    over the slots still add the slots in order).
+
+    Returns ``zg, n_cont, collude, contested, rivalry, bearing, totC``.
+    """
+    na, n = C.shape
+    zg = np.zeros(n)
+    zz = np.zeros(n)
+    totC = np.zeros(n)
+    n_cont = np.zeros(n, dtype=np.int64)
+    pat = np.full(n, np.inf)
+    for a in range(na):
+        pa_a = patience[a]
+        for j in range(n):
+            v = z[a, j]
+            zg[j] = v if a == 0 else zg[j] + v
+            zz[j] = v * v if a == 0 else zz[j] + v * v
+            c = C[a, j]
+            totC[j] = c if a == 0 else totC[j] + c
+            on = contender[a, j]
+            pa = pa_a if on else 1.0
+            pat[j] = pa if a == 0 else _min(pat[j], pa)
+            if on:
+                n_cont[j] += 1
+    collude = np.zeros(n, dtype=np.bool_)
+    contested = np.zeros(n, dtype=np.bool_)
+    rivalry = np.zeros(n)
+    for j in range(n):
+        k = n_cont[j]
+        multi = k >= 2
+        col = multi and pat[j] >= crit[k]
+        collude[j] = col
+        contested[j] = multi and not col
+        rivalry[j] = 1.0 - zz[j] / _max(zg[j] * zg[j], 1e-12) if multi else 0.0
+    bearing = np.empty((na, n))
+    for a in range(na):
+        for j in range(n):
+            dd = dissipation * rivalry[j] * (1.0 if contested[j] else 0.0)
+            bearing[a, j] = C[a, j] * (1.0 - dd)
+    return zg, n_cont, collude, contested, rivalry, bearing, totC
+
+
+@njit(**_JIT_G)
+def troop_hits(
+    Ca: np.ndarray, totC: np.ndarray, troops: np.ndarray, armed: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Bit for bit ``divide(Ca, totC, out=zeros_like(Ca), where=totC > 0)`` (each slot's
+    share of the control of each place) and ``troops * armed``."""
+    nai, n = Ca.shape
+    hit = np.zeros((nai, n))
+    for a in range(nai):
+        for j in range(n):
+            if totC[j] > 0:
+                hit[a, j] = Ca[a, j] / totC[j]
+    ta = np.empty(n)
+    for j in range(n):
+        ta[j] = troops[j] * armed[j]
+    return hit, ta
+
+
+@njit(**_JIT_G)
+def groups_scatter(
+    ai: np.ndarray,
+    S: np.ndarray,
+    Sa: np.ndarray,
+    commit_all: np.ndarray,
+    commit: np.ndarray,
+    Rbar_all: np.ndarray,
+    rev: np.ndarray,
+    transit: int,
+    revenue_memory: float,
+    frag: np.ndarray,
+    pat_pen: np.ndarray,
+    decay: float,
+) -> None:
+    """The end of the groups' month, in place and bit for bit: ``S[ai] = Sa``,
+    ``commit_all[ai] = commit``, ``Rbar_all[ai] = revenue_memory * Rbar_all[ai] + (1 -
+    revenue_memory) * rev[:, transit]``, ``frag *= decay`` and ``pat_pen *= decay``."""
+    om = 1.0 - revenue_memory
+    n = commit_all.shape[1]
+    for i in range(len(ai)):
+        a = ai[i]
+        S[a] = Sa[i]
+        for j in range(n):
+            commit_all[a, j] = commit[i, j]
+        Rbar_all[a] = revenue_memory * Rbar_all[a] + om * rev[i, transit]
+    for a in range(len(frag)):
+        frag[a] = frag[a] * decay
+        pat_pen[a] = pat_pen[a] * decay
+
+
+@njit(**_JIT_G)
+def piso_fees(
+    flow_share: np.ndarray,
+    share_cap: float,
+    fee_share: float,
+    price: np.ndarray,
+    tcC: np.ndarray,
+    terr_f: np.ndarray,
+) -> np.ndarray:
+    """Bit for bit ``(fee_share * price / (1 - minimum(flow_share, share_cap))) * tcC *
+    terr_f`` (``tcC = tc @ C``): the piso fee of each place."""
+    n = len(price)
+    out = np.empty(n)
+    for j in range(n):
+        s = _min(flow_share[j], share_cap)
+        out[j] = (fee_share * price[j] / (1.0 - s)) * tcC[j] * terr_f[j]
+    return out
+
+
+@njit(**_JIT_G)
+def _survival_into(
+    lg: np.ndarray, idx: np.ndarray, path_len: np.ndarray, out: np.ndarray, off: int
+) -> None:
+    """The entries' log survival of :func:`survival_exponents`, into ``out[off:]``."""
+    s = 0.0
+    e = 0
+    for p in range(len(path_len)):
+        base = s
+        for _ in range(path_len[p]):
+            v = lg[idx[e]]
+            s = v if e == 0 else s + v
+            out[off + e] = (s - v) - base
+            e += 1
+
+
+@njit(**_JIT_G)
+def _scale_bin_into(
+    x: np.ndarray,
+    off: int,
+    path_w: np.ndarray,
+    path_len: np.ndarray,
+    bins: np.ndarray,
+    out: np.ndarray,
+) -> None:
+    """:func:`scale_and_bin` of ``x[off:]`` into ``out`` (zeros)."""
+    e = 0
+    for p in range(len(path_len)):
+        w = path_w[p]
+        for _ in range(path_len[p]):
+            v = x[off + e] * w
+            x[off + e] = v
+            out[bins[e]] += v
+            e += 1
+
+
+@njit(**_JIT_G)
+def secondary_month_inputs(
+    presence: np.ndarray,
+    apprehension: float,
+    seizure: float,
+    mig_w: np.ndarray,
+    migrants: float,
+    pop_fire: np.ndarray,
+    armed: np.ndarray,
+    fire_dest: np.ndarray,
+    group_weight: float,
+    firearms: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`secondary_inputs` with both losses in one array: returns the migrant and
+    firearm paths' weights and ``-min(rate * presence, 0.999)`` per place, migrants in
+    row 0 and firearms in row 1 (whose ``log1p`` is numpy's)."""
+    pm, fw, neg_m, neg_f = secondary_inputs(
+        presence,
+        apprehension,
+        seizure,
+        mig_w,
+        migrants,
+        pop_fire,
+        armed,
+        fire_dest,
+        group_weight,
+        firearms,
+    )
+    n = len(presence)
+    neg = np.empty((2, n))
+    for j in range(n):
+        neg[0, j] = neg_m[j]
+        neg[1, j] = neg_f[j]
+    return pm, fw, neg
+
+
+@njit(**_JIT_G)
+def secondary_exponents(
+    lg: np.ndarray,
+    m_place: np.ndarray,
+    m_lens: np.ndarray,
+    f_place: np.ndarray,
+    f_lens: np.ndarray,
+) -> np.ndarray:
+    """:func:`survival_exponents`' entry exponents of the migrant paths (losses
+    ``lg[0]``) then of the firearm paths (``lg[1]``), in one array."""
+    nm = len(m_place)
+    out = np.empty(nm + len(f_place))
+    _survival_into(lg[0], m_place, m_lens, out, 0)
+    _survival_into(lg[1], f_place, f_lens, out, nm)
+    return out
+
+
+@njit(**_JIT_G)
+def secondary_bins(
+    at: np.ndarray,
+    pm: np.ndarray,
+    m_lens: np.ndarray,
+    m_place: np.ndarray,
+    pf: np.ndarray,
+    f_lens: np.ndarray,
+    f_place: np.ndarray,
+    n: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`scale_and_bin` of the migrant entries (``at[:len(m_place)]``, weights
+    ``pm``) and of the firearm entries (the rest, ``pf``), in place; returns the flow
+    through each place of each."""
+    mig = np.zeros(n)
+    fire = np.zeros(n)
+    _scale_bin_into(at, 0, pm, m_lens, m_place, mig)
+    _scale_bin_into(at, len(m_place), pf, f_lens, f_place, fire)
+    return mig, fire
+
+
+@njit(**_JIT_G)
+def groups_record_counts(
+    contested: np.ndarray,
+    place_iso: np.ndarray,
+    r_contested: np.ndarray,
+    t: int,
+    tc: np.ndarray,
+    strength: np.ndarray,
+) -> tuple[np.ndarray, bool]:
+    """Contested places by country into ``r_contested[t]`` (exact counts, as numpy's
+    ``contested @ agg_iso`` of a 0/1 matrix), and the load owners' weights of the
+    cocaine records: bit for bit ``owners / owners.sum()`` with ``owners = tc *
+    strength``, and whether that sum is positive."""
+    ni = r_contested.shape[1]
+    cnt = np.zeros(ni)
+    for j in range(len(contested)):
+        if contested[j] and place_iso[j] >= 0:
+            cnt[place_iso[j]] += 1.0
+    for c in range(ni):
+        r_contested[t, c] = cnt[c]
+    owners = np.empty(len(tc))
+    for a in range(len(tc)):
+        owners[a] = tc[a] * strength[a]
+    s = pairwise_sum(owners)
+    if s > 0:
+        for a in range(len(owners)):
+            owners[a] = owners[a] / s
+    return owners, s > 0
+
+
+@njit(**_JIT_G)
+def add_owned(by_kind: np.ndarray, owned: np.ndarray, total: float) -> None:
+    """In place, bit for bit ``by_kind += owned * max(total - by_kind.sum(), 0.0)``
+    (Python's ``max``: NaN stays)."""
+    m = total - pairwise_sum(by_kind)
+    if 0.0 > m:
+        m = 0.0
+    for k in range(len(by_kind)):
+        by_kind[k] = by_kind[k] + owned[k] * m
+
+
+@njit(**_JIT_G)
+def predation_split(
+    bearing: np.ndarray, capfrac: np.ndarray, Y: np.ndarray, L: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`predation_parts`, bit for bit (its arithmetic, with :func:`_psum`)."""
+    na, n = bearing.shape
+    nk = Y.shape[0] - 1
+    pred3 = np.empty((na, nk, n))
+    lab = np.empty((na, nk, n))
+    for a in range(na):
+        b = bearing[a]
+        for k in range(nk):
+            cf = capfrac[a, k + 1]
+            y = Y[k + 1]
+            pk = pred3[a, k]
+            for j in range(n):
+                pk[j] = b[j] * cf * y[j]
+            tot = _psum(pk, 0, n)
+            lk = L[a, k + 1]
+            lb = lab[a, k]
+            if tot > 0:
+                for j in range(n):
+                    lb[j] = lk * (pk[j] / tot)
+            else:
+                for j in range(n):
+                    lb[j] = lk * 0.0
+    return pred3, lab
+
+
+@njit(**_JIT_G)
+def strength_month(
+    Ya: np.ndarray,
+    m0: np.ndarray,
+    log_m0: np.ndarray,
+    log_u: np.ndarray,
+    Sa: np.ndarray,
+    act: np.ndarray,
+    jp: np.ndarray,
+    use_sp: bool,
+    ai: np.ndarray,
+    troop_hv: np.ndarray,
+    use_troops: bool,
+    troop_attrition: float,
+    eps: float,
+    turnover: float,
+    rmult: np.ndarray,
+    use_mult: bool,
+    rate: float,
+    shed_rate: float,
+    S: np.ndarray,
+    commit_all: np.ndarray,
+    commit: np.ndarray,
+    Rbar_all: np.ndarray,
+    rev: np.ndarray,
+    transit: int,
+    revenue_memory: float,
+    frag: np.ndarray,
+    pat_pen: np.ndarray,
+    decay: float,
+) -> None:
+    """The groups' strength at the end of the month and the scatter back into all the
+    slots, bit for bit the groups step: the pressure ``jpress + troop_loss + turnover``
+    (``jpress = jp[ai]`` when ``use_sp``, else ``jp``; ``troop_loss = troop_attrition *
+    troop_hv / maximum(Sa, eps)`` when ``use_troops``, ``troop_hv = hit @ (troops *
+    armed)``), :func:`strength_update` (``rmult`` when ``use_mult``), then
+    :func:`groups_scatter` of the new strength."""
+    nai = len(ai)
+    pressure = np.empty(nai)
+    for i in range(nai):
+        jv = jp[ai[i]] if use_sp else jp[i]
+        if use_troops:
+            tl = troop_attrition * troop_hv[i] / _max(Sa[i], eps)
+            pressure[i] = jv + tl + turnover
+        else:
+            pressure[i] = jv + turnover
+    Sn = strength_update(
+        Ya,
+        m0,
+        log_m0,
+        log_u,
+        Sa,
+        act,
+        pressure,
+        rmult if use_mult else Sa,
+        use_mult,
+        rate,
+        turnover,
+        shed_rate,
+    )
+    groups_scatter(
+        ai, S, Sn, commit_all, commit, Rbar_all, rev, transit, revenue_memory, frag, pat_pen, decay
+    )
+
+
+@njit(**_JIT_G)
+def groups_record_month(
+    t: int,
+    na: int,
+    ai: np.ndarray,
+    rev: np.ndarray,
+    L: np.ndarray,
+    strength: np.ndarray,
+    active: np.ndarray,
+    controller: np.ndarray,
+    place_rev: np.ndarray,
+    corruption_share: float,
+    Vbar: np.ndarray,
+    admin1: np.ndarray,
+    ni: int,
+    kg: np.ndarray,
+    mig_at: np.ndarray,
+    mig_first: np.ndarray,
+    mig_first_iso: np.ndarray,
+    fire_at: np.ndarray,
+    fire_first: np.ndarray,
+    fire_first_iso: np.ndarray,
+    r_revenue: np.ndarray,
+    r_effort: np.ndarray,
+    r_strength: np.ndarray,
+    r_active: np.ndarray,
+    r_places: np.ndarray,
+    r_corruption: np.ndarray,
+    r_value: np.ndarray,
+    r_migrants: np.ndarray,
+    r_firearms: np.ndarray,
+    contested: np.ndarray,
+    place_iso: np.ndarray,
+    r_contested: np.ndarray,
+    tc: np.ndarray,
+) -> tuple[float, np.ndarray, bool]:
+    """:func:`groups_record_parts` (its numpy sums with :func:`_psum`) and
+    :func:`groups_record_counts` in one call, bit for bit. Returns the month's tons and
+    the load owners' weights with whether their sum is positive."""
+    if na > 0:
+        nk = rev.shape[1]
+        rr = r_revenue[t]
+        re = r_effort[t]
+        for c in range(len(rr)):
+            rr[c] = 0.0
+            re[c] = 0.0
+        nl = L.shape[1]
+        for i in range(len(ai)):
+            a = ai[i]
+            for k in range(nk):
+                rr[a * nk + k] = rev[i, k]
+            ls = _psum(L[i], 0, L.shape[1])
+            d = ls if ls > 0 else 1.0
+            for k in range(nl):
+                re[a * nl + k] = L[i, k] / d
+        for a in range(na):
+            r_strength[t, a] = strength[a]
+            r_active[t, a] = 1.0 if active[a] else 0.0
+        cnt = np.zeros(na + 1, dtype=np.int64)
+        for j in range(len(controller)):
+            cnt[controller[j] + 1] += 1
+        for a in range(na):
+            r_places[t, a] = cnt[a + 1]
+            r_corruption[t, a] = 0.0
+        for i in range(len(ai)):
+            r_corruption[t, ai[i]] = corruption_share * _psum(place_rev[i], 0, place_rev.shape[1])
+    for i in range(len(admin1)):
+        r_value[t, ni + i] = Vbar[admin1[i]]
+    mig = np.zeros(ni)
+    for i in range(len(mig_first)):
+        mig[mig_first_iso[i]] += mig_at[mig_first[i]]
+    fire = np.zeros(ni)
+    for i in range(len(fire_first)):
+        fire[fire_first_iso[i]] += fire_at[fire_first[i]]
+    for c in range(ni):
+        r_migrants[t, c] = mig[c]
+        r_firearms[t, c] = fire[c]
+    owners, positive = groups_record_counts(contested, place_iso, r_contested, t, tc, strength)
+    return _psum(kg, 0, len(kg)) / 1000.0, owners, positive
+
+
+@njit(**_JIT_G)
+def hop_counts(adj: np.ndarray, hmax: int) -> np.ndarray:
+    """Land hops between every pair of places (``inf`` beyond ``hmax``): a breadth-first
+    search from each place over the undirected adjacency ``adj > 0`` (either direction).
+    Whole numbers, the same as a shortest-path search, without BLAS (whose threads cost
+    more than the search on a busy machine)."""
+    n = adj.shape[0]
+    deg = np.zeros(n, dtype=np.int64)
+    for i in range(n):
+        for j in range(n):
+            if i != j and (adj[i, j] > 0 or adj[j, i] > 0):
+                deg[i] += 1
+    start = np.zeros(n + 1, dtype=np.int64)
+    for i in range(n):
+        start[i + 1] = start[i] + deg[i]
+    nb = np.empty(start[n], dtype=np.int64)
+    k = 0
+    for i in range(n):
+        for j in range(n):
+            if i != j and (adj[i, j] > 0 or adj[j, i] > 0):
+                nb[k] = j
+                k += 1
+    d = np.full((n, n), np.inf)
+    queue = np.empty(n, dtype=np.int64)
+    for s in range(n):
+        d[s, s] = 0.0
+        head = 0
+        tail = 1
+        queue[0] = s
+        while head < tail:
+            u = queue[head]
+            head += 1
+            du = d[s, u]
+            if du >= hmax:
+                continue
+            for e in range(start[u], start[u + 1]):
+                v = nb[e]
+                if d[s, v] == np.inf:
+                    d[s, v] = du + 1.0
+                    queue[tail] = v
+                    tail += 1
+    return d
+
+
 # ===========================================================================
 # Flow side: the glue of the markets, interdiction and routes steps (fused runs of
 # small numpy operations, each in the order of the numpy code it replaces).

@@ -165,9 +165,6 @@ def hop_matrix(adj: np.ndarray, hmax: int) -> np.ndarray:
     >>> hop_matrix(adj, 1).tolist()
     [[0.0, 1.0, inf], [1.0, 0.0, 1.0], [inf, 1.0, 0.0]]
     """
-    from scipy.sparse import csr_matrix
-    from scipy.sparse.csgraph import shortest_path
+    from .kernels import hop_counts  # (numba: imported on first use)
 
-    d = shortest_path(csr_matrix(adj > 0), unweighted=True, directed=False)
-    d[d > hmax] = np.inf
-    return d
+    return hop_counts(np.asarray(adj, dtype=float), int(hmax))

@@ -24,7 +24,13 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
-from .kernels import scale_and_bin, secondary_inputs, survival_exponents
+from .kernels import (
+    scale_and_bin,
+    secondary_bins,
+    secondary_exponents,
+    secondary_month_inputs,
+    survival_exponents,
+)
 
 # assumption (recalled, unverified): the origin countries of Central American transit
 # migrants through Mexico c.2005 (Rodriguez, Berumen & Ramos 2011 for the total).
@@ -69,17 +75,14 @@ class Paths:
         self.lens = lens
         self.starts = np.concatenate([[0], np.cumsum(lens)[:-1]]).astype(np.int64)
         self.n_places = n_places
-        # The first stop of each path in each country: persons or units entering it.
-        # (plain lists in the loop: indexing numpy arrays one element at a time is slow)
+        # The first stop of each path in each country: persons or units entering it (the
+        # first occurrence of each (path, country) pair, in travel order).
         country = country_of.tolist() if isinstance(country_of, np.ndarray) else country_of
-        first: list[bool] = []
-        for p in paths:
-            seen: set[str] = set()
-            for q in p:
-                c = country[q]
-                first.append(c not in seen)
-                seen.add(c)
-        self.first_in_country = np.array(first, dtype=bool)
+        code: dict = {}
+        ccode = np.array([code.setdefault(c, len(code)) for c in country], dtype=np.int64)
+        key = self.seg * max(len(code), 1) + ccode[self.place]
+        self.first_in_country = np.zeros(len(self.place), dtype=bool)
+        self.first_in_country[np.unique(key, return_index=True)[1]] = True
 
     def flows(self, path_flow: np.ndarray, loss: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Flow entering each stop (per entry) and through each place, after losses."""
@@ -197,8 +200,9 @@ class SecondaryFlows:
         Firearms go where people and armed groups are: each destination's demand is
         its population (millions) plus ``group_weight`` x the local group strength.
         """
-        # (compiled: the inputs of both, bit for bit the numpy code; see Paths.flows)
-        pm, pf, neg_m, neg_f = secondary_inputs(
+        # (compiled: the inputs of both, bit for bit the numpy code of Paths.flows, both
+        # commodities in each pass; the logarithms and exponentials stay in numpy)
+        pm, pf, neg = secondary_month_inputs(
             np.asarray(presence, dtype=float),
             float(apprehension),
             float(seizure),
@@ -210,6 +214,11 @@ class SecondaryFlows:
             float(group_weight),
             float(firearms),
         )
-        mig_at, mig_thru = self.mig._flows(pm, neg_m)
-        fire_at, fire_thru = self.fire._flows(pf, neg_f)
-        return mig_at, mig_thru, fire_at, fire_thru
+        mig, fire = self.mig, self.fire
+        at = secondary_exponents(np.log1p(neg), mig.place, mig.lens, fire.place, fire.lens)
+        np.exp(at, out=at)
+        mig_thru, fire_thru = secondary_bins(
+            at, pm, mig.lens, mig.place, pf, fire.lens, fire.place, self.n
+        )
+        nm = len(mig.place)
+        return at[:nm], mig_thru, at[nm:], fire_thru

@@ -9,35 +9,42 @@ from pathlib import Path
 
 import pytest
 
-MODULES = [
-    "isthmus",
-    "isthmus.scenario.loader",
-    "isthmus.scenario.schema",
-    "isthmus.scenario.errors",
-    "isthmus.scenario.yamlio",
-    "isthmus.scenario.synthetic",
-    "isthmus.engine.params",
-    "isthmus.engine.series",
-    "isthmus.engine.routes",
-    "isthmus.engine.sim",
-    "isthmus.engine.state",
-    "isthmus.engine.network",
-    "isthmus.policy.interventions",
-    "isthmus.results.store",
-    "isthmus.results.ensemble_store",
-    "isthmus.results.atomic",
-    "isthmus.experiments.ensemble",
-    "isthmus.experiments.sensitivity",
-    "isthmus.experiments.compare",
-    "isthmus.policy.allocation",
-    "isthmus.engine.response",
-    "isthmus.optimize.objectives",
-    "isthmus.optimize.surrogate",
-    "isthmus.optimize.solver",
-    "isthmus.optimize.gap",
-    "isthmus.optimize.plan",
-    "isthmus.viz.optimize_maps",
-]
+
+def _all_modules() -> list[str]:
+    """Every module of the package: an example anywhere in a docstring must run."""
+    import pkgutil
+
+    import isthmus
+
+    names = ["isthmus"]
+    for m in pkgutil.walk_packages(isthmus.__path__, "isthmus."):
+        # the dashboard page and `python -m isthmus` run at import (their own tests drive them)
+        if m.name.endswith((".app", ".__main__")):
+            continue
+        names.append(m.name)
+    return sorted(names)
+
+
+MODULES = _all_modules()
+# Modules whose docstrings must show an example (not only run the ones they have).
+WITH_EXAMPLES = {
+    "isthmus.viz",
+    "isthmus.viz.geo",
+    "isthmus.viz.rundata",
+    "isthmus.viz.maps",
+    "isthmus.viz.charts",
+    "isthmus.viz.narrative",
+    "isthmus.viz.provenance",
+    "isthmus.viz.levers",
+    "isthmus.viz.report",
+    "isthmus.viz.quantities",
+    "isthmus.viz.record",
+    "isthmus.viz.tables",
+    "isthmus.viz.panels",
+    "isthmus.experiments.runs",
+    "isthmus.engine.groups",
+    "isthmus.engine.violence",
+}
 
 
 @pytest.mark.parametrize("name", MODULES)
@@ -45,6 +52,12 @@ def test_doctests(name: str) -> None:
     mod = importlib.import_module(name)
     res = doctest.testmod(mod, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert res.failed == 0
+    if name in WITH_EXAMPLES:
+        assert res.attempted > 0, f"{name} lost its docstring examples"
+
+
+def test_modules_with_examples_exist() -> None:
+    assert WITH_EXAMPLES <= set(MODULES)
 
 
 def test_readme_python_block_runs() -> None:

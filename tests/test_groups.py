@@ -508,12 +508,3 @@ def test_secondary_flows(runs) -> None:  # noqa: ANN001
         > 0
     )
     assert res.annual("revenue_usd", "GULF:migrant_smuggling", 2005) >= 0
-
-
-@pytest.mark.parametrize("name", ["isthmus.engine.groups", "isthmus.engine.violence"])
-def test_doctests(name: str) -> None:
-    import doctest
-    import importlib
-
-    res = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
-    assert res.failed == 0 and res.attempted > 0

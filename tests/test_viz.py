@@ -493,33 +493,6 @@ def test_check_policies_reports_bad_targets():
     assert probs and any("XXX" in p for p in probs)
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        "isthmus.viz",
-        "isthmus.viz.geo",
-        "isthmus.viz.rundata",
-        "isthmus.viz.maps",
-        "isthmus.viz.charts",
-        "isthmus.viz.narrative",
-        "isthmus.viz.provenance",
-        "isthmus.viz.levers",
-        "isthmus.viz.report",
-        "isthmus.viz.quantities",
-        "isthmus.viz.record",
-        "isthmus.viz.tables",
-        "isthmus.viz.panels",
-        "isthmus.experiments.runs",
-    ],
-)
-def test_viz_doctests(name):
-    import doctest
-    import importlib
-
-    res = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
-    assert res.attempted > 0 and res.failed == 0
-
-
 def test_every_offered_lever_runs_with_its_defaults():
     """All levers the dashboard offers, switched on with their defaults, validate and run together."""
     from isthmus import load_scenario

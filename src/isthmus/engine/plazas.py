@@ -23,9 +23,12 @@ it, extortion, migrants and firearms passing (:mod:`.portfolio`). Groups hold
 
 Examples
 --------
+Two groups (rows) at two places (columns): equal rivals contest the first place, the
+second is held by one group alone and sees no contest.
+
 >>> s = np.array([[1.0, 0.0], [1.0, 2.0]]); cont = s > 0
 >>> contest_violence(np.array([3e6, 3e6]), s, cont, np.array([1e6, 1e6]), 1.0).round(3).tolist()
-[0.0, 1.0]
+[1.055, 0.0]
 """
 
 from __future__ import annotations

@@ -26,7 +26,7 @@ the cutoff year.
 
 Examples
 --------
->>> cal = Calibration("central-america", parameters={"routes.theta": (8.0, 30.0)})
+>>> cal = Calibration("central-america", parameters={"routes.theta": (12.0, 45.0)})
 >>> max(y for t in cal.targets for y in t.years) <= 2006
 True
 >>> res = cal.run(maxiter=2, popsize=3, seed=1)  # doctest: +SKIP

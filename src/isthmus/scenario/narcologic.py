@@ -14,7 +14,8 @@ Examples
 >>> p = Path(__file__).resolve().parents[4] / "shared" / "peers" / "narcologic"
 >>> if p.exists():
 ...     sc = load_narcologic(p)
-...     assert len(sc.places) == 163 and len(sc.links) == 1017
+...     # the 163 nodes plus a placeholder European market, and its one link
+...     assert len(sc.places) == 164 and len(sc.links) == 1018
 """
 
 from __future__ import annotations

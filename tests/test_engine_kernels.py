@@ -63,32 +63,113 @@ def _plaza_inputs(rng: np.random.Generator, na: int, n: int) -> dict:
     }
 
 
+# The numpy code of the groups step that the fused kernels replace (its arithmetic in
+# the step's order): the references the kernels are checked against.
+A = np.ndarray
+
+
+def _ref_locate(
+    S: A, commit: A, C: A, value: A, floor: float, act: A, home_mult: A, frag: A, feud: float
+) -> tuple[A, A, A, A]:
+    """The locate stage: ``s_loc, contender, armed, z`` (``home_mult`` of the slots' rows)."""
+    s_loc, contender = locate(S, commit, C, value, floor)
+    contender &= act[:, None]
+    z = s_loc * home_mult * (1.0 - feud * frag)[:, None]
+    return s_loc, contender, s_loc.sum(axis=0), z
+
+
+def _ref_contest(
+    z: A, contender: A, patience: A, crit: A, C: A, diss: float, eps: float = 1e-12
+) -> tuple[A, A, A, A, A, A, A]:
+    """The contest stage: ``zg, n_cont, collude, contested, rivalry, bearing, totC`` (with
+    no slot in play nobody colludes nor contests)."""
+    zg = z.sum(axis=0)
+    n_cont = contender.sum(axis=0)
+    if len(z):
+        collude, contested = collusion(contender, patience, 6.0, n_cont, crit)
+    else:
+        collude = contested = np.zeros(z.shape[1], dtype=bool)
+    multi = n_cont >= 2
+    rivalry = 1.0 - (z * z).sum(axis=0) / np.maximum(zg * zg, eps)
+    rivalry = np.where(multi, rivalry, 0.0)
+    bearing = C * (1.0 - diss * rivalry * contested)
+    return zg, n_cont, collude, contested, rivalry, bearing, C.sum(axis=0)
+
+
+def _ref_shares(
+    z: A,
+    zg: A,
+    z_state: A,
+    C: A,
+    totC: A,
+    collude: A,
+    contender: A,
+    commit: A,
+    speed: float,
+    exit_share: float,
+    eps: float,
+) -> tuple[A, A]:
+    """The control shares after the contest, and the commitments kept."""
+    target = z / np.maximum(zg + z_state, eps)
+    C_new = C + speed * (target - C)
+    joint = 1.0 + speed * (target.sum(axis=0) - totC) / np.maximum(totC, eps)
+    C_new = np.where(collude, C * joint, C_new)
+    keep = (C_new >= exit_share) & contender
+    C_new *= keep
+    return C_new, commit * (keep & (keep.sum(axis=0) > 1))
+
+
+def _ref_violence_parts(
+    value: A, s_loc: A, contender: A, upkeep: A, capacity: float, n: A
+) -> tuple[A, A]:
+    """:func:`.plazas.contest_violence` before its exponential: ``cap`` and the exponent."""
+    s = s_loc * contender
+    tot = s.sum(axis=0)
+    hhi = (s * s).sum(axis=0) / np.maximum(tot * tot, 1e-300)
+    n1 = np.maximum(n, 1)
+    mean_s = tot / n1
+    u_mean = (upkeep[:, None] * contender).sum(axis=0) / n1
+    raw = value / np.maximum(u_mean, 1e-300) * (1.0 - hhi) * mean_s
+    raw = np.where(n >= 2, raw, 0.0)
+    cap = capacity * tot
+    return cap, -raw / np.maximum(cap, 1e-300)
+
+
+def _ref_predation(bearing: A, capfrac: A, Y: A, L: A) -> tuple[A, A]:
+    """Predation revenue and labour by slot, predatory activity and place."""
+    pred3 = bearing[:, None, :] * capfrac[:, 1:, None] * Y[None, 1:, :]
+    tot_k = pred3.sum(axis=2, keepdims=True)
+    lab = L[:, 1:, None] * np.divide(pred3, tot_k, out=np.zeros_like(pred3), where=tot_k > 0)
+    return pred3, lab
+
+
 @pytest.mark.parametrize("na,n", [(1, 7), (4, 9), (13, 153), (30, 400)])
 def test_plaza_kernels_match_the_numpy_step(na: int, n: int) -> None:
     rng = np.random.default_rng(na * 1000 + n)
     d = _plaza_inputs(rng, na, n)
     S, commit, C, act, frag = d["S"], d["commit"], d["C"], d["act"], d["frag"]
+    rows = d["rows"]
     floor, feud, diss, eps = 2e4, 0.4, 0.3, 1e-12
     # the numpy step
-    s_loc, contender = locate(S, commit, C, d["value"], floor)
-    contender &= act[:, None]
-    armed = s_loc.sum(axis=0)
-    z = s_loc * d["home_mult"][d["rows"]] * (1.0 - feud * frag)[:, None]
-    zg = z.sum(axis=0)
-    n_cont = contender.sum(axis=0)
-    crit = collusion_threshold(np.arange(na + 4), 6.0)
-    collude, contested = collusion(contender, d["patience"], 6.0, n_cont, crit)
-    multi = n_cont >= 2
-    rivalry = 1.0 - (z * z).sum(axis=0) / np.maximum(zg * zg, eps)
-    rivalry = np.where(multi, rivalry, 0.0)
-    bearing = C * (1.0 - diss * rivalry * contested)
-    # the kernels
-    ks, kc, ka, kz = K.plaza_locate(
-        S, commit, C, d["value"], floor, act, d["home_mult"], d["rows"], frag, feud
+    s_loc, contender, armed, z = _ref_locate(
+        S, commit, C, d["value"], floor, act, d["home_mult"][rows], frag, feud
     )
+    crit = collusion_threshold(np.arange(na + 4), 6.0)
+    ref = _ref_contest(z, contender, d["patience"], crit, C, diss, eps)
+    zg, n_cont, collude, contested, rivalry, bearing, totC = ref
+    multi = n_cont >= 2
+    # the kernels: the slots in play are the rows ``rows`` of arrays over all the slots
+    m = na + 3
+    S_all, fr_all, C_all, cm_all = np.zeros(m), np.zeros(m), np.zeros((m, n)), np.zeros((m, n))
+    S_all[rows], fr_all[rows], C_all[rows], cm_all[rows] = S, frag, C, commit
+    no = np.zeros(m)
+    out = K.plaza_gather_locate(
+        rows, S_all, C_all, cm_all, fr_all, no, no, np.zeros((m, 5)), 0, 0.0, d["value"],
+        floor, d["home_mult"], feud, np.zeros(n), np.zeros(n), 0.0, 0.0, False,
+    )  # fmt: skip
+    ks, kc, ka, kz = out[8:12]
     assert _same(ks, s_loc) and _same(kc, contender) and _same(ka, armed) and _same(kz, z)
-    out = K.plaza_contest(z, contender, d["patience"], crit, C, diss)
-    ref = (zg, n_cont, collude, contested, rivalry, bearing, C.sum(axis=0))
+    out = K.plaza_contest_rows(z, contender, d["patience"], crit, C, diss)
     assert all(_same(a, b) for a, b in zip(out, ref, strict=True))
 
     # plaza values, revenue by place and bribes
@@ -96,7 +177,6 @@ def test_plaza_kernels_match_the_numpy_step(na: int, n: int) -> None:
     capfrac = rng.random((na, 5))
     rev = _wide(rng, (na, 5))
     Ya = _wide(rng, (na, 5))
-    totC = C.sum(axis=0)
     Vbar, Vbar_t, Kc = _wide(rng, n), _wide(rng, n), _wide(rng, n)
     a, cs, cm = 0.9, 0.1, 0.8
     phi_all = rev.sum(axis=0) / np.maximum(Ya.sum(axis=0), eps)
@@ -117,31 +197,29 @@ def test_plaza_kernels_match_the_numpy_step(na: int, n: int) -> None:
     out = K.plaza_value(rev, Ya, M, totC, Y, PY, bearing, Vbar, Vbar_t, Kc, a, cs, cm, eps)
     assert all(_same(x, y) for x, y in zip(out, ref, strict=True))
 
-    # control shares after the contest (collusion forced at some places)
+    # control shares after the contest (collusion forced at some places), then the
+    # contest violence (up to numpy's expm1)
     collude2 = collude | (rng.random(n) < 0.2) & multi
     z_state = _wide(rng, n)
     speed, exit_share = 0.3, 0.02
-    target = z / np.maximum(zg + z_state, eps)
-    C_new = C + speed * (target - C)
-    joint = 1.0 + speed * (target.sum(axis=0) - totC) / np.maximum(totC, eps)
-    C_new = np.where(collude2, C * joint, C_new)
-    keep = (C_new >= exit_share) & contender
-    C_new *= keep
-    cm_ref = commit * (keep & (keep.sum(axis=0) > 1))
-    cm_k = commit.copy()
-    out = K.plaza_shares(z, zg, z_state, C, totC, collude2, contender, cm_k, speed, exit_share, eps)
-    assert _same(out, C_new) and _same(cm_k, cm_ref)
-
-    # contest violence (up to numpy's expm1) and predation
+    C_new, cm_ref = _ref_shares(
+        z, zg, z_state, C, totC, collude2, contender, commit, speed, exit_share, eps
+    )
     u = _wide(rng, na, 0.0) + 1.0
-    cap, arg = K.contest_violence_parts(Vbar, s_loc, contender, u, 2.5, n_cont)
+    cap_ref, arg_ref = _ref_violence_parts(Vbar, s_loc, contender, u, 2.5, n_cont)
+    cm_k = commit.copy()
+    C_k, cap, arg = K.shares_and_violence_parts(
+        z, zg, z_state, C, totC, collude2, contender, cm_k, speed, exit_share, eps, Vbar,
+        s_loc, u, 2.5, n_cont,
+    )  # fmt: skip
+    assert _same(C_k, C_new) and _same(cm_k, cm_ref)
+    assert _same(cap, cap_ref) and _same(arg, arg_ref)
     cv = np.where(cap > 0, cap * -np.expm1(arg), 0.0)
     assert _same(cv, contest_violence(Vbar, s_loc, contender, u, 2.5, n_cont))
+    # predation
     L = _wide(rng, (na, 5))
-    pred3 = bearing[:, None, :] * capfrac[:, 1:, None] * Y[None, 1:, :]
-    tot_k = pred3.sum(axis=2, keepdims=True)
-    lab = L[:, 1:, None] * np.divide(pred3, tot_k, out=np.zeros_like(pred3), where=tot_k > 0)
-    p3, lb = K.predation_parts(bearing, capfrac, Y, L)
+    p3, lb = K.predation_split(bearing, capfrac, Y, L)
+    pred3, lab = _ref_predation(bearing, capfrac, Y, L)
     assert _same(p3, pred3) and _same(lb, lab)
 
 
@@ -328,12 +406,12 @@ def test_route_kernels_match_the_numpy_step() -> None:
         assert _same(mx + np.log(tot), _logsum(v, seg, n_seg))
     n_p = 400
     market = rng.integers(0, 3, n_p)
-    price_dest, p_ref = _wide(rng, 3, 0.0) + 1.0, (_wide(rng, 3, 0.0) + 1.0)[market]
+    price_dest, p_ref_m = _wide(rng, 3, 0.0) + 1.0, _wide(rng, 3, 0.0) + 1.0
     es, c_rel, f_rel = rng.random(n_p), _wide(rng, n_p), _wide(rng, n_p)
     ps = rng.normal(0.0, 1.0, n_p)
-    price = price_dest[market]
+    price, p_ref = price_dest[market], p_ref_m[market]
     v = 7.0 * (price / p_ref) * (es - c_rel / p_ref - f_rel / price) + ps
-    assert _same(K.route_utility(es, c_rel, f_rel, price_dest, market, p_ref, 7.0, ps), v)
+    assert _same(K.route_utility_m(es, c_rel, f_rel, price_dest, market, p_ref_m, 7.0, ps), v)
 
 
 def test_segment_sums_pairwise_are_numpys_slice_sums() -> None:
@@ -702,8 +780,65 @@ def test_entry_kernels_are_the_numpy_entries(seed: int) -> None:
     assert some and not np.array_equal(C_new, C0)  # challengers entered somewhere
 
 
+def _ref_record(
+    t: int,
+    na: int,
+    ai: A,
+    rev: A,
+    L: A,
+    S: A,
+    active: A,
+    ctrl: A,
+    place_rev: A,
+    share: float,
+    Vbar: A,
+    admin1: A,
+    ni: int,
+    kg: A,
+    mig_at: A,
+    mig_first: A,
+    mig_iso: A,
+    fire_at: A,
+    fire_first: A,
+    fire_iso: A,
+    r: list[A],
+) -> float:
+    """The numpy code of ``Groups._record`` other than its matrix products, into the
+    records ``r`` (revenue, effort shares, strength, active, places controlled,
+    corruption, plaza values, migrants, firearms; the slots' only when ``na`` > 0);
+    returns the month's tons."""
+    if na > 0:
+        row = r[0][t].reshape(na, -1)
+        row.fill(0.0)
+        row[ai] = rev
+        Ls = L.sum(axis=1, keepdims=True)
+        row = r[1][t].reshape(na, -1)
+        row.fill(0.0)
+        row[ai] = L / np.where(Ls > 0, Ls, 1.0)
+        r[2][t] = S
+        r[3][t] = active
+        r[4][t] = np.bincount(ctrl + 1, minlength=na + 1)[1:]
+        r[5][t, :na] = 0.0
+        r[5][t, ai] = share * place_rev.sum(axis=1)
+    r[6][t, ni:] = Vbar[admin1]
+    r[7][t] = np.bincount(mig_iso, weights=mig_at[mig_first], minlength=ni)
+    r[8][t] = np.bincount(fire_iso, weights=fire_at[fire_first], minlength=ni)
+    return kg.sum() / 1000.0
+
+
+def _ref_counts(contested: A, place_iso: A, ni: int, tc: A, strength: A) -> tuple[A, A, bool]:
+    """Contested places by country (``contested @ agg_iso``) and the load owners' weights
+    (``tc * strength`` over its sum where positive), with whether the sum is positive."""
+    agg = np.zeros((len(place_iso), ni))
+    ok = place_iso >= 0
+    agg[np.flatnonzero(ok), place_iso[ok]] = 1.0
+    w = tc * strength
+    s = w.sum()
+    return contested @ agg, (w / s if s > 0 else w), bool(s > 0)
+
+
 @pytest.mark.parametrize("seed", [0, 1])
-def test_groups_record_parts_are_the_numpy_records(seed: int) -> None:
+def test_groups_record_month_writes_the_numpy_records(seed: int) -> None:
     rng = np.random.default_rng(seed)
     na, n, ni, T, t = 16, 80, 7, 3, 1
     ai = np.sort(rng.choice(na, 12, replace=False))
@@ -716,6 +851,9 @@ def test_groups_record_parts_are_the_numpy_records(seed: int) -> None:
     mig_at, fire_at = _wide(rng, 300), _wide(rng, 200)
     mig_first, fire_first = np.sort(rng.choice(300, 90, False)), np.sort(rng.choice(200, 70, False))
     mig_iso, fire_iso = rng.integers(0, ni, 90), rng.integers(0, ni, 70)
+    contested = rng.random(n) < 0.3
+    place_iso = np.where(rng.random(n) < 0.8, rng.integers(0, ni, n), -1)
+    tc = rng.random(na)
     cols = {
         "revenue_usd": na * 5,
         "effort_share": na * 5,
@@ -726,51 +864,19 @@ def test_groups_record_parts_are_the_numpy_records(seed: int) -> None:
         "plaza_value_usd": ni + len(admin1),
         "migrants_smuggled": ni,
         "firearms_trafficked": ni,
+        "contested_places": ni,
     }
     want = {k: np.full((T, m), -1.0) for k, m in cols.items()}
     got = {k: v.copy() for k, v in want.items()}
-    # the numpy code of Groups._record before the kernel
-    r = want
-    row = r["revenue_usd"][t].reshape(na, -1)
-    row.fill(0.0)
-    row[ai] = rev
-    Ls = L.sum(axis=1, keepdims=True)
-    row = r["effort_share"][t].reshape(na, -1)
-    row.fill(0.0)
-    row[ai] = L / np.where(Ls > 0, Ls, 1.0)
-    r["group_strength"][t] = S
-    r["group_active"][t] = active
-    r["places_controlled"][t] = np.bincount(ctrl + 1, minlength=na + 1)[1:]
-    r["corruption_usd"][t, :na] = 0.0
-    r["corruption_usd"][t, ai] = 0.2 * place_rev.sum(axis=1)
-    r["plaza_value_usd"][t, ni:] = Vbar[admin1]
-    total = kg.sum() / 1000.0
-    r["migrants_smuggled"][t] = np.bincount(mig_iso, weights=mig_at[mig_first], minlength=ni)
-    r["firearms_trafficked"][t] = np.bincount(fire_iso, weights=fire_at[fire_first], minlength=ni)
-    out = K.groups_record_parts(
-        t,
-        na,
-        ai,
-        rev,
-        L,
-        S,
-        active,
-        ctrl,
-        place_rev,
-        0.2,
-        Vbar,
-        admin1,
-        ni,
-        kg,
-        mig_at,
-        mig_first,
-        mig_iso,
-        fire_at,
-        fire_first,
-        fire_iso,
-        *(got[k] for k in cols),
+    args = (t, na, ai, rev, L, S, active, ctrl, place_rev, 0.2, Vbar, admin1, ni, kg, mig_at)
+    args += (mig_first, mig_iso, fire_at, fire_first, fire_iso)
+    total = _ref_record(*args, list(want.values())[:9])
+    cnt, owners, positive = _ref_counts(contested, place_iso, ni, tc, S)
+    want["contested_places"][t] = cnt
+    out = K.groups_record_month(
+        *args, *list(got.values())[:9], contested, place_iso, got["contested_places"], tc
     )
-    assert _same(out, total)
+    assert _same(out[0], total) and _same(out[1], owners) and out[2] == positive
     for k in cols:
         assert _same(got[k], want[k]), k
 
@@ -966,13 +1072,13 @@ def test_groups_contest_and_end_of_month_glue_is_the_numpy_code() -> None:
     C, commit = d["C"], d["commit"]
     s_loc, contender = locate(d["S"], commit, C, d["value"], 1e4)
     z = s_loc * s_loc
-    zg, n_cont, collude, contested, rivalry, bearing, totC = K.plaza_contest(
+    zg, n_cont, collude, contested, rivalry, bearing, totC = _ref_contest(
         z, contender, d["patience"], collusion_threshold(np.arange(nai + 1), 6.0), C, 0.3
     )
     z_state, u, V = _wide(rng, n), _wide(rng, nai, 0.0) + 1.0, _wide(rng, n)
-    c1, c2 = commit.copy(), commit.copy()
-    ref = (K.plaza_shares(z, zg, z_state, C, totC, collude, contender, c1, 0.15, 0.1, 1e-12),)
-    ref += K.contest_violence_parts(V, s_loc, contender, u, 1.0, n_cont)
+    c2 = commit.copy()
+    C_new, c1 = _ref_shares(z, zg, z_state, C, totC, collude, contender, commit, 0.15, 0.1, 1e-12)
+    ref = (C_new, *_ref_violence_parts(V, s_loc, contender, u, 1.0, n_cont))
     out = K.shares_and_violence_parts(
         z, zg, z_state, C, totC, collude, contender, c2, 0.15, 0.1, 1e-12, V, s_loc, u, 1.0, n_cont
     )
@@ -1007,7 +1113,7 @@ def test_groups_contest_and_end_of_month_glue_is_the_numpy_code() -> None:
     )
 
 
-def test_predation_split_is_predation_parts() -> None:
+def test_predation_split_is_the_numpy_predation() -> None:
     rng = np.random.default_rng(16)
     na, n = 13, 153
     bearing, capfrac, Y, L = (
@@ -1018,7 +1124,7 @@ def test_predation_split_is_predation_parts() -> None:
     )
     capfrac[2] = 0.0  # rows without predation: labour 0
     L[4, 2] = np.nan
-    out, ref = K.predation_split(bearing, capfrac, Y, L), K.predation_parts(bearing, capfrac, Y, L)
+    out, ref = K.predation_split(bearing, capfrac, Y, L), _ref_predation(bearing, capfrac, Y, L)
     assert _same(out[0], ref[0]) and _same(out[1], ref[1])
 
 
@@ -1078,7 +1184,7 @@ def test_secondary_kernels_are_segment_survival() -> None:
 
 
 @pytest.mark.parametrize("na,n", [(0, 5), (1, 7), (4, 9), (13, 153)])
-def test_plaza_contest_rows_is_plaza_contest(na: int, n: int) -> None:
+def test_plaza_contest_rows_is_the_numpy_contest(na: int, n: int) -> None:
     rng = np.random.default_rng(na + 19)
     d = _plaza_inputs(rng, na, n)
     s_loc, contender = locate(d["S"], d["commit"], d["C"], d["value"], 1e4)
@@ -1086,7 +1192,7 @@ def test_plaza_contest_rows_is_plaza_contest(na: int, n: int) -> None:
     crit = collusion_threshold(np.arange(na + 1), 6.0)
     pat = rng.uniform(0.9, 1.0, na)
     out = K.plaza_contest_rows(z, contender, pat, crit, d["C"], 0.3)
-    ref = K.plaza_contest(z, contender, pat, crit, d["C"], 0.3)
+    ref = _ref_contest(z, contender, pat, crit, d["C"], 0.3)
     assert all(_same(a, b) for a, b in zip(out, ref, strict=True))
 
 
@@ -1126,7 +1232,7 @@ def test_strength_month_is_the_numpy_strength_step(use_sp: bool, troops: bool, p
 
 
 @pytest.mark.parametrize("na", [0, 16])
-def test_groups_record_month_is_the_records_kernels(na: int) -> None:
+def test_groups_record_month_is_the_numpy_records(na: int) -> None:
     rng = np.random.default_rng(21)
     n, ni, T, t = 153, 7, 3, 1
     ai = np.sort(rng.choice(na, 12, replace=False)) if na else np.zeros(0, dtype=np.int64)
@@ -1147,8 +1253,8 @@ def test_groups_record_month_is_the_records_kernels(na: int) -> None:
     got = [x.copy() for x in want]
     head = (t, na, ai, rev, L, S, active, ctrl, place_rev, 0.2, Vbar, admin1, ni, kg, mig_at)
     tail = (mig_first, mig_iso, fire_at, fire_first, fire_iso)
-    total = K.groups_record_parts(*head, *tail, *want[:9])
-    owners, pos = K.groups_record_counts(contested, place_iso, want[9], t, tc, S)
+    total = _ref_record(*head, *tail, want[:9])
+    want[9][t], owners, pos = _ref_counts(contested, place_iso, ni, tc, S)
     out = K.groups_record_month(*head, *tail, *got[:9], contested, place_iso, got[9], tc)
     assert _same(out[0], total) and _same(out[1], owners) and out[2] == pos
     assert all(_same(a, b) for a, b in zip(got, want, strict=True))
@@ -1322,13 +1428,19 @@ def test_lever_flags_are_numpys_any_and_all() -> None:
         assert got == want, x
 
 
+def _ref_market_sums(pm: A, dl: A, fl: A, p_end: A, k: int) -> tuple[A, A, A]:
+    """The markets step's tons delivered, route weights and weighted landed cost by market."""
+    w = dl + 1e-9 * (fl + 1e-9)
+    return tuple(np.bincount(pm, weights=x, minlength=k)[:k] for x in (dl, w, w * p_end))
+
+
 def test_landed_and_link_price_kernels_are_the_numpy_code() -> None:
     rng = np.random.default_rng(41)
     n_p, k = 1257, 2
     pm = rng.integers(0, k, n_p)
     dl, fl, p_end = _wide(rng, n_p, 0.5), _wide(rng, n_p), _wide(rng, n_p) + 1.0
     price, m0 = np.array([25000.0, 54000.0]), np.array([1.6, 6.5])
-    delivered, wsum, num = K.market_route_sums(pm, dl, fl, p_end, k)
+    delivered, wsum, num = _ref_market_sums(pm, dl, fl, p_end, k)
     got = K.landed_by_market(pm, dl, fl, p_end, k, price, m0)
     want = (delivered, np.divide(num, wsum, out=price / m0, where=wsum > 0))
     assert all(_same(g, w) for g, w in zip(got, want, strict=True))
@@ -1363,10 +1475,9 @@ def test_nest_and_utility_kernels_are_the_numpy_code() -> None:
     pm = rng.integers(0, 2, n_p)
     price, p_ref = np.array([26000.0, 51000.0]), np.array([25000.0, 54000.0])
     ps = rng.standard_normal(n_p)
-    assert _same(
-        K.route_utility_m(es, c_rel, f_rel, price, pm, p_ref, 22.0, ps),
-        K.route_utility(es, c_rel, f_rel, price, pm, p_ref[pm], 22.0, ps),
-    )
+    pr, pd = p_ref[pm], price[pm]
+    v = 22.0 * (pd / pr) * (es - c_rel / pr - f_rel / pd) + ps
+    assert _same(K.route_utility_m(es, c_rel, f_rel, price, pm, p_ref, 22.0, ps), v)
 
 
 @pytest.mark.parametrize("runs", [True, False])
@@ -1385,5 +1496,5 @@ def test_bin_sums_in_runs_are_bincounts(runs: bool) -> None:
     dl, fl, p_end = _wide(rng, n, 0.5), _wide(rng, n), _wide(rng, n)
     k = nb
     got = K.market_sums_runs(bins, dl, fl, p_end, k)
-    want = K.market_route_sums(bins, dl, fl, p_end, k)
+    want = _ref_market_sums(bins, dl, fl, p_end, k)
     assert all(_same(g, w) for g, w in zip(got, want, strict=True))

@@ -94,7 +94,7 @@ def test_market_step_matches_the_numpy_expressions(nu: float, phi: float, chi: f
             assert _same(getattr(fast, attr), getattr(ref, attr)), (month, attr)
 
 
-def test_market_route_sums_are_bincounts() -> None:
+def test_market_sums_runs_are_bincounts() -> None:
     rng = np.random.default_rng(3)
     n, k = 1257, 2
     pm = rng.integers(0, k, n)
@@ -102,7 +102,7 @@ def test_market_route_sums_are_bincounts() -> None:
     dl[rng.random(n) < 0.4] = 0.0
     fl = dl + rng.random(n)
     p_end = rng.random(n) * 1e5
-    delivered, wsum, num = K.market_route_sums(pm, dl, fl, p_end, k)
+    delivered, wsum, num = K.market_sums_runs(pm, dl, fl, p_end, k)
     w = dl + 1e-9 * (fl + 1e-9)
     assert _same(delivered, np.bincount(pm, weights=dl, minlength=k)[:k])
     assert _same(wsum, np.bincount(pm, weights=w, minlength=k)[:k])

@@ -1171,8 +1171,8 @@ class Groups(Module):
 
         # 6. Shares move toward the Tullock outcome against the other groups and the state;
         # colluding places keep their split (only the groups' joint share moves). In place
-        # of commit (compiled: plaza_shares; and plazas.contest_violence up to its
-        # exponential, for step 7).
+        # of commit (compiled, with plazas.contest_violence up to its exponential, for
+        # step 7).
         C_new, cap_v, arg_v = shares_and_violence_parts(
             z,
             zg,

@@ -185,29 +185,15 @@ def tilt_exponent(
 
 
 @njit(**_JIT)
-def path_sums(x: np.ndarray, idx: np.ndarray, path_len: np.ndarray) -> np.ndarray:
-    """Sum of ``x[idx]`` over each route's entries (in storage order, from 0).
-
-    Bit for bit ``A @ x`` for the 0/1 route-link CSR matrix ``A`` whose column indices
-    are ``idx``.
-    """
-    n_p = len(path_len)
-    out = np.empty(n_p)
-    e = 0
-    for p in range(n_p):
-        s = 0.0
-        for _ in range(path_len[p]):
-            s += x[idx[e]]
-            e += 1
-        out[p] = s
-    return out
-
-
-@njit(**_JIT)
 def path_sums3(
     x: np.ndarray, y: np.ndarray, z: np.ndarray, idx: np.ndarray, path_len: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`path_sums` of three per-link arrays in one pass over the entries."""
+    """Sums of ``x[idx]``, ``y[idx]`` and ``z[idx]`` over each route's entries (in storage
+    order, from 0), in one pass over the entries.
+
+    Bit for bit ``A @ x``, ``A @ y`` and ``A @ z`` for the 0/1 route-link CSR matrix
+    ``A`` whose column indices are ``idx``.
+    """
     n_p = len(path_len)
     ox = np.empty(n_p)
     oy = np.empty(n_p)
@@ -394,107 +380,6 @@ def pairwise_sum(a: np.ndarray) -> float:
 
 
 @njit(**_JIT)
-def plaza_locate(
-    S: np.ndarray,
-    commit: np.ndarray,
-    C: np.ndarray,
-    value: np.ndarray,
-    floor: float,
-    act: np.ndarray,
-    home_mult: np.ndarray,
-    rows: np.ndarray,
-    frag: np.ndarray,
-    feud_loss: float,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Local strength, contenders, armed strength and contest weights of the slots in play.
-
-    Bit for bit :func:`.plazas.locate` (``s_loc`` and contenders), then in the groups step
-    ``contender &= act[:, None]``, ``armed = s_loc.sum(axis=0)`` and
-    ``z = s_loc * home_mult[rows] * (1.0 - feud_loss * frag)[:, None]``.
-    """
-    na, n = C.shape
-    s_loc = np.empty((na, n))
-    contender = np.empty((na, n), dtype=np.bool_)
-    z = np.empty((na, n))
-    armed = np.zeros(n)
-    vf = np.empty(n)
-    for j in range(n):
-        vf[j] = value[j] + floor
-    hv = np.empty(n)
-    for a in range(na):
-        for j in range(n):
-            hv[j] = (1.0 if C[a, j] > 0 else 0.0) * vf[j]
-        tot = pairwise_sum(hv)
-        spread = (1.0 - pairwise_sum(commit[a])) * S[a] / _max(tot, 1e-12)
-        fd = 1.0 - feud_loss * frag[a]
-        r = rows[a]
-        for j in range(n):
-            s = _max(S[a] * commit[a, j] + spread * hv[j], 0.0)
-            s_loc[a, j] = s
-            contender[a, j] = (C[a, j] > 0 or commit[a, j] > 0) and act[a]
-            armed[j] = s if a == 0 else armed[j] + s
-            z[a, j] = s * home_mult[r, j] * fd
-    return s_loc, contender, armed, z
-
-
-@njit(**_JIT)
-def plaza_contest(
-    z: np.ndarray,
-    contender: np.ndarray,
-    patience: np.ndarray,
-    crit: np.ndarray,
-    C: np.ndarray,
-    dissipation: float,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The contest at each place: bit for bit the groups step's ``zg = z.sum(axis=0)``,
-    contender counts, :func:`.plazas.collusion` with thresholds ``crit[n]``, the
-    rivalry ``1 - sum z^2 / zg^2`` where two or more contend, the control bearing
-    revenue ``C * (1 - dissipation * rivalry * contested)`` and ``totC = C.sum(axis=0)``.
-
-    Returns ``zg, n_cont, collude, contested, rivalry, bearing, totC``.
-    """
-    na, n = C.shape
-    zg = np.zeros(n)
-    zz = np.zeros(n)
-    totC = np.zeros(n)
-    n_cont = np.zeros(n, dtype=np.int64)
-    collude = np.zeros(n, dtype=np.bool_)
-    contested = np.zeros(n, dtype=np.bool_)
-    rivalry = np.zeros(n)
-    bearing = np.empty((na, n))
-    for j in range(n):
-        s = 0.0
-        q = 0.0
-        tc = 0.0
-        k = 0
-        pat = np.inf
-        for a in range(na):
-            v = z[a, j]
-            s = v if a == 0 else s + v
-            q = v * v if a == 0 else q + v * v
-            c = C[a, j]
-            tc = c if a == 0 else tc + c
-            pa = patience[a] if contender[a, j] else 1.0
-            pat = pa if a == 0 else _min(pat, pa)
-            if contender[a, j]:
-                k += 1
-        zg[j] = s
-        zz[j] = q
-        totC[j] = tc
-        n_cont[j] = k
-        multi = k >= 2
-        col = multi and pat >= crit[k]
-        collude[j] = col
-        contested[j] = multi and not col
-        rivalry[j] = 1.0 - q / _max(s * s, 1e-12) if multi else 0.0
-    for a in range(na):
-        for j in range(n):
-            d = dissipation * rivalry[j] * (1.0 if contested[j] else 0.0)
-            bearing[a, j] = C[a, j] * (1.0 - d)
-    return zg, n_cont, collude, contested, rivalry, bearing, totC
-
-
-@njit(**_JIT)
 def plaza_value(
     rev: np.ndarray,
     Ya: np.ndarray,
@@ -559,118 +444,6 @@ def plaza_value(
         spend[j] = s
         Kn[j] = corruption_memory * K[j] + s
     return Vb, Vt, place_rev, spend, Kn
-
-
-@njit(**_JIT)
-def plaza_shares(
-    z: np.ndarray,
-    zg: np.ndarray,
-    z_state: np.ndarray,
-    C: np.ndarray,
-    totC: np.ndarray,
-    collude: np.ndarray,
-    contender: np.ndarray,
-    commit: np.ndarray,
-    speed: float,
-    exit_share: float,
-    eps: float,
-) -> np.ndarray:
-    """Control shares after the month's contest; ``commit`` changes in place.
-
-    Bit for bit the groups step's ``target = z / max(zg + z_state, eps)``, ``C_new = C +
-    speed * (target - C)``, at colluding places ``C * (1 + speed * (target.sum(0) -
-    totC) / max(totC, eps))``, then ``keep = (C_new >= exit_share) & contender``,
-    ``C_new *= keep`` and ``commit *= keep & (keep.sum(0) > 1)``.
-    """
-    na, n = C.shape
-    C_new = np.empty((na, n))
-    target = np.empty(na)
-    keep = np.empty(na, dtype=np.bool_)
-    for j in range(n):
-        d = _max(zg[j] + z_state[j], eps)
-        ts = 0.0
-        for a in range(na):
-            t = z[a, j] / d
-            target[a] = t
-            ts = t if a == 0 else ts + t
-        joint = 0.0
-        if collude[j]:
-            joint = 1.0 + speed * (ts - totC[j]) / _max(totC[j], eps)
-        nk = 0
-        for a in range(na):
-            c = C[a, j]
-            cn = c * joint if collude[j] else c + speed * (target[a] - c)
-            kp = cn >= exit_share and contender[a, j]
-            keep[a] = kp
-            C_new[a, j] = cn * (1.0 if kp else 0.0)
-            if kp:
-                nk += 1
-        for a in range(na):
-            commit[a, j] = commit[a, j] * (1.0 if keep[a] and nk > 1 else 0.0)
-    return C_new
-
-
-@njit(**_JIT)
-def contest_violence_parts(
-    value: np.ndarray,
-    s_loc: np.ndarray,
-    contender: np.ndarray,
-    upkeep: np.ndarray,
-    capacity: float,
-    n_cont: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`.plazas.contest_violence` before its exponential: the bound ``cap =
-    capacity * tot`` and the exponent ``-raw / max(cap, 1e-300)``, bit for bit; the
-    violence is ``where(cap > 0, cap * -expm1(exponent), 0)``."""
-    na, n = s_loc.shape
-    cap = np.empty(n)
-    arg = np.empty(n)
-    for j in range(n):
-        tot = 0.0
-        ss = 0.0
-        us = 0.0
-        for a in range(na):
-            s = s_loc[a, j] * (1.0 if contender[a, j] else 0.0)
-            uc = upkeep[a] * (1.0 if contender[a, j] else 0.0)
-            tot = s if a == 0 else tot + s
-            ss = s * s if a == 0 else ss + s * s
-            us = uc if a == 0 else us + uc
-        k = n_cont[j]
-        hhi = ss / _max(tot * tot, 1e-300)
-        n1 = float(max(k, 1))
-        mean_s = tot / n1
-        u_mean = us / n1
-        raw = value[j] / _max(u_mean, 1e-300) * (1.0 - hhi) * mean_s
-        if k < 2:
-            raw = 0.0
-        c = capacity * tot
-        cap[j] = c
-        arg[j] = -raw / _max(c, 1e-300)
-    return cap, arg
-
-
-@njit(**_JIT)
-def predation_parts(
-    bearing: np.ndarray, capfrac: np.ndarray, Y: np.ndarray, L: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Predation revenue and labour by group, predatory activity and place, bit for bit
-    the groups step's ``pred3 = bearing[:, None, :] * capfrac[:, 1:, None] * Y[None, 1:,
-    :]`` and ``lab = L[:, 1:, None] * (pred3 / pred3.sum(axis=2))`` (0 where the sum is
-    not positive)."""
-    na, n = bearing.shape
-    nk = Y.shape[0] - 1
-    pred3 = np.empty((na, nk, n))
-    lab = np.empty((na, nk, n))
-    for a in range(na):
-        for k in range(nk):
-            cf = capfrac[a, k + 1]
-            for j in range(n):
-                pred3[a, k, j] = bearing[a, j] * cf * Y[k + 1, j]
-            tot = pairwise_sum(pred3[a, k])
-            lk = L[a, k + 1]
-            for j in range(n):
-                lab[a, k, j] = lk * (pred3[a, k, j] / tot if tot > 0 else 0.0)
-    return pred3, lab
 
 
 # ---------------------------------------------------------------------------
@@ -1149,62 +922,10 @@ def segment_normalise(e: np.ndarray, seg: np.ndarray, n_seg: int) -> tuple[np.nd
     return sm, tot
 
 
-@njit(**_JIT)
-def route_utility(
-    es: np.ndarray,
-    c_rel: np.ndarray,
-    f_rel: np.ndarray,
-    price_dest: np.ndarray,
-    market_of_path: np.ndarray,
-    p_ref: np.ndarray,
-    theta: float,
-    ps_term: np.ndarray,
-) -> np.ndarray:
-    """Bit for bit the routes step's ``price = price_dest[market_of_path]``, ``c_rel /=
-    p_ref``, ``f_rel /= price``, ``scale = price / p_ref`` and ``v = theta * scale * (es
-    - c_rel - f_rel) + ps_term`` (``es = exp(log survival)``)."""
-    n = len(es)
-    v = np.empty(n)
-    for i in range(n):
-        price = price_dest[market_of_path[i]]
-        c = c_rel[i] / p_ref[i]
-        f = f_rel[i] / price
-        scale = price / p_ref[i]
-        v[i] = theta * scale * (es[i] - c - f) + ps_term[i]
-    return v
-
-
 # ---------------------------------------------------------------------------
 # Markets step: per-route sums by market and the market model's arithmetic between
 # numpy's powers (arrays of a few markets; powers stay in numpy, which special-cases
 # some exponents).
-
-
-@njit(**_JIT)
-def market_route_sums(
-    path_market: np.ndarray,
-    path_delivered: np.ndarray,
-    path_flow: np.ndarray,
-    p_end: np.ndarray,
-    k: int,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Tons delivered, route weights and weighted landed cost, summed by market.
-
-    Bit for bit, with ``w = path_delivered + 1e-9 * (path_flow + 1e-9)``:
-    ``np.bincount(path_market, path_delivered)``, ``np.bincount(path_market, w)`` and
-    ``np.bincount(path_market, w * p_end)`` (``minlength=k``).
-    """
-    delivered = np.zeros(k)
-    wsum = np.zeros(k)
-    num = np.zeros(k)
-    for i in range(len(path_market)):
-        m = path_market[i]
-        d = path_delivered[i]
-        w = d + 1e-9 * (path_flow[i] + 1e-9)
-        delivered[m] += d
-        wsum[m] += w
-        num[m] += w * p_end[i]
-    return delivered, wsum, num
 
 
 @njit(**_JIT)
@@ -1939,85 +1660,6 @@ def entry_commit(
 
 
 @njit(**_JIT)
-def groups_record_parts(
-    t: int,
-    na: int,
-    ai: np.ndarray,
-    rev: np.ndarray,
-    L: np.ndarray,
-    strength: np.ndarray,
-    active: np.ndarray,
-    controller: np.ndarray,
-    place_rev: np.ndarray,
-    corruption_share: float,
-    Vbar: np.ndarray,
-    admin1: np.ndarray,
-    ni: int,
-    kg: np.ndarray,
-    mig_at: np.ndarray,
-    mig_first: np.ndarray,
-    mig_first_iso: np.ndarray,
-    fire_at: np.ndarray,
-    fire_first: np.ndarray,
-    fire_first_iso: np.ndarray,
-    r_revenue: np.ndarray,
-    r_effort: np.ndarray,
-    r_strength: np.ndarray,
-    r_active: np.ndarray,
-    r_places: np.ndarray,
-    r_corruption: np.ndarray,
-    r_value: np.ndarray,
-    r_migrants: np.ndarray,
-    r_firearms: np.ndarray,
-) -> float:
-    """The groups' records of month ``t`` other than the matrix products, bit for bit
-    the numpy code of ``Groups._record``: revenue and effort shares of the slots in play
-    ``ai`` (latent slots 0; ``L / L.sum(axis=1)``, 1 where the sum is not positive),
-    strength, activity, places controlled, the slots' corruption, the admin-1 plaza
-    values, migrants and firearms by country of first stop. Returns the month's tons
-    (``kg.sum() / 1000``). The slots' records are written when ``na`` > 0."""
-    if na > 0:
-        nk = rev.shape[1]
-        rr = r_revenue[t]
-        re = r_effort[t]
-        for c in range(len(rr)):
-            rr[c] = 0.0
-            re[c] = 0.0
-        nl = L.shape[1]
-        for i in range(len(ai)):
-            a = ai[i]
-            for k in range(nk):
-                rr[a * nk + k] = rev[i, k]
-            ls = pairwise_sum(L[i])
-            d = ls if ls > 0 else 1.0
-            for k in range(nl):
-                re[a * nl + k] = L[i, k] / d
-        for a in range(na):
-            r_strength[t, a] = strength[a]
-            r_active[t, a] = 1.0 if active[a] else 0.0
-        cnt = np.zeros(na + 1, dtype=np.int64)
-        for j in range(len(controller)):
-            cnt[controller[j] + 1] += 1
-        for a in range(na):
-            r_places[t, a] = cnt[a + 1]
-            r_corruption[t, a] = 0.0
-        for i in range(len(ai)):
-            r_corruption[t, ai[i]] = corruption_share * pairwise_sum(place_rev[i])
-    for i in range(len(admin1)):
-        r_value[t, ni + i] = Vbar[admin1[i]]
-    mig = np.zeros(ni)
-    for i in range(len(mig_first)):
-        mig[mig_first_iso[i]] += mig_at[mig_first[i]]
-    fire = np.zeros(ni)
-    for i in range(len(fire_first)):
-        fire[fire_first_iso[i]] += fire_at[fire_first[i]]
-    for c in range(ni):
-        r_migrants[t, c] = mig[c]
-        r_firearms[t, c] = fire[c]
-    return pairwise_sum(kg) / 1000.0
-
-
-@njit(**_JIT)
 def secondary_inputs(
     presence: np.ndarray,
     apprehension: float,
@@ -2219,9 +1861,12 @@ def plaza_gather_locate(
     step's ``Sa = S[ai]``, ``Ca = C[ai]``, ``commit = commit_all[ai]``, ``frag =
     frag_all[ai]``, ``act = Sa > 0``, ``feuding = frag.any()``, ``pat = patience[ai] -
     pat_pen[ai]``, ``cap = cap_all[ai]`` with ``cap[:, transit] *= 1 - route_loss *
-    frag`` when feuding, :func:`plaza_locate`, and the contest weights of the groups and
-    of the state ``z_state = state_strength * pres + troop_strength * troops``, both
-    squared (``x * x``, what numpy's ``x ** 2.0`` computes) when ``square``.
+    frag`` when feuding, the local strength and contenders of :func:`.plazas.locate`
+    with ``contender &= act[:, None]``, ``armed = s_loc.sum(axis=0)``, the contest
+    weights of the groups ``z = s_loc * home_mult[ai] * (1.0 - feud_loss * frag)[:,
+    None]`` and of the state ``z_state = state_strength * pres + troop_strength *
+    troops``, both squared (``x * x``, what numpy's ``x ** 2.0`` computes) when
+    ``square``.
 
     Returns ``Sa, Ca, commit, frag, act, feuding, pat, cap, s_loc, contender, armed, z,
     z_state`` (new arrays).
@@ -2255,7 +1900,7 @@ def plaza_gather_locate(
     if feuding:
         for i in range(nai):
             cap[i, transit] = cap[i, transit] * (1.0 - route_loss * frag[i])
-    # plaza_locate (its arithmetic, with _psum), the weights squared in the same pass
+    # .plazas.locate (numpy's sums with _psum), the weights squared in the same pass
     s_loc = np.empty((nai, n))
     contender = np.empty((nai, n), dtype=np.bool_)
     z = np.empty((nai, n))
@@ -2419,14 +2064,21 @@ def shares_and_violence_parts(
     capacity: float,
     n_cont: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`plaza_shares` (``commit`` changes in place) and
-    :func:`contest_violence_parts`, in one call, bit for bit: their arithmetic row by
-    row (each place's sums over the slots still add the slots in order).
+    """Control shares after the month's contest (``commit`` changes in place), and the
+    contest violence before its exponential, bit for bit the numpy code of the groups
+    step (each place's sums over the slots add the slots in order, as numpy's).
+
+    Shares: ``target = z / max(zg + z_state, eps)``, ``C_new = C + speed * (target -
+    C)``, at colluding places ``C * (1 + speed * (target.sum(0) - totC) / max(totC,
+    eps))``, then ``keep = (C_new >= exit_share) & contender``, ``C_new *= keep`` and
+    ``commit *= keep & (keep.sum(0) > 1)``. Violence: :func:`.plazas.contest_violence`
+    up to its exponential, the bound ``cap = capacity * tot`` and the exponent ``-raw /
+    max(cap, 1e-300)``; the violence is ``where(cap > 0, cap * -expm1(exponent), 0)``.
 
     Returns ``C_new, cap, exponent``.
     """
     na, n = C.shape
-    # plaza_shares
+    # the control shares
     d = np.empty(n)
     for j in range(n):
         d[j] = _max(zg[j] + z_state[j], eps)
@@ -2456,7 +2108,7 @@ def shares_and_violence_parts(
     for a in range(na):
         for j in range(n):
             commit[a, j] = commit[a, j] * (1.0 if keep[a, j] and nk[j] > 1 else 0.0)
-    # contest_violence_parts
+    # contest violence before its exponential
     tot = np.zeros(n)
     ss = np.zeros(n)
     us = np.zeros(n)
@@ -2494,8 +2146,12 @@ def plaza_contest_rows(
     C: np.ndarray,
     dissipation: float,
 ):  # noqa: ANN201
-    """:func:`plaza_contest`, bit for bit: its arithmetic row by row (each place's sums
-    over the slots still add the slots in order).
+    """The contest at each place, bit for bit the groups step's ``zg = z.sum(axis=0)``,
+    contender counts, :func:`.plazas.collusion` with thresholds ``crit[n]``, the
+    rivalry ``1 - sum z^2 / zg^2`` where two or more contend, the control bearing
+    revenue ``C * (1 - dissipation * rivalry * contested)`` and ``totC = C.sum(axis=0)``;
+    its arithmetic row by row (each place's sums over the slots add the slots in order,
+    as numpy's).
 
     Returns ``zg, n_cont, collude, contested, rivalry, bearing, totC``.
     """
@@ -2759,7 +2415,10 @@ def add_owned(by_kind: np.ndarray, owned: np.ndarray, total: float) -> None:
 def predation_split(
     bearing: np.ndarray, capfrac: np.ndarray, Y: np.ndarray, L: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`predation_parts`, bit for bit (its arithmetic, with :func:`_psum`)."""
+    """Predation revenue and labour by group, predatory activity and place, bit for bit
+    the groups step's ``pred3 = bearing[:, None, :] * capfrac[:, 1:, None] * Y[None, 1:,
+    :]`` and ``lab = L[:, 1:, None] * (pred3 / pred3.sum(axis=2))`` (0 where the sum is
+    not positive; numpy's sums with :func:`_psum`)."""
     na, n = bearing.shape
     nk = Y.shape[0] - 1
     pred3 = np.empty((na, nk, n))
@@ -2885,9 +2544,14 @@ def groups_record_month(
     r_contested: np.ndarray,
     tc: np.ndarray,
 ) -> tuple[float, np.ndarray, bool]:
-    """:func:`groups_record_parts` (its numpy sums with :func:`_psum`) and
-    :func:`groups_record_counts` in one call, bit for bit. Returns the month's tons and
-    the load owners' weights with whether their sum is positive."""
+    """The groups' records of month ``t`` other than the matrix products, bit for bit
+    the numpy code of ``Groups._record`` (its sums with :func:`_psum`): revenue and
+    effort shares of the slots in play ``ai`` (latent slots 0; ``L / L.sum(axis=1)``, 1
+    where the sum is not positive), strength, activity, places controlled, the slots'
+    corruption, the admin-1 plaza values, migrants and firearms by country of first
+    stop (the slots' records are written when ``na`` > 0); then
+    :func:`groups_record_counts`. Returns the month's tons (``kg.sum() / 1000``) and the
+    load owners' weights with whether their sum is positive."""
     if na > 0:
         nk = rev.shape[1]
         rr = r_revenue[t]
@@ -3453,8 +3117,8 @@ def landed_by_market(
     price: np.ndarray,
     m0: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Tons delivered to each market and its landed cost: :func:`market_route_sums`
-    (:func:`market_sums_runs`) then :func:`landed_cost`, bit for bit."""
+    """Tons delivered to each market and its landed cost: :func:`market_sums_runs` then
+    :func:`landed_cost`, bit for bit."""
     delivered, wsum, num = market_sums_runs(path_market, path_delivered, path_flow, p_end, k)
     return delivered, landed_cost(num, wsum, price, m0)
 
@@ -3570,8 +3234,11 @@ def route_utility_m(
     theta: float,
     ps_term: np.ndarray,
 ) -> np.ndarray:
-    """Bit for bit :func:`route_utility` with ``p_ref = p_ref_m[market_of_path]``: the
-    scale ``price / p_ref`` is one division per market, not per route."""
+    """Route utilities, bit for bit the routes step's ``price =
+    price_dest[market_of_path]``, ``p_ref = p_ref_m[market_of_path]``, ``c_rel /=
+    p_ref``, ``f_rel /= price``, ``scale = price / p_ref`` and ``v = theta * scale * (es
+    - c_rel - f_rel) + ps_term`` (``es = exp(log survival)``): the scale is one division
+    per market, not per route."""
     nm = len(price_dest)
     scale = np.empty(nm)
     for m in range(nm):
@@ -3615,8 +3282,12 @@ def market_sums_runs(
     p_end: np.ndarray,
     k: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Bit for bit :func:`market_route_sums`, a run of routes to the same market summed in
-    registers (see :func:`bin_runs_gather`)."""
+    """Tons delivered, route weights and weighted landed cost, summed by market.
+
+    Bit for bit, with ``w = path_delivered + 1e-9 * (path_flow + 1e-9)``:
+    ``np.bincount(path_market, path_delivered)``, ``np.bincount(path_market, w)`` and
+    ``np.bincount(path_market, w * p_end)`` (``minlength=k``); a run of routes to the
+    same market is summed in registers (see :func:`bin_runs_gather`)."""
     delivered = np.zeros(k)
     wsum = np.zeros(k)
     num = np.zeros(k)

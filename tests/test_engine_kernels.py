@@ -13,7 +13,13 @@ import numpy as np
 import pytest
 
 from isthmus.engine import kernels as K
-from isthmus.engine.plazas import collusion, collusion_threshold, contest_violence, locate
+from isthmus.engine.plazas import (
+    collusion,
+    collusion_threshold,
+    contest_violence,
+    contest_violence_parts,
+    locate,
+)
 from isthmus.engine.portfolio import optimal_effort, revenue, shadow_value, size_at_upkeep
 from isthmus.engine.routes import _logsum, segment_softmax
 
@@ -119,22 +125,6 @@ def _ref_shares(
     return C_new, commit * (keep & (keep.sum(axis=0) > 1))
 
 
-def _ref_violence_parts(
-    value: A, s_loc: A, contender: A, upkeep: A, capacity: float, n: A
-) -> tuple[A, A]:
-    """:func:`.plazas.contest_violence` before its exponential: ``cap`` and the exponent."""
-    s = s_loc * contender
-    tot = s.sum(axis=0)
-    hhi = (s * s).sum(axis=0) / np.maximum(tot * tot, 1e-300)
-    n1 = np.maximum(n, 1)
-    mean_s = tot / n1
-    u_mean = (upkeep[:, None] * contender).sum(axis=0) / n1
-    raw = value / np.maximum(u_mean, 1e-300) * (1.0 - hhi) * mean_s
-    raw = np.where(n >= 2, raw, 0.0)
-    cap = capacity * tot
-    return cap, -raw / np.maximum(cap, 1e-300)
-
-
 def _ref_predation(bearing: A, capfrac: A, Y: A, L: A) -> tuple[A, A]:
     """Predation revenue and labour by slot, predatory activity and place."""
     pred3 = bearing[:, None, :] * capfrac[:, 1:, None] * Y[None, 1:, :]
@@ -206,7 +196,7 @@ def test_plaza_kernels_match_the_numpy_step(na: int, n: int) -> None:
         z, zg, z_state, C, totC, collude2, contender, commit, speed, exit_share, eps
     )
     u = _wide(rng, na, 0.0) + 1.0
-    cap_ref, arg_ref = _ref_violence_parts(Vbar, s_loc, contender, u, 2.5, n_cont)
+    cap_ref, arg_ref = contest_violence_parts(Vbar, s_loc, contender, u, 2.5, n_cont)
     cm_k = commit.copy()
     C_k, cap, arg = K.shares_and_violence_parts(
         z, zg, z_state, C, totC, collude2, contender, cm_k, speed, exit_share, eps, Vbar,
@@ -1078,7 +1068,7 @@ def test_groups_contest_and_end_of_month_glue_is_the_numpy_code() -> None:
     z_state, u, V = _wide(rng, n), _wide(rng, nai, 0.0) + 1.0, _wide(rng, n)
     c2 = commit.copy()
     C_new, c1 = _ref_shares(z, zg, z_state, C, totC, collude, contender, commit, 0.15, 0.1, 1e-12)
-    ref = (C_new, *_ref_violence_parts(V, s_loc, contender, u, 1.0, n_cont))
+    ref = (C_new, *contest_violence_parts(V, s_loc, contender, u, 1.0, n_cont))
     out = K.shares_and_violence_parts(
         z, zg, z_state, C, totC, collude, contender, c2, 0.15, 0.1, 1e-12, V, s_loc, u, 1.0, n_cont
     )

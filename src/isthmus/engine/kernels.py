@@ -1041,6 +1041,38 @@ def scarcity_tilt(
 
 
 @njit(**_JIT)
+def _finish_place_prices(
+    den: np.ndarray,
+    num: np.ndarray,
+    n_places: int,
+    origins: np.ndarray,
+    p0: float,
+    off_route: np.ndarray,
+    cidx: np.ndarray,
+    c_count: np.ndarray,
+) -> np.ndarray:
+    """Place prices from the route-weighted bin sums: ``num / den`` where ``den > 0``
+    (else 0), ``p0`` at the origins, and at the places off every route the mean of their
+    country's on-route prices summed in place order (``p0`` for a country with none)."""
+    price = np.zeros(n_places)
+    for j in range(n_places):
+        if den[j] > 0:
+            price[j] = num[j] / den[j]
+    for j in origins:
+        price[j] = p0
+    n_c = len(c_count)
+    cn = np.zeros(n_c)
+    for j in range(n_places):
+        if not off_route[j]:
+            cn[cidx[j]] += price[j]
+    for j in range(n_places):
+        if off_route[j]:
+            c = cidx[j]
+            price[j] = cn[c] / c_count[c] if c_count[c] > 0 else p0
+    return price
+
+
+@njit(**_JIT)
 def place_prices_kernel(
     path_flow: np.ndarray,
     path_len: np.ndarray,
@@ -1062,22 +1094,7 @@ def place_prices_kernel(
     country with none, ``c_count`` its number of on-route places).
     """
     den, num = weighted_bin_mean_parts(path_flow + 1e-9, path_len, entry_price, e_place, n_places)
-    price = np.zeros(n_places)
-    for j in range(n_places):
-        if den[j] > 0:
-            price[j] = num[j] / den[j]
-    for j in origins:
-        price[j] = p0
-    n_c = len(c_count)
-    cn = np.zeros(n_c)
-    for j in range(n_places):
-        if not off_route[j]:
-            cn[cidx[j]] += price[j]
-    for j in range(n_places):
-        if off_route[j]:
-            c = cidx[j]
-            price[j] = cn[c] / c_count[c] if c_count[c] > 0 else p0
-    return price
+    return _finish_place_prices(den, num, n_places, origins, p0, off_route, cidx, c_count)
 
 
 @njit(**_JIT)
@@ -3154,22 +3171,7 @@ def place_prices_flat(
         we = w[e_path[e]]
         den[b] += we
         num[b] += we * entry_price[e]
-    price = np.zeros(n_places)
-    for j in range(n_places):
-        if den[j] > 0:
-            price[j] = num[j] / den[j]
-    for j in origins:
-        price[j] = p0
-    n_c = len(c_count)
-    cn = np.zeros(n_c)
-    for j in range(n_places):
-        if not off_route[j]:
-            cn[cidx[j]] += price[j]
-    for j in range(n_places):
-        if off_route[j]:
-            c = cidx[j]
-            price[j] = cn[c] / c_count[c] if c_count[c] > 0 else p0
-    return price
+    return _finish_place_prices(den, num, n_places, origins, p0, off_route, cidx, c_count)
 
 
 @njit(**_JIT)

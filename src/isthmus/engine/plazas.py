@@ -54,6 +54,30 @@ def locate(
     return s_loc, held | (commit > 0)
 
 
+def contest_violence_parts(
+    value: np.ndarray,
+    s_loc: np.ndarray,
+    contender: np.ndarray,
+    upkeep: np.ndarray,
+    capacity: float,
+    n: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`contest_violence` before its exponential: the bound ``F`` (``capacity`` x
+    the strength present) and the exponent ``-raw / F``."""
+    s = s_loc * contender
+    tot = s.sum(axis=0)
+    if n is None:
+        n = contender.sum(axis=0)
+    hhi = (s * s).sum(axis=0) / np.maximum(tot * tot, 1e-300)
+    n1 = np.maximum(n, 1)
+    mean_s = tot / n1
+    u_mean = (upkeep[:, None] * contender).sum(axis=0) / n1
+    raw = value / np.maximum(u_mean, 1e-300) * (1.0 - hhi) * mean_s
+    raw = np.where(n >= 2, raw, 0.0)
+    cap = capacity * tot
+    return cap, -raw / np.maximum(cap, 1e-300)
+
+
 def contest_violence(
     value: np.ndarray,
     s_loc: np.ndarray,
@@ -71,18 +95,8 @@ def contest_violence(
     ``V (n - 1) / n`` (mechanisms.md (c) 2); unequal ones spend less. ``n``, the number
     of contenders at each place, is counted from ``contender`` unless given.
     """
-    s = s_loc * contender
-    tot = s.sum(axis=0)
-    if n is None:
-        n = contender.sum(axis=0)
-    hhi = (s * s).sum(axis=0) / np.maximum(tot * tot, 1e-300)
-    n1 = np.maximum(n, 1)
-    mean_s = tot / n1
-    u_mean = (upkeep[:, None] * contender).sum(axis=0) / n1
-    raw = value / np.maximum(u_mean, 1e-300) * (1.0 - hhi) * mean_s
-    raw = np.where(n >= 2, raw, 0.0)
-    cap = capacity * tot
-    return np.where(cap > 0, cap * -np.expm1(-raw / np.maximum(cap, 1e-300)), 0.0)
+    cap, arg = contest_violence_parts(value, s_loc, contender, upkeep, capacity, n)
+    return np.where(cap > 0, cap * -np.expm1(arg), 0.0)
 
 
 def collusion_threshold(n: np.ndarray, deviation_months: float) -> np.ndarray:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from isthmus import Sim
@@ -336,6 +336,19 @@ def _within(name: str):
     purity=st.floats(0.05, 1.0),
     start_price=st.floats(500.0, 500000.0),
 )
+@example(  # found by hypothesis: 8e6 t of stocks, 1.0e-9 t of rounding in the ledger
+    deliveries=[0.25],
+    landed=144816.0,
+    mult=2.0,
+    elasticity=-1.0,
+    phi=2.0,
+    nu=0.25,
+    a_raw=0.25,
+    a_pi=1.0,
+    cover=3.0,
+    purity=1.0,
+    start_price=500.0,
+)
 def test_market_never_negative_and_purity_in_unit_interval(
     deliveries, landed, mult, elasticity, phi, nu, a_raw, a_pi, cover, purity, start_price
 ):
@@ -354,13 +367,18 @@ def test_market_never_negative_and_purity_in_unit_interval(
     )
     m.start(np.array([start_price, start_price]), np.array([landed, landed]))
     for d in deliveries:
+        before = m.stock.copy()
         out = m.step(np.array([d, d / 10]), np.array([mult, 1.0]), np.array([landed, landed]))
         for k in ("wholesale", "price_per_pure_gram", "consumed", "users", "stock", "lost"):
             assert np.isfinite(out[k]).all() and (out[k] >= 0).all(), k
         assert (out["wholesale"] > 0).all() and (out["price_per_pure_gram"] > 0).all()
         assert ((out["purity"] > 0) & (out["purity"] <= 1)).all()
         bal = out["delivered"] - out["consumed"] - out["lost"] - out["stock_change"]
-        assert np.abs(bal).max() <= 1e-9 * max(1.0, d)
+        # Rounding is relative to the largest term of the ledger: a start far below the
+        # landed cost leaves dealers with millions of tons, whose change is exact only to
+        # ~1e-16 of them (hypothesis found 1.0e-9 t on 8e6 t of stock).
+        scale = np.maximum.reduce([np.full(2, max(1.0, d)), before, m.stock])
+        assert (np.abs(bal) <= 1e-13 * scale + 1e-9 * max(1.0, d)).all()
 
 
 @settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow])

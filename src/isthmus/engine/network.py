@@ -23,10 +23,14 @@ True
 
 from __future__ import annotations
 
+import copy
 import itertools
+import pickle
+import threading
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
@@ -303,6 +307,28 @@ def _patrol_cells(
     return cell, expo, len(keys), lane
 
 
+#: Networks compiled in this process (see :func:`compile_network`), oldest first.
+_COMPILED: dict[tuple, CompiledNetwork] = {}
+#: Most networks kept in :data:`_COMPILED` (the default's takes about 1 MB).
+_COMPILED_MAX = 8
+_COMPILED_LOCK = threading.Lock()  # the dashboard (streamlit) runs each session in a thread
+
+
+def _table_key(df: pd.DataFrame) -> tuple[tuple[str, str, bytes], ...]:
+    """Every column of a table as (name, dtype, pickled values): equal keys, equal tables
+    (pickle writes each value with its type; the row index is not part of it).
+
+    Examples
+    --------
+    >>> a = pd.DataFrame({"x": [1.0, 2.0], "id": ["a", "b"]})
+    >>> _table_key(a) == _table_key(a.copy(deep=True)), _table_key(a) == _table_key(a[::-1])
+    (True, False)
+    """
+    return tuple(
+        (str(c), str(df[c].dtype), pickle.dumps(df[c].to_numpy(), protocol=5)) for c in df.columns
+    )
+
+
 def compile_network(
     scenario: Scenario,
     initial_risk: np.ndarray | None = None,
@@ -325,9 +351,52 @@ def compile_network(
     seizure risk x a reference value (USD/kg). Routes costing more than
     ``max_cost_ratio`` times the cheapest route to the same destination are dropped
     as implausible.
+
+    The network depends only on the scenario's places and links tables and on the
+    arguments: a network compiled once in this process for the same content of those
+    (every column, value and type; :func:`_table_key`) and the same arguments is
+    returned as a deep copy instead of compiled again. Why: the route generation takes
+    more time than a tenth of a run's months, and most runs of a process (ensembles,
+    calibration, the benchmarks) compile the same network.
     """
     places = scenario.places.reset_index(drop=True)
     links = scenario.links.reset_index(drop=True)
+    args = (
+        initial_risk,
+        max_gateways,
+        variants,
+        reference_value_usd_per_kg,
+        max_cost_ratio,
+        onward_ratio,
+        max_onward,
+    )
+    key = (_table_key(places), _table_key(links), pickle.dumps(args, protocol=5))
+    with _COMPILED_LOCK:
+        hit = _COMPILED.get(key)
+    if hit is not None:
+        return copy.deepcopy(hit)
+    net = _compile(places, links, *args)
+    kept = copy.deepcopy(net)  # kept apart from the one handed out
+    with _COMPILED_LOCK:
+        while len(_COMPILED) >= _COMPILED_MAX:
+            del _COMPILED[next(iter(_COMPILED))]
+        _COMPILED[key] = kept
+    return net
+
+
+def _compile(
+    places: pd.DataFrame,
+    links: pd.DataFrame,
+    initial_risk: np.ndarray | None,
+    max_gateways: int,
+    variants: int,
+    reference_value_usd_per_kg: float,
+    max_cost_ratio: float,
+    onward_ratio: float,
+    max_onward: int,
+) -> CompiledNetwork:
+    """:func:`compile_network` of a scenario's places and links (indexed 0, 1, ...); it
+    sees nothing else of the scenario, so that the cache's key holds all it reads."""
     ids = [str(x) for x in places["id"]]
     index = {p: i for i, p in enumerate(ids)}
     n = len(ids)

@@ -33,8 +33,8 @@ def _fresh(sc, **kw) -> network.CompiledNetwork:  # noqa: ANN001 - a scenario
         max_onward=7,
     )
     args.update(kw)
-    return network._compile(
-        sc.places.reset_index(drop=True), sc.links.reset_index(drop=True), **args
+    return network._compile(  # every column
+        {c: sc.places[c] for c in sc.places}, {c: sc.links[c] for c in sc.links}, **args
     )
 
 
@@ -59,7 +59,9 @@ def test_an_edited_table_compiles_again() -> None:
     # a value of the same text but another type is another table
     ed2 = sc.copy()
     ed2.tables["places"]["population"] = ed2.tables["places"]["population"].astype(object)
-    assert network._table_key(ed2.places) != network._table_key(sc.places)
+    cols = network.PLACE_COLUMNS
+    key = network._table_key(network._columns(sc.places, cols))
+    assert network._table_key(network._columns(ed2.places, cols)) != key
 
 
 def test_other_arguments_compile_again() -> None:

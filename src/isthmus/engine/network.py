@@ -307,6 +307,29 @@ def _patrol_cells(
     return cell, expo, len(keys), lane
 
 
+#: The columns of the places and links tables a network is compiled from: the compiler
+#: sees no other (a column it would read without being listed here fails at once).
+PLACE_COLUMNS = (
+    "id",
+    "country",
+    "level",
+    "lat",
+    "lon",
+    "population",
+    "role",
+    "market",
+    "region_group",
+)
+LINK_COLUMNS = (
+    "from",
+    "to",
+    "mode",
+    "length_km",
+    "cost_usd_per_kg",
+    "capacity_t_per_month",
+    "patrols",
+    "vector",
+)
 #: Networks compiled in this process (see :func:`compile_network`), oldest first.
 _COMPILED: dict[tuple, CompiledNetwork] = {}
 #: Most networks kept in :data:`_COMPILED` (the default's takes about 1 MB).
@@ -314,18 +337,27 @@ _COMPILED_MAX = 8
 _COMPILED_LOCK = threading.Lock()  # the dashboard (streamlit) runs each session in a thread
 
 
-def _table_key(df: pd.DataFrame) -> tuple[tuple[str, str, bytes], ...]:
-    """Every column of a table as (name, dtype, pickled values): equal keys, equal tables
-    (pickle writes each value with its type; the row index is not part of it).
+def _columns(df: pd.DataFrame, names: tuple[str, ...]) -> dict[str, pd.Series]:
+    """The columns ``names`` of a table that it has, indexed 0, 1, ... (why not a
+    DataFrame of them: selecting columns costs pandas more than the cache saves)."""
+    df = df.reset_index(drop=True)
+    return {c: df[c] for c in names if c in df.columns}
+
+
+def _table_key(cols: dict[str, pd.Series]) -> tuple[tuple[str, str, bytes], ...]:
+    """Columns as (name, dtype, pickled values): equal keys, equal columns (pickle writes
+    each value with its type; the row index is not part of it).
 
     Examples
     --------
     >>> a = pd.DataFrame({"x": [1.0, 2.0], "id": ["a", "b"]})
-    >>> _table_key(a) == _table_key(a.copy(deep=True)), _table_key(a) == _table_key(a[::-1])
+    >>> key = _table_key(_columns(a, ("x", "id")))
+    >>> key == _table_key(_columns(a.copy(deep=True), ("x", "id"))), key == _table_key(
+    ...     _columns(a[::-1], ("x", "id")))
     (True, False)
     """
     return tuple(
-        (str(c), str(df[c].dtype), pickle.dumps(df[c].to_numpy(), protocol=5)) for c in df.columns
+        (c, str(col.dtype), pickle.dumps(col.to_numpy(), protocol=5)) for c, col in cols.items()
     )
 
 
@@ -352,15 +384,16 @@ def compile_network(
     ``max_cost_ratio`` times the cheapest route to the same destination are dropped
     as implausible.
 
-    The network depends only on the scenario's places and links tables and on the
-    arguments: a network compiled once in this process for the same content of those
-    (every column, value and type; :func:`_table_key`) and the same arguments is
+    The network depends only on the columns :data:`PLACE_COLUMNS` and
+    :data:`LINK_COLUMNS` of the scenario's places and links and on the arguments: a
+    network compiled once in this process for the same content of those (every value
+    and its type; :func:`_table_key`) and the same arguments is
     returned as a deep copy instead of compiled again. Why: the route generation takes
     more time than a tenth of a run's months, and most runs of a process (ensembles,
     calibration, the benchmarks) compile the same network.
     """
-    places = scenario.places.reset_index(drop=True)
-    links = scenario.links.reset_index(drop=True)
+    places = _columns(scenario.places, PLACE_COLUMNS)
+    links = _columns(scenario.links, LINK_COLUMNS)
     args = (
         initial_risk,
         max_gateways,
@@ -385,8 +418,8 @@ def compile_network(
 
 
 def _compile(
-    places: pd.DataFrame,
-    links: pd.DataFrame,
+    places: dict[str, pd.Series],
+    links: dict[str, pd.Series],
     initial_risk: np.ndarray | None,
     max_gateways: int,
     variants: int,
@@ -395,8 +428,9 @@ def _compile(
     onward_ratio: float,
     max_onward: int,
 ) -> CompiledNetwork:
-    """:func:`compile_network` of a scenario's places and links (indexed 0, 1, ...); it
-    sees nothing else of the scenario, so that the cache's key holds all it reads."""
+    """:func:`compile_network` of the columns of a scenario's places and links it reads
+    (indexed 0, 1, ...); it sees nothing else of the scenario, so that the cache's key
+    holds all it reads."""
     ids = [str(x) for x in places["id"]]
     index = {p: i for i, p in enumerate(ids)}
     n = len(ids)

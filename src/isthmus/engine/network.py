@@ -23,10 +23,14 @@ True
 
 from __future__ import annotations
 
+import copy
 import itertools
+import pickle
+import threading
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
@@ -303,6 +307,60 @@ def _patrol_cells(
     return cell, expo, len(keys), lane
 
 
+#: The columns of the places and links tables a network is compiled from: the compiler
+#: sees no other (a column it would read without being listed here fails at once).
+PLACE_COLUMNS = (
+    "id",
+    "country",
+    "level",
+    "lat",
+    "lon",
+    "population",
+    "role",
+    "market",
+    "region_group",
+)
+LINK_COLUMNS = (
+    "from",
+    "to",
+    "mode",
+    "length_km",
+    "cost_usd_per_kg",
+    "capacity_t_per_month",
+    "patrols",
+    "vector",
+)
+#: Networks compiled in this process (see :func:`compile_network`), oldest first.
+_COMPILED: dict[tuple, CompiledNetwork] = {}
+#: Most networks kept in :data:`_COMPILED` (the default's takes about 1 MB).
+_COMPILED_MAX = 8
+_COMPILED_LOCK = threading.Lock()  # the dashboard (streamlit) runs each session in a thread
+
+
+def _columns(df: pd.DataFrame, names: tuple[str, ...]) -> dict[str, pd.Series]:
+    """The columns ``names`` of a table that it has, indexed 0, 1, ... (why not a
+    DataFrame of them: selecting columns costs pandas more than the cache saves)."""
+    df = df.reset_index(drop=True)
+    return {c: df[c] for c in names if c in df.columns}
+
+
+def _table_key(cols: dict[str, pd.Series]) -> tuple[tuple[str, str, bytes], ...]:
+    """Columns as (name, dtype, pickled values): equal keys, equal columns (pickle writes
+    each value with its type; the row index is not part of it).
+
+    Examples
+    --------
+    >>> a = pd.DataFrame({"x": [1.0, 2.0], "id": ["a", "b"]})
+    >>> key = _table_key(_columns(a, ("x", "id")))
+    >>> key == _table_key(_columns(a.copy(deep=True), ("x", "id"))), key == _table_key(
+    ...     _columns(a[::-1], ("x", "id")))
+    (True, False)
+    """
+    return tuple(
+        (c, str(col.dtype), pickle.dumps(col.to_numpy(), protocol=5)) for c, col in cols.items()
+    )
+
+
 def compile_network(
     scenario: Scenario,
     initial_risk: np.ndarray | None = None,
@@ -325,9 +383,54 @@ def compile_network(
     seizure risk x a reference value (USD/kg). Routes costing more than
     ``max_cost_ratio`` times the cheapest route to the same destination are dropped
     as implausible.
+
+    The network depends only on the columns :data:`PLACE_COLUMNS` and
+    :data:`LINK_COLUMNS` of the scenario's places and links and on the arguments: a
+    network compiled once in this process for the same content of those (every value
+    and its type; :func:`_table_key`) and the same arguments is
+    returned as a deep copy instead of compiled again. Why: the route generation takes
+    more time than a tenth of a run's months, and most runs of a process (ensembles,
+    calibration, the benchmarks) compile the same network.
     """
-    places = scenario.places.reset_index(drop=True)
-    links = scenario.links.reset_index(drop=True)
+    places = _columns(scenario.places, PLACE_COLUMNS)
+    links = _columns(scenario.links, LINK_COLUMNS)
+    args = (
+        initial_risk,
+        max_gateways,
+        variants,
+        reference_value_usd_per_kg,
+        max_cost_ratio,
+        onward_ratio,
+        max_onward,
+    )
+    key = (_table_key(places), _table_key(links), pickle.dumps(args, protocol=5))
+    with _COMPILED_LOCK:
+        hit = _COMPILED.get(key)
+    if hit is not None:
+        return copy.deepcopy(hit)
+    net = _compile(places, links, *args)
+    kept = copy.deepcopy(net)  # kept apart from the one handed out
+    with _COMPILED_LOCK:
+        while len(_COMPILED) >= _COMPILED_MAX:
+            del _COMPILED[next(iter(_COMPILED))]
+        _COMPILED[key] = kept
+    return net
+
+
+def _compile(
+    places: dict[str, pd.Series],
+    links: dict[str, pd.Series],
+    initial_risk: np.ndarray | None,
+    max_gateways: int,
+    variants: int,
+    reference_value_usd_per_kg: float,
+    max_cost_ratio: float,
+    onward_ratio: float,
+    max_onward: int,
+) -> CompiledNetwork:
+    """:func:`compile_network` of the columns of a scenario's places and links it reads
+    (indexed 0, 1, ...); it sees nothing else of the scenario, so that the cache's key
+    holds all it reads."""
     ids = [str(x) for x in places["id"]]
     index = {p: i for i, p in enumerate(ids)}
     n = len(ids)

@@ -26,7 +26,9 @@ import math
 import os
 import re
 import shutil
+import stat
 import tempfile
+import threading
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -705,13 +707,15 @@ def _check_refs(tables: dict[str, pd.DataFrame], problems: list[Problem]) -> Non
             )
 
 
-def _read_meta(path: Path, problems: list[Problem]) -> dict[str, Any]:
+def _read_meta(
+    path: Path, problems: list[Problem], texts: dict[str, str | None] | None = None
+) -> dict[str, Any]:
     f = path / "scenario.yaml"
-    if not f.exists():
+    if not (f.exists() if texts is None else texts[f.name] is not None):
         problems.append(Problem("scenario.yaml", None, None, "file is missing"))
         return {}
     try:
-        meta = load_yaml(f)
+        meta = load_yaml(f, text=None if texts is None else texts[f.name])
     except ScenarioError as exc:
         problems.extend(exc.problems)
         return {}
@@ -739,12 +743,14 @@ def _read_meta(path: Path, problems: list[Problem]) -> dict[str, Any]:
     return meta
 
 
-def _read_policies(path: Path, problems: list[Problem]) -> list[dict]:
+def _read_policies(
+    path: Path, problems: list[Problem], texts: dict[str, str | None] | None = None
+) -> list[dict]:
     f = path / "policies.yaml"
-    if not f.exists():
+    if not (f.exists() if texts is None else texts[f.name] is not None):
         return []
     try:
-        data = load_yaml(f)
+        data = load_yaml(f, text=None if texts is None else texts[f.name])
     except ScenarioError as exc:
         problems.extend(exc.problems)
         return []
@@ -766,34 +772,122 @@ def _read_policies(path: Path, problems: list[Problem]) -> list[dict]:
     return out
 
 
+#: Files :func:`load_scenario` reads from a scenario folder (the YAML files, then the tables).
+_FILES = ("scenario.yaml", "policies.yaml", *(f"{t}.csv" for t in TABLES))
+#: Scenarios already loaded in this process (see :func:`load_scenario`), oldest first.
+_LOADED: dict[tuple[str, tuple[tuple[str, bytes | None], ...]], Scenario] = {}
+#: Most scenarios kept in :data:`_LOADED` (a scenario's tables take a few MB).
+_LOADED_MAX = 8
+_LOADED_LOCK = threading.Lock()  # the dashboard (streamlit) runs each session in a thread
+
+
+def _snapshot(path: Path) -> tuple[tuple[str, bytes | None], ...] | None:
+    """The bytes of every file :func:`load_scenario` reads from ``path`` (``None`` for a
+    missing one), or ``None`` when a file is not a plain readable file within the size
+    limits (the loader then reads the folder itself and reports the problem).
+
+    Examples
+    --------
+    >>> snap = _snapshot(resolve("central-america"))
+    >>> [name for name, data in snap][:3], all(data for name, data in snap[:2])
+    (['scenario.yaml', 'policies.yaml', 'places.csv'], True)
+    """
+    from . import yamlio  # the module's limit as it stands now (tests lower it)
+
+    out = []
+    for name in _FILES:
+        f = path / name
+        limit = yamlio.MAX_YAML_BYTES if name.endswith(".yaml") else MAX_TABLE_BYTES
+        try:
+            st = f.stat()
+            if not stat.S_ISREG(st.st_mode) or st.st_size > limit:
+                return None
+            data = f.read_bytes()
+        except FileNotFoundError:
+            data = None
+        except OSError:
+            return None
+        if data is not None and len(data) > limit:  # grew since the stat
+            return None
+        out.append((name, data))
+    return tuple(out)
+
+
+def _decode(data: bytes) -> str:
+    """``data`` as :func:`read_text_file` reads it from a file (the same decoder: UTF-8
+    with or without a byte-order mark, universal newlines); may raise UnicodeDecodeError."""
+    return io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig").read()
+
+
 def load_scenario(name_or_path: str | Path) -> Scenario:
     """Load and validate a scenario folder (or a shipped scenario by name).
+
+    A scenario loaded once in this process is not parsed again: the loader reads the
+    bytes of its files (a fraction of a millisecond) and, when the folder and every
+    byte are the same as a previous load's, returns a fresh copy of that load's
+    scenario (:meth:`Scenario.copy`, so an edit of one never reaches another). Why: a
+    run spends more time parsing and validating the tables than in a tenth of its
+    months. The scenario is parsed from the very bytes it is keyed on, so an edited file
+    is always read again; a load that fails is never kept.
 
     Raises
     ------
     ScenarioError
         Listing every problem (file, line, column, reason).
+
+    Examples
+    --------
+    >>> a, b = load_scenario("central-america"), load_scenario("central-america")
+    >>> a is not b and a.tables["links"] is not b.tables["links"]
+    True
+    >>> a.tables["links"].equals(b.tables["links"])
+    True
     """
     path = resolve(name_or_path)
+    snap = _snapshot(path)
+    texts: dict[str, str | None] | None = None
+    if snap is not None:
+        with _LOADED_LOCK:
+            hit = _LOADED.get((str(path), snap))
+        if hit is not None:
+            return hit.copy()
+        try:
+            texts = {name: None if data is None else _decode(data) for name, data in snap}
+        except UnicodeDecodeError:  # the loader reads the file itself and names the byte
+            snap = None
+    sc = _load(path, texts)
+    if snap is not None:
+        kept = sc.copy()  # kept apart from the one handed out
+        with _LOADED_LOCK:
+            while len(_LOADED) >= _LOADED_MAX:
+                del _LOADED[next(iter(_LOADED))]
+            _LOADED[(str(path), snap)] = kept
+    return sc
+
+
+def _load(path: Path, texts: dict[str, str | None] | None) -> Scenario:
+    """Load and validate the scenario in ``path``, from the decoded ``texts`` of its files
+    (see :func:`_snapshot`; ``None`` for a missing file) or, when ``texts`` is ``None``,
+    from the folder itself."""
     problems: list[Problem] = []
-    meta = _read_meta(path, problems)
+    meta = _read_meta(path, problems, texts)
     tables: dict[str, pd.DataFrame] = {}
     for t in TABLES:
         f = path / f"{t}.csv"
         schema = SCHEMAS[t]
-        if not f.exists():
+        if not (f.exists() if texts is None else texts[f.name] is not None):
             if t in REQUIRED_TABLES:
                 problems.append(Problem(f"{t}.csv", None, None, "file is missing"))
             tables[t] = read_table(",".join(schema.names) + "\n", schema, f.name, [])
             continue
-        text = read_text_file(f, problems)
+        text = read_text_file(f, problems) if texts is None else texts[f.name]
         if text is None:
             tables[t] = _incomplete(read_table(",".join(schema.names) + "\n", schema, f.name, []))
             continue
         tables[t] = read_table(text, schema, f.name, problems)
         _check_keys(t, tables[t], problems)
     _check_refs(tables, problems)
-    policies = _read_policies(path, problems)
+    policies = _read_policies(path, problems, texts)
     if problems:
         raise ScenarioError(problems)
     return Scenario(

@@ -11,11 +11,13 @@ import pytest
 os.environ.setdefault("HYPOTHESIS_PROFILE", "ci")
 from hypothesis import HealthCheck, settings  # noqa: E402
 
-settings.register_profile(
-    "ci",
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-)
+# "ci" (the default, and `make test`): the same examples on every machine and every run,
+# so a red CI is a defect anyone can reproduce, never the luck of a random search.
+# "dev" (HYPOTHESIS_PROFILE=dev make test): a fresh random search each run, to look for
+# new counterexamples (keep any it finds as an @example of its test).
+_HC = [HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+settings.register_profile("ci", deadline=None, suppress_health_check=_HC, derandomize=True)
+settings.register_profile("dev", deadline=None, suppress_health_check=_HC)
 settings.load_profile(os.environ["HYPOTHESIS_PROFILE"])
 
 

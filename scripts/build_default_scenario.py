@@ -9,8 +9,7 @@ landed (UNODC TOCTA 2012; ONDCP *Cocaine Smuggling in 2005/2006*; NDIC NDTA 2005
   Panama to Mexico, refuelling at sea or on the coast on the way.
 - **Western Caribbean.** Go-fasts leave Urabá, the Gulf of Morrosquillo, the
   Cartagena-Santa Marta coast and San Andrés, and land along the Caribbean coasts of
-  Panama, Costa Rica, Nicaragua, Honduras, Guatemala and Belize, Quintana Roo and the
-  Gulf of Mexico.
+  Panama, Costa Rica, Nicaragua, Honduras, Guatemala and Belize, and Quintana Roo.
 - **Eastern Caribbean.** From La Guajira and Venezuela to Hispaniola, Puerto Rico,
   Jamaica, the Lesser Antilles, Trinidad, and on through the Bahamas to Florida.
 - **Air.** Light aircraft from Venezuela (Apure, Zulia) and the Colombian Caribbean
@@ -21,7 +20,9 @@ landed (UNODC TOCTA 2012; ONDCP *Cocaine Smuggling in 2005/2006*; NDIC NDTA 2005
   and Europe).
 - **Overland**: the Darién crossing into Panama, the land borders of Central America
   and Mexico, and Colombia into Venezuela and Ecuador, each at its real cost and with
-  both states' enforcement on the border crossing.
+  both states' enforcement on the border crossing. Inside Mexico loads move on the
+  road network to the US border (Dell 2015); the coastal hops stop at the first
+  Mexican landfall.
 
 Every maritime and air link runs from a departure coast or airstrip straight to a
 coastal or airstrip place where the cargo lands: there are no points at sea. Who
@@ -661,7 +662,7 @@ def build(shared: Path) -> None:  # noqa: C901 - a flat list of the region's rou
     # Eastern Pacific: every Pacific coastal department from Panama to Guatemala, and
     # Mexico's southern Pacific states up to Colima (assumption: beyond, even a refuelled
     # go-fast is out of range, and long-range vessels were rare before 2006; loads go on
-    # north by coastal hops or overland).
+    # north overland).
     ep_mexico = {"MX-CHP", "MX-OAX", "MX-GRO", "MX-MIC", "MX-COL"}
     for dep in ("CO-PAC", "EC"):
         for b in pacific:
@@ -676,7 +677,7 @@ def build(shared: Path) -> None:  # noqa: C901 - a flat list of the region's rou
                 "(ONDCP 2007; UNODC TOCTA 2012)",
             )
     # Western Caribbean: the isthmus' Caribbean coast and on to Quintana Roo, Jamaica and
-    # Cuba (the Gulf of Mexico is reached by coastal hops, not by go-fasts from Colombia).
+    # Cuba (the Gulf of Mexico's states are reached overland from there, or by container).
     for dep in ("CO-URA", "CO-CAR", "CO-SAP"):
         for b in caribbean + ["JM", "CU"]:
             voyage(
@@ -746,29 +747,16 @@ def build(shared: Path) -> None:  # noqa: C901 - a flat list of the region's rou
     # Coastal hops: go-fasts and fishing vessels carry loads up the coasts from one landing
     # area to the next (UNODC TOCTA 2012; INCSR: refuelling and coastal transshipment), at
     # the maritime cost and under the coast guards of the states they leave and enter.
+    # The chains end where the load first lands in Mexico (Chiapas, Quintana Roo): inside
+    # Mexico the receiving organisations move it to the US ports of entry over the road
+    # network (Dell 2015, AER 105(6): least-cost paths on the Mexican road network, in
+    # ../shared/data/mechanisms.md; NDIC NDTA 2008: moved overland through Mexico), so
+    # there is no coastal hop from one Mexican state to the next.
     coast_chains = (
         (
             "maritime-pacific",
-            [
-                "PA-2",
-                "CR-P",
-                "CR-G",
-                "NI-CA",
-                "HN-CH",
-                "SV-US",
-                "GT-ES",
-                "MX-CHP",
-                "MX-OAX",
-                "MX-GRO",
-                "MX-MIC",
-                "MX-COL",
-                "MX-JAL",
-                "MX-NAY",
-                "MX-SIN",
-                "MX-SON",
-            ],
+            ["PA-2", "CR-P", "CR-G", "NI-CA", "HN-CH", "SV-US", "GT-ES", "MX-CHP"],
         ),
-        ("maritime-pacific", ["MX-SIN", "MX-BCS"]),
         (
             "maritime-caribbean",
             [
@@ -786,7 +774,6 @@ def build(shared: Path) -> None:  # noqa: C901 - a flat list of the region's rou
                 "MX-ROO",
             ],
         ),
-        ("maritime-caribbean", ["MX-ROO", "MX-YUC", "MX-CAM", "MX-TAB", "MX-VER", "MX-TAM"]),
     )
     for mode, chain in coast_chains:
         for a, b in zip(chain[:-1], chain[1:], strict=True):

@@ -20,6 +20,7 @@ after 2006 enters: the simulations stop in December 2006.
 Usage::
 
     .venv/bin/python scripts/calibrate_default.py [--rounds 2] [--maxiter 8] [--popsize 5]
+        [--hold routes.asc_europe,interdiction.k_container]
 """
 
 from __future__ import annotations
@@ -79,10 +80,11 @@ def _markets(final: bool = False) -> None:
 ROUTE_PARAM_NAMES = {k.split(".")[1] for k in ROUTE_PARAMS}
 
 
-def _routes(maxiter: int, popsize: int, seeds: list[int]) -> None:
+def _routes(maxiter: int, popsize: int, seeds: list[int], hold: frozenset = frozenset()) -> None:
     from isthmus.experiments.calibration import Calibration
 
-    cal = Calibration(OUT, parameters=ROUTE_PARAMS, targets=ROUTE_TARGETS, seeds=seeds)
+    params = {k: v for k, v in ROUTE_PARAMS.items() if k not in hold}
+    cal = Calibration(OUT, parameters=params, targets=ROUTE_TARGETS, seeds=seeds)
     t0 = time.time()
 
     def prog(done: int, total: int, best: float) -> None:
@@ -127,7 +129,17 @@ def main() -> None:
     ap.add_argument("--violence-seeds", default="0,1,2,3,4")
     ap.add_argument("--skip-routes", action="store_true")
     ap.add_argument("--skip-violence", action="store_true")
+    ap.add_argument(
+        "--hold",
+        default="",
+        help="comma-separated route parameters kept at the scenario's values (set by hand, "
+        "with the reason in their source), e.g. routes.asc_europe,interdiction.k_container",
+    )
     a = ap.parse_args()
+    hold = frozenset(k for k in a.hold.split(",") if k)
+    unknown = hold - set(ROUTE_PARAMS)
+    if unknown:
+        ap.error(f"--hold: not a route parameter: {', '.join(sorted(unknown))}")
     seeds = [int(s) for s in a.seeds.split(",")]
     warnings.simplefilter("ignore", UserWarning)
     if not a.skip_routes:
@@ -135,7 +147,7 @@ def main() -> None:
             print(f"round {k + 1}: markets", flush=True)
             _markets()
             print(f"round {k + 1}: routes and interdiction", flush=True)
-            _routes(a.maxiter, a.popsize, seeds)
+            _routes(a.maxiter, a.popsize, seeds, hold)
     print("markets (final levels)", flush=True)
     _markets(final=True)
     print("groups: upkeeps at the 2000-2002 steady state", flush=True)

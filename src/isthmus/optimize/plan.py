@@ -263,6 +263,11 @@ class RunOutput:
     flow_country: dict[str, float] = field(default_factory=dict)
 
 
+#: Effort below this many units on a link is solver dust: neither allocation.csv nor the
+#: link_effort policy files list it (the same rule for both, so they name the same links).
+MIN_UNITS = 1e-6
+
+
 def link_effort_policy(
     net: CompiledNetwork, units: np.ndarray, start: str, end: str, name: str = ""
 ) -> dict[str, Any]:
@@ -274,7 +279,7 @@ def link_effort_policy(
             "mode": MODES[net.link_mode[i]],
             "effort_units": round(float(units[i]), 6),
         }
-        for i in np.flatnonzero(units > 0)
+        for i in np.flatnonzero(units > MIN_UNITS)
     ]
     d: dict[str, Any] = {"type": "link_effort", "start": start, "end": end, "links": links}
     if name:
@@ -783,7 +788,7 @@ def _assemble(
     alloc = []
     for a in ("unilateral", "coordinated"):
         x = units[a]
-        for i in np.flatnonzero(x > 1e-6):
+        for i in np.flatnonzero(x > MIN_UNITS):
             alloc.append(
                 {
                     "arm": a,

@@ -69,13 +69,18 @@ def test_allocations_spend_the_budget_where_they_should(sim_2008) -> None:
     assert c.sum() == pytest.approx(4.0) and not c[~cand].any() and (c >= 0).all()
 
 
+def _participants(sim):  # noqa: ANN001, ANN202
+    """The target states' jurisdictions, their candidate links and the one-month response."""
+    net = sim.net
+    J = [net.juris_ids.index(c) for c in _targets() if c in net.juris_ids]
+    return J, np.isin(net.link_juris, J), RouteResponse(sim, link_effectiveness(sim))
+
+
 def test_coordinated_beats_unilateral_in_the_equilibrium_response(sim_2008) -> None:
     """Same budget and states: the greedy allocation cuts equilibrium US deliveries more."""
     sim = sim_2008
     net = sim.net
-    J = [net.juris_ids.index(c) for c in _targets() if c in net.juris_ids]
-    cand = np.isin(net.link_juris, J)
-    model = RouteResponse(sim, link_effectiveness(sim))
+    J, cand, model = _participants(sim)
     d0 = model.delivered(np.zeros(net.n_links))[0]
     flow = sim.state.link_flow_avg
     w = np.bincount(net.link_juris, weights=flow, minlength=len(net.juris_ids))
@@ -98,10 +103,7 @@ def test_coordinated_beats_unilateral_in_the_equilibrium_response(sim_2008) -> N
 )
 def test_greedy_more_budget_never_delivers_more(sim_2008) -> None:
     sim = sim_2008
-    net = sim.net
-    J = [net.juris_ids.index(c) for c in _targets() if c in net.juris_ids]
-    cand = np.isin(net.link_juris, J)
-    model = RouteResponse(sim, link_effectiveness(sim))
+    _, cand, model = _participants(sim)
     dc = model.delivered(coordinated_allocation(sim, 20.0, cand))[0]
     c2 = coordinated_allocation(sim, 40.0, cand)
     assert model.delivered(c2)[0] <= dc + 1e-9

@@ -310,6 +310,38 @@ def test_weakened_incumbent_opens_its_plazas(sc) -> None:  # noqa: ANN001
     assert rivals_in_gulf_plazas(True) > rivals_in_gulf_plazas(False)
 
 
+def test_entry_weighs_the_defence_in_strength_units(sc, monkeypatch) -> None:  # noqa: ANN001
+    """The entry pay-off V s / (s + D) - c s has D in the units of the commitment s
+    (strength): the holders' Tullock weight is a sum of strength**r, so the entry
+    decision must get its r-th root (a defence of 0.1 units weighs 0.1, not 0.01)."""
+    import isthmus.engine.groups as groups_mod
+
+    s = sc.copy()
+    s.end = (2001, 12)
+    seen = {"contest": [], "entry": []}
+    rows, parts = groups_mod.plaza_contest_rows, groups_mod.entry_hazard_parts
+
+    def rows_spy(*a, **k):  # noqa: ANN002, ANN003, ANN202
+        out = rows(*a, **k)
+        seen["contest"].append(np.array(out[0]))
+        return out
+
+    def parts_spy(*a, **k):  # noqa: ANN002, ANN003, ANN202
+        seen["entry"].append((len(seen["contest"]), np.array(a[7])))
+        return parts(*a, **k)
+
+    monkeypatch.setattr(groups_mod, "plaza_contest_rows", rows_spy)
+    monkeypatch.setattr(groups_mod, "entry_hazard_parts", parts_spy)
+    sim = Sim(s, seed=0)
+    r = sim.module("groups").p.tullock_r if sim.module("groups") else None
+    sim.run()
+    assert r is not None and seen["entry"], "no entry decision was evaluated"
+    for k, zd in seen["entry"]:
+        zg = seen["contest"][k - 1]  # the contest of the same month
+        np.testing.assert_allclose(zd, zg ** (1.0 / r), rtol=1e-12)
+    assert any(((zg > 0) & (zg < 1)).any() for zg in seen["contest"])  # a thin defence occurs
+
+
 def test_kind_is_only_a_label(sc) -> None:  # noqa: ANN001
     """Relabelling the kinds of actors changes the records by kind and nothing else: no
     rule of the engine depends on an actor's kind."""

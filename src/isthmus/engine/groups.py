@@ -1192,7 +1192,10 @@ class Groups(Module):
             n_cont,
         )
         if t % 3 == 0:  # challengers decide each quarter
-            self._entries(ai, Sa, act, C_new, commit, zg, frac)
+            # The entry pay-off weighs the defence in strength units, the units of the
+            # commitment: the holders' Tullock weight zg is a sum of strength**r.
+            zd = np.sqrt(zg) if r == 2.0 else zg if r == 1.0 else zg ** (1.0 / r)
+            self._entries(ai, Sa, act, C_new, commit, zd, frac)
 
         # 7. Violence intensities: contests, succession feuds; predation revenue.
         # (compiled: the violence of the contests, the shares of all the slots and the

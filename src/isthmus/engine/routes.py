@@ -266,6 +266,27 @@ class Routes(Module):
         self._flags = route_entry_flags(self.path_len)  # route boundaries (flat kernels)
         if not (np.array_equal(net.A.indices, net.nnz_link) and (net.A.data == 1.0).all()):
             raise ValueError("the route matrix is not 0/1 in route-entry order (A.indices)")
+        # preferred_us_bound_share: the split by first landfall that the month's nested
+        # logit prefers (its target), before the inertia of re-routing and of opening a
+        # corridor; us_bound_share is where the flow is. The gap between them shows how far
+        # the flow is from where traffickers want it, and how sharply that target moves.
+        from .record import LANDFALL_REGIONS
+
+        us_paths = net.path_market == MARKETS.index("usa")
+        self._pref_us = np.flatnonzero(us_paths)
+        ok = us_paths & (net.path_landfall_group >= 0)
+        self._pref_ok = np.flatnonzero(ok)
+        self._pref_col = net.path_landfall_group[ok].astype(np.int64)
+        self._n_lf = len(LANDFALL_REGIONS)
+        rec = self.sim.rec
+        self._r_pref_den = rec.declare("_us_bound_preferred_t", ["all"], "t", public=False)
+        self._r_pref = rec.declare(
+            "preferred_us_bound_share",
+            list(LANDFALL_REGIONS),
+            "0-1",
+            agg="ratio",
+            den="_us_bound_preferred_t",
+        )
 
     def _initial_corridor_shares(self) -> np.ndarray | None:
         """Corridor split at the start from the series ``initial_corridor_share``.
@@ -442,6 +463,14 @@ class Routes(Module):
             if not (self.sim.spinning and self.corridor_init):  # the observed start holds
                 b = p.corridor_adaptation
                 st.corridor_share = lincomb(1.0 - b, st.corridor_share, b, corridor)
+        if not self.sim.spinning:
+            # The preferred tons: the month's supply spread by the targets themselves.
+            pref = market[self.seg] * corridor[self.gseg] * within
+            pref *= np.asarray(st.supply_origin, dtype=float)[self.orig_pos]
+            self._r_pref[t] = np.bincount(
+                self._pref_col, weights=pref[self._pref_ok], minlength=self._n_lf
+            )
+            self._r_pref_den[t, 0] = pref[self._pref_us].sum()
         st.route_share, st.path_flow = route_flows(
             st.market_share,
             self.seg,

@@ -59,3 +59,31 @@ def test_the_range_check_sees_a_value_outside_its_range() -> None:
     assert "routes.theta" not in _out_of_range(p)
     p.loc[at, "value"] = float(p.loc[at, "high"].iloc[0]) * 2
     assert "routes.theta" in _out_of_range(p)
+
+
+def test_the_market_fit_warns_when_it_writes_a_value_outside_its_range(tmp_path) -> None:  # noqa: ANN001
+    from isthmus.engine.markets import write_fitted
+
+    f = tmp_path / "parameters.csv"
+    f.write_text(
+        "module,name,value,unit,low,high,source\n"
+        'markets,us_import_markup,1.6,1,1.4,2.1,"fitted: Stratfor 2013"\n'
+    )
+    with pytest.warns(UserWarning, match=r"us_import_markup fitted at 0.7.*\[1.4, 2.1\]"):
+        write_fitted({"markets.us_import_markup": 0.7}, f)
+    assert "markets,us_import_markup,0.7,1,1.4,2.1," in f.read_text()  # written all the same
+
+
+def test_the_market_fit_writes_a_value_within_its_range_silently(tmp_path) -> None:  # noqa: ANN001
+    import warnings
+
+    from isthmus.engine.markets import write_fitted
+
+    f = tmp_path / "parameters.csv"
+    f.write_text(
+        "module,name,value,unit,low,high,source\n"
+        'markets,us_import_markup,1.6,1,1.4,2.1,"fitted: Stratfor 2013"\n'
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        write_fitted({"markets.us_import_markup": 1.5}, f)

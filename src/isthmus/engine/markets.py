@@ -1106,7 +1106,9 @@ def write_fitted(fitted: dict[str, float], path) -> list[str]:  # noqa: ANN001
 
     Only the value column of existing ``markets`` rows changes (each row keeps its
     unit, range and source); a missing parameter is appended with its declared
-    unit, range and source. Returns the names written.
+    unit, range and source. A value outside the range its row states is written, and
+    a warning names it (the fit and the prior its source gives disagree). Returns the
+    names written.
 
     Examples
     --------
@@ -1118,6 +1120,8 @@ def write_fitted(fitted: dict[str, float], path) -> list[str]:  # noqa: ANN001
     >>> "markets,us_import_markup,1.5," in f.read_text()
     True
     """
+    import csv
+    import warnings
     from pathlib import Path
 
     path = Path(path)
@@ -1132,11 +1136,20 @@ def write_fitted(fitted: dict[str, float], path) -> list[str]:  # noqa: ANN001
             if line.startswith(f"markets,{name},"):
                 parts = line.split(",", 3)
                 lines[i] = ",".join([parts[0], parts[1], v, parts[3]])
+                row = next(csv.reader([line]))
+                low, high = (float(x) if x.strip() else None for x in row[4:6])
                 break
         else:
             p = Markets.params[name]
             src = p.source.replace('"', "'")
             lines.append(f'markets,{name},{v},{p.unit},{p.low},{p.high},"fitted: {src}"')
+            low, high = p.low, p.high
+        if (low is not None and float(value) < low) or (high is not None and float(value) > high):
+            warnings.warn(
+                f"{path.name}: markets.{name} fitted at {v}, outside its stated range "
+                f"[{'' if low is None else f'{low:g}'}, {'' if high is None else f'{high:g}'}]",
+                stacklevel=2,
+            )
         done.append(name)
     path.write_text("\n".join(lines) + "\n")
     return done

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import csv
+import math
 import warnings
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
@@ -210,6 +212,46 @@ def test_calibration_lowers_the_loss(twin) -> None:
     assert res.history[0] == pytest.approx(res.loss_before, rel=1e-12)
     # the reported loss is the loss of the values written (6 significant digits)
     assert cal.loss(res.after) == pytest.approx(res.loss_after, rel=1e-12)
+
+
+def _one_poor_candidate(monkeypatch) -> None:
+    """Replace the optimiser by one that evaluates a single poor candidate (theta at 59,
+    k_sea at 1.4: far from the values that made the data) and nothing else."""
+    import scipy.optimize
+
+    def fake_de(func, bounds, workers, **kw):  # noqa: ANN001, ANN003
+        workers(func, [np.array([59.0, math.log(1.4)])])
+
+    monkeypatch.setattr(scipy.optimize, "differential_evolution", fake_de)
+
+
+def test_a_search_that_finds_nothing_better_returns_its_start(twin, monkeypatch) -> None:
+    _one_poor_candidate(monkeypatch)
+    cal = _cal(twin)
+    res = cal.run(maxiter=1, popsize=3, seed=0)
+    assert res.history[0] > res.loss_before  # the only candidate is worse
+    assert res.after == cal.start_params == cal.scenario_params
+    assert res.loss_after == res.loss_before
+
+
+def test_a_value_outside_the_bounds_starts_at_the_bound_and_is_not_undercut(
+    twin, monkeypatch
+) -> None:
+    _one_poor_candidate(monkeypatch)
+    sc, targets, _ = twin
+    theta = Calibration(sc, parameters={"routes.theta": None}, targets=targets).scenario_params
+    lo = theta["routes.theta"] + 5.0  # the scenario's theta lies below the search range
+    cal = Calibration(
+        sc,
+        parameters={"routes.theta": (lo, 60.0), "interdiction.k_sea": (0.05, 1.5)},
+        targets=targets,
+        modules=FLOW,
+        seeds=[0],
+    )
+    res = cal.run(maxiter=1, popsize=3, seed=0)
+    assert res.after == cal.start_params and res.after["routes.theta"] == lo
+    assert res.loss_after == pytest.approx(cal.loss(cal.start_params), rel=1e-12)
+    assert res.loss_after < res.history[0]
 
 
 def test_same_seed_same_result_whatever_the_workers(twin) -> None:

@@ -804,11 +804,18 @@ class Calibration:
         after = {k: float(f"{v:.6g}") for k, v in self.params_of(state["best_x"]).items()}
         best_sims = self.simulate(after)
         loss_after = self.loss_of(best_sims)
-        if loss_after > loss_before and all(
-            self.scenario_params[k] == self.start_params[k] for k in after
-        ):
-            # nothing beat the scenario's own values (the first population holds them)
-            after, best_sims, loss_after = self.scenario_params, self._start_sims, loss_before
+        # Never return a fit worse than where the search started (the scenario's values
+        # clipped into the bounds). With every value inside its bounds the start is the
+        # first candidate and its loss is the loss before; a value outside them starts the
+        # search at the bound, whose loss is computed here.
+        start = self.start_params
+        if start == self.scenario_params:
+            start_sims, start_loss = self._start_sims, loss_before
+        else:
+            start_sims = self.simulate(start)
+            start_loss = self.loss_of(start_sims)
+        if loss_after > start_loss:
+            after, best_sims, loss_after = start, start_sims, start_loss
         terms = self._terms_table(self._start_sims, best_sims)
         self.n_evaluations = state["done"]
         self.result = CalibrationResult(

@@ -9,7 +9,9 @@
    shares, departures, seizures and the price chain up to 2006 (observations.csv).
 3. Steps 1 and 2 again (route choice answers the prices and the prices the routes), and
    the market levels once more; the groups' upkeeps at their 2000-2002 steady state
-   (``scripts/build_actors.py --upkeep``).
+   (``scripts/build_actors.py --upkeep``). The route loss is printed after the rounds,
+   after the final market levels and at the end, and a result worse than the starting
+   scenario is not kept (``--keep-worse`` keeps it).
 4. **Violence** (:func:`isthmus.experiments.violence_fit.fit_violence`): the fixed
    effects and the mechanisms' coefficients, jointly, on the homicide record up to 2006.
 
@@ -181,8 +183,10 @@ def main(argv: list[str] | None = None) -> None:
             _markets()
             print(f"round {k + 1}: routes and interdiction", flush=True)
             _routes(a.maxiter, a.popsize, seeds, hold)
+        print(f"route loss after the rounds: {_route_loss(seeds):.3f}", flush=True)
     print("markets (final levels)", flush=True)
     _markets(final=True)
+    print(f"route loss after the final market levels: {_route_loss(seeds):.3f}", flush=True)
     print("groups: upkeeps at the 2000-2002 steady state", flush=True)
     _upkeep()
     if not a.skip_violence:

@@ -36,8 +36,15 @@ def script(tmp_path, monkeypatch):  # noqa: ANN001, ANN201
 
 
 def _losses(mod, monkeypatch, values: list[float]) -> None:  # noqa: ANN001
-    it = iter(values)
-    monkeypatch.setattr(mod, "_route_loss", lambda seeds: next(it))
+    """The route loss at the start, then at every later stage."""
+    start, later = values
+    calls = []
+
+    def loss(seeds) -> float:  # noqa: ANN001
+        calls.append(seeds)
+        return start if len(calls) == 1 else later
+
+    monkeypatch.setattr(mod, "_route_loss", loss)
 
 
 def test_a_worse_result_is_not_kept(script, monkeypatch) -> None:

@@ -61,7 +61,10 @@ ROUTE_TARGETS = [
 ]
 
 
-def _markets(final: bool = False) -> None:
+DEMAND = {"us_demand_t_at_100", "eu_demand_t_at_100"}
+
+
+def _markets(final: bool = False, keep_demand: bool = False) -> None:
     """The market levels on the 2006 data (purity, users, import markups; and, the last
     time, the demand curves too). The chain's markups stay those of the route search,
     which fits them on the chain's prices together with the routes they feed."""
@@ -70,6 +73,8 @@ def _markets(final: bool = False) -> None:
 
     fitted, report = calibrate(load_scenario(OUT), rounds=0)
     chain = {"arrest_premium", "export_margin", "markup_per_1000km"}
+    if final and keep_demand:  # the route search's demand curves stay
+        chain = chain | DEMAND
     keep = {
         k: v
         for k, v in fitted.items()
@@ -158,6 +163,17 @@ def main(argv: list[str] | None = None) -> None:
         "with the reason in their source), e.g. routes.asc_europe,interdiction.k_container",
     )
     ap.add_argument(
+        "--keep-demand",
+        action="store_true",
+        help="the final market levels keep the US and European demand curves of the route "
+        "search (fitted there on departures and the US price per pure gram, with the routes)",
+    )
+    ap.add_argument(
+        "--keep-upkeeps",
+        action="store_true",
+        help="keep the groups' upkeeps of the starting scenario (no steady-state refit)",
+    )
+    ap.add_argument(
         "--keep-worse",
         action="store_true",
         help="keep the result even if its route loss is above the starting scenario's "
@@ -185,10 +201,13 @@ def main(argv: list[str] | None = None) -> None:
             _routes(a.maxiter, a.popsize, seeds, hold)
         print(f"route loss after the rounds: {_route_loss(seeds):.3f}", flush=True)
     print("markets (final levels)", flush=True)
-    _markets(final=True)
+    _markets(final=True, keep_demand=a.keep_demand)
     print(f"route loss after the final market levels: {_route_loss(seeds):.3f}", flush=True)
-    print("groups: upkeeps at the 2000-2002 steady state", flush=True)
-    _upkeep()
+    if a.keep_upkeeps:
+        print("groups: the starting scenario's upkeeps kept", flush=True)
+    else:
+        print("groups: upkeeps at the 2000-2002 steady state", flush=True)
+        _upkeep()
     if not a.skip_violence:
         print("violence: fixed effects and coefficients", flush=True)
         _violence([int(s) for s in a.violence_seeds.split(",")])

@@ -219,6 +219,19 @@ def test_flow_map_covers_every_place_with_an_inset_and_a_size_key(run):
     assert max(bubbles.marker.size) == pytest.approx(big, rel=0.35)  # same scale as the map
 
 
+@pytest.mark.parametrize("vmax", [0.013, 0.9, 1.49, 1.6, 4.0, 4.16, 8.2, 16.4, 19.9, 33.0, 160.0])
+def test_the_size_key_tops_out_near_the_largest_value(vmax: float) -> None:
+    """The largest key is a round number between 0.45 and 1.2 times the largest value on
+    the map (its bubble then within 35% of the largest bubble's size), above the others."""
+    from isthmus.viz.maps import key_values
+
+    k = key_values(vmax)
+    assert k == sorted(k) and len(k) >= 2
+    assert 0.45 * vmax <= k[-1] <= 1.2 * vmax, k
+    mant = k[-1] / 10 ** np.floor(np.log10(k[-1]))
+    assert min(abs(mant - m) for m in (1, 2, 5)) < 1e-9
+
+
 def test_homicide_map_degrades_and_draws(run):
     bare = _with(run, [], drop=("homicide_rate_per_100k",))
     with pytest.raises(MapUnavailable, match="violence module"):

@@ -267,6 +267,32 @@ def _nice(x: float) -> float:
     return float(min((1, 2, 5, 10), key=lambda m: abs(m * e - x)) * e)
 
 
+def _nice_below(x: float) -> float:
+    """The largest round number (1, 2 or 5 times a power of ten) not above ``x``."""
+    if x <= 0:
+        return 0.0
+    e = 10 ** np.floor(np.log10(x))
+    return float(max(m for m in (1, 2, 5, 10) if m * e <= x * (1 + 1e-12)) * e)
+
+
+def key_values(vmax: float) -> list[float]:
+    """Round values for a size key of bubbles up to ``vmax``: the round number nearest
+    ``vmax`` (or the one below it, if the nearest is over 1.2 ``vmax``), and round numbers
+    near a quarter and a sixteenth of it.
+
+    Examples
+    --------
+    >>> key_values(16.4), key_values(48.0), key_values(0.0)
+    ([0.5, 2.0, 10.0], [2.0, 10.0, 50.0], [])
+    """
+    if vmax <= 0:
+        return []
+    top = _nice(vmax)
+    if top > 1.2 * vmax:  # why: a key larger than anything on the map misleads
+        top = _nice_below(vmax)
+    return sorted({t for t in (_nice(top / 16), _nice(top / 4), top) if t > 0})
+
+
 #: Where the size key is drawn on the main map: open Pacific, south-west of Mexico.
 KEY_LON = -116.5
 KEY_LAT = 11.0
@@ -312,7 +338,7 @@ def size_key(vmax_line: float, smax: float, base: RunData | None) -> list[go.Sca
             labels.append(f"{what}≤ {sig(t, 2)} t/yr")
         out.append(_key_text([KEY_LON + 4.3] * 3, rows, labels))
     if smax > 0:
-        vals = [t for t in (_nice(smax / 16), _nice(smax / 4), _nice(smax)) if 0 < t <= smax * 1.2]
+        vals = key_values(smax)
         ys = rows[: len(vals)]
         lon = [KEY_LON + 13.5] * len(vals)
         out.append(

@@ -123,6 +123,12 @@ FIGURES = [
         ("cocaine price per kg: Mexico northern border", "c.2010-12"),
     ),
     (
+        ("cocaine price per kg: Europe wholesale", "2012-13"),
+        ("price_usd_per_kg", "europe", 2006, None, None, 53000.0, 55000.0, "USD/kg", 0.5),
+        "the 2012-13 chain (Stratfor 2013) used for 2006: assumption, as for the chain's other "
+        "levels (the market fit's structural European wholesale price)",
+    ),
+    (
         ("federal cocaine seizures in US", "2006"),
         ("seized_t", "USA", 2006, None, 53.755, None, None, "t", 1.0),
         "53,755 kg of federal seizures (NDIC NDTA 2010); most at the south-west border",
